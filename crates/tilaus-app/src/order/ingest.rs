@@ -1,0 +1,314 @@
+//! Taking in a new order exactly once (ORD-1): by `Idempotency-Key` and by
+//! `(channel, external_id)`, under concurrency, on both backends.
+
+use super::input::{NewOrderRequest, OrderDraft};
+use super::view::{OrderSummary, OrderView, line_view, note_view};
+use super::write_event;
+use crate::auth::sha256_hex;
+use crate::{App, AppError, Principal};
+use serde_json::json;
+use tilaus_domain::event::EventKind;
+use tilaus_domain::language::Language;
+use tilaus_domain::money::Currency;
+use tilaus_domain::order::{DeliveryState, LineDraft, PaymentState};
+use tilaus_domain::text;
+use tilaus_store::dialect::{lock_key, lock_key_of, try_lock_key};
+use tilaus_store::{ShopScope, Tx, customer, idempotency, now_micros, order, shop};
+use uuid::Uuid;
+
+/// An `Idempotency-Key` with the fingerprint of the request that carries it.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+impl IdempotencyKey {
+    /// Checks the key (1–255 visible ASCII characters) and fingerprints the raw body.
+    pub fn new(key: &str, body: &[u8]) -> Result<Self, AppError> {
+        let valid = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+        if !valid {
+            return Err(AppError::invalid(
+                "/Idempotency-Key",
+                "must be 1–255 visible ASCII characters",
+            ));
+        }
+        Ok(Self {
+            key: key.to_owned(),
+            request_hash: sha256_hex(body),
+        })
+    }
+}
+
+/// What ingest answered: the order's JSON, and whether it is new.
+#[derive(Debug, Clone)]
+pub struct IngestOutcome {
+    /// 201 for a new order, 200 for an existing one with the same external id.
+    pub status: u16,
+    /// The response body (the order), byte for byte what a replay returns.
+    pub body: String,
+    /// True when the body was replayed from an earlier request with the same key.
+    pub replayed: bool,
+}
+
+impl App {
+    /// Creates an order from any channel, exactly once.
+    pub async fn ingest_order(
+        &self,
+        principal: &Principal,
+        request: &NewOrderRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<IngestOutcome, AppError> {
+        let scope = principal.write_scope()?;
+        let shop = self.shop_context(&mut self.db.read().await?, scope).await?;
+        let currency = Currency::parse(&shop.row.default_currency).unwrap_or(Currency::Eur);
+        let draft = request.validate(currency, &shop.zone)?;
+        let totals = draft.content.totals()?;
+        let mut tx = self.db.begin().await?;
+        if shop::get_channel(&mut tx, scope, &draft.channel)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                "/channel",
+                format!("the shop has no channel '{}'", draft.channel),
+            ));
+        }
+        if let Some(key) = key {
+            if !try_lock_key(
+                &mut tx,
+                lock_key_of(&[
+                    scope.shop_id().as_bytes(),
+                    b"idempotency",
+                    key.key.as_bytes(),
+                ]),
+            )
+            .await?
+            {
+                return Err(AppError::IdempotencyInFlight);
+            }
+            if let Some(stored) = idempotency::find(&mut tx, scope, &key.key).await? {
+                if stored.request_hash != key.request_hash {
+                    return Err(AppError::IdempotencyMismatch);
+                }
+                let status = u16::try_from(stored.response_status).unwrap_or(200);
+                return Ok(IngestOutcome {
+                    status,
+                    body: stored.response_body,
+                    replayed: true,
+                });
+            }
+        }
+        let outcome = match existing_order(&mut tx, scope, &draft).await? {
+            Some(existing) => IngestOutcome {
+                status: 200,
+                body: existing,
+                replayed: false,
+            },
+            None => {
+                let view = self
+                    .insert_new_order(&mut tx, scope, principal, &shop, draft, totals)
+                    .await?;
+                IngestOutcome {
+                    status: 201,
+                    body: serde_json::to_string(&view).unwrap_or_default(),
+                    replayed: false,
+                }
+            }
+        };
+        if let Some(key) = key {
+            let stored = idempotency::StoredResponse {
+                request_hash: key.request_hash.clone(),
+                response_status: i32::from(outcome.status),
+                response_body: outcome.body.clone(),
+            };
+            idempotency::insert(&mut tx, scope, &key.key, &stored, now_micros()).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn insert_new_order(
+        &self,
+        tx: &mut Tx,
+        scope: ShopScope,
+        principal: &Principal,
+        shop: &super::ShopContext,
+        draft: OrderDraft,
+        totals: tilaus_domain::order::Totals,
+    ) -> Result<OrderView, AppError> {
+        let now = now_micros();
+        let c = &draft.customer;
+        let address_json = |a: &Option<tilaus_domain::customer::Address>| {
+            a.as_ref().and_then(|a| serde_json::to_string(a).ok())
+        };
+        let customer_id = customer::attach(
+            tx,
+            scope,
+            &customer::CustomerRow {
+                customer_id: Uuid::now_v7(),
+                kind: c.kind.as_str().into(),
+                name: c.name.clone(),
+                email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+                email_key: c.email.as_ref().map(|e| e.matching_key()),
+                phone: c.phone.clone(),
+                business_id: c.business_id.clone(),
+                vat_id: c.vat_id.clone(),
+                contact_person: c.contact_person.clone(),
+                language: c.language.map(|l| l.as_str().to_owned()),
+                billing_address: address_json(&c.billing_address),
+                delivery_address: address_json(&c.delivery_address),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        let shop_language = Language::parse(&shop.row.default_language).unwrap_or(Language::Fi);
+        let language = Language::for_order(draft.language, c.language, shop_language);
+        let lines = line_rows(&draft.content.lines)?;
+        // The shop's counter row is locked from here to commit: keep what follows short.
+        let (number, event_id) = shop::reserve_numbers(tx, scope, 1, 1).await?;
+        let row = order::OrderRow {
+            order_id: Uuid::now_v7(),
+            number,
+            channel: draft.channel.clone(),
+            origin: draft.origin.clone(),
+            external_id: draft.external_id.clone(),
+            language: language.as_str().into(),
+            currency: draft.content.currency.as_str().into(),
+            prices_include_vat: draft.content.prices_include_vat,
+            customer_id,
+            customer_kind: c.kind.as_str().into(),
+            customer_name: c.name.clone(),
+            customer_email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+            customer_phone: c.phone.clone(),
+            customer_business_id: c.business_id.clone(),
+            customer_vat_id: c.vat_id.clone(),
+            customer_contact_person: c.contact_person.clone(),
+            billing_address: address_json(&c.billing_address),
+            delivery_address: address_json(&c.delivery_address),
+            state: draft.state.as_str().into(),
+            payment_state: PaymentState::Unpaid.as_str().into(),
+            delivery_state: DeliveryState::None.as_str().into(),
+            tags: serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".into()),
+            net: totals.net,
+            vat: totals.vat,
+            gross: totals.gross,
+            vat_breakdown: serde_json::to_string(&totals.vat_breakdown)
+                .unwrap_or_else(|_| "[]".into()),
+            line_count: i32::try_from(lines.len()).unwrap_or(i32::MAX),
+            search_text: String::new(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let row = order::OrderRow {
+            search_text: search_text(&row, &draft.tags),
+            ..row
+        };
+        order::insert(tx, scope, &row, &lines, &draft.tags).await?;
+        let mut notes = Vec::new();
+        if let Some(body) = &draft.note {
+            let note = super::change::note_row(body, &principal.actor, now);
+            order::insert_note(tx, scope, row.order_id, &note).await?;
+            notes.push(note_view(&note));
+        }
+        let data = json!({"number": number, "state": row.state, "channel": row.channel, "origin": row.origin, "gross": row.gross, "currency": row.currency});
+        write_event(
+            tx,
+            scope,
+            event_id,
+            row.order_id,
+            EventKind::OrderCreated,
+            &principal.actor,
+            data,
+        )
+        .await?;
+        Ok(OrderView {
+            summary: OrderSummary::from(&row),
+            lines: lines.iter().map(|l| line_view(l, &shop.zone)).collect(),
+            notes,
+        })
+    }
+}
+
+/// The order that already carries the draft's `(channel, external_id)`, as its response body.
+async fn existing_order(
+    tx: &mut Tx,
+    scope: ShopScope,
+    draft: &OrderDraft,
+) -> Result<Option<String>, AppError> {
+    let Some(external_id) = &draft.external_id else {
+        return Ok(None);
+    };
+    // Twins with one external id wait here for each other, so the second sees the first's order.
+    lock_key(
+        tx,
+        lock_key_of(&[
+            scope.shop_id().as_bytes(),
+            b"external",
+            draft.channel.as_bytes(),
+            external_id.as_bytes(),
+        ]),
+    )
+    .await?;
+    let Some(row) = order::find_by_external_id(tx, scope, &draft.channel, external_id).await?
+    else {
+        return Ok(None);
+    };
+    let lines = order::lines(tx, scope, row.order_id).await?;
+    let notes = order::notes(tx, scope, row.order_id).await?;
+    let zone = crate::time::zone("UTC");
+    let shop_zone = match shop::get_shop(tx, scope).await? {
+        Some(shop) => crate::time::zone(&shop.time_zone),
+        None => zone,
+    };
+    let view = OrderView {
+        summary: OrderSummary::from(&row),
+        lines: lines.iter().map(|l| line_view(l, &shop_zone)).collect(),
+        notes: notes.iter().map(note_view).collect(),
+    };
+    Ok(Some(serde_json::to_string(&view).unwrap_or_default()))
+}
+
+pub(crate) fn line_rows(lines: &[LineDraft]) -> Result<Vec<order::LineRow>, AppError> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(order::LineRow {
+                position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+                product_id: l.product_id,
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                kind: l.kind.as_str().into(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                vat_rate: i32::try_from(l.vat_rate.basis_points()).unwrap_or(i32::MAX),
+                discount: l.discount,
+                total: l.total()?,
+                reservation_start: l.reservation.map(|r| crate::time::micros(r.start)),
+                reservation_end: l.reservation.map(|r| crate::time::micros(r.end)),
+            })
+        })
+        .collect()
+}
+
+/// The lower-case text the list's free-text filter searches.
+pub(crate) fn search_text(row: &order::OrderRow, tags: &[String]) -> String {
+    let parts = [
+        Some(row.number.to_string()),
+        row.external_id.clone(),
+        Some(row.customer_name.clone()),
+        row.customer_email.clone(),
+        row.customer_phone.clone(),
+        row.customer_business_id.clone(),
+    ];
+    let mut text: Vec<String> = parts
+        .into_iter()
+        .flatten()
+        .map(|p| text::fold(&p))
+        .collect();
+    text.extend(tags.iter().cloned());
+    text.join(" ")
+}

@@ -1,0 +1,245 @@
+//! Finding orders: filters, keyset cursors and pages.
+
+use super::view::OrderSummary;
+use crate::{App, AppError, Principal};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use tilaus_domain::order::{DeliveryState, OrderState, PaymentState};
+use tilaus_domain::text;
+use tilaus_domain::validation::ValidationErrors;
+use tilaus_store::order::{Cursor, OrderFilter};
+use tilaus_store::{Queries, ShopScope, order};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The most orders one page may hold.
+pub const MAX_PAGE: u64 = 200;
+const DEFAULT_PAGE: u64 = 50;
+
+/// The list's filters as they arrive in a query string. Repeatable parameters are lists.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    pub q: Option<String>,
+    #[serde(default)]
+    pub state: Vec<String>,
+    #[serde(default)]
+    pub payment_state: Vec<String>,
+    #[serde(default)]
+    pub delivery_state: Vec<String>,
+    #[serde(default)]
+    pub channel: Vec<String>,
+    pub tag: Option<String>,
+    /// A date (`2026-11-01`, the start of that day in the shop's zone) or an RFC 3339 instant.
+    pub created_from: Option<String>,
+    /// Exclusive: a date means up to the end of that day.
+    pub created_to: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<OrderSummary>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(cursor: Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}.{}",
+        cursor.created_at,
+        cursor.order_id.simple()
+    ))
+}
+
+fn decode_cursor(text: &str) -> Result<Cursor, String> {
+    let invalid = || "is not a cursor this API gave out".to_string();
+    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (at, id) = text.split_once('.').ok_or_else(invalid)?;
+    Ok(Cursor {
+        created_at: at.parse().map_err(|_| invalid())?,
+        order_id: Uuid::parse_str(id).map_err(|_| invalid())?,
+    })
+}
+
+/// Reads a bound: a calendar date in the shop's zone (`end_of_day` moves it to the next
+/// midnight) or an RFC 3339 instant.
+fn parse_bound(text: &str, zone: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, String> {
+    if let Ok(instant) = text.parse::<jiff::Timestamp>() {
+        return Ok(instant.as_microsecond());
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .map_err(|_| format!("'{text}' is neither a date (2026-11-01) nor an RFC 3339 instant"))?;
+    let date = if end_of_day {
+        date.tomorrow().map_err(|e| e.to_string())?
+    } else {
+        date
+    };
+    zone.to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .map(|t| t.as_microsecond())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_all<T>(
+    values: &[String],
+    pointer: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+    errors: &mut ValidationErrors,
+) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .filter(|v| {
+            let ok = parse(v).is_some();
+            if !ok {
+                errors.push(pointer, format!("'{v}' is not one of {expected}"));
+            }
+            ok
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+impl ListQuery {
+    /// Validates the query into a store filter, a cursor and a page size.
+    pub(crate) fn to_filter(
+        &self,
+        zone: &jiff::tz::TimeZone,
+    ) -> Result<(OrderFilter, Option<Cursor>, u64), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let filter = OrderFilter {
+            text: errors
+                .check("/q", text::optional(self.q.as_deref(), 200))
+                .flatten()
+                .map(|q| text::fold(&q)),
+            states: parse_all(
+                &self.state,
+                "/state",
+                OrderState::parse,
+                OrderState::expected(),
+                &mut errors,
+            ),
+            payment_states: parse_all(
+                &self.payment_state,
+                "/payment_state",
+                PaymentState::parse,
+                PaymentState::expected(),
+                &mut errors,
+            ),
+            delivery_states: parse_all(
+                &self.delivery_state,
+                "/delivery_state",
+                DeliveryState::parse,
+                DeliveryState::expected(),
+                &mut errors,
+            ),
+            channels: self
+                .channel
+                .iter()
+                .flat_map(|c| c.split(','))
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            tag: self
+                .tag
+                .as_deref()
+                .map(text::fold)
+                .filter(|t| !t.is_empty()),
+            created_from: self
+                .created_from
+                .as_deref()
+                .and_then(|t| errors.check("/created_from", parse_bound(t, zone, false))),
+            created_to: self
+                .created_to
+                .as_deref()
+                .and_then(|t| errors.check("/created_to", parse_bound(t, zone, true))),
+        };
+        let cursor = self
+            .cursor
+            .as_deref()
+            .and_then(|c| errors.check("/cursor", decode_cursor(c)));
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            errors.push("/limit", format!("must be from 1 to {MAX_PAGE}"));
+        }
+        errors.into_result()?;
+        Ok((filter, cursor, limit))
+    }
+}
+
+impl App {
+    /// One page of the shop's orders, newest first.
+    pub async fn list_orders(
+        &self,
+        principal: &Principal,
+        query: &ListQuery,
+    ) -> Result<OrderPage, AppError> {
+        let scope = principal.read_scope();
+        let mut conn = self.db.read().await?;
+        let shop = self.shop_context(&mut conn, scope).await?;
+        let (filter, cursor, limit) = query.to_filter(&shop.zone)?;
+        let (rows, next) = page(&mut conn, scope, &filter, cursor, limit).await?;
+        Ok(OrderPage {
+            items: rows.iter().map(OrderSummary::from).collect(),
+            next_cursor: next.map(encode_cursor),
+        })
+    }
+}
+
+/// Fetches one page plus one row to learn whether another page follows.
+pub(crate) async fn page(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    filter: &OrderFilter,
+    cursor: Option<Cursor>,
+    limit: u64,
+) -> Result<(Vec<order::OrderRow>, Option<Cursor>), AppError> {
+    let mut rows = order::list(q, scope, filter, cursor, limit + 1).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = if more {
+        rows.last().map(|r| Cursor {
+            created_at: r.created_at,
+            order_id: r.order_id,
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let cursor = Cursor {
+            created_at: 1_700_000_000_000_000,
+            order_id: Uuid::now_v7(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(cursor)), Ok(cursor));
+        assert!(decode_cursor("not-a-cursor").is_err());
+    }
+
+    #[test]
+    fn date_bounds_use_the_shop_zone() {
+        let helsinki = jiff::tz::TimeZone::get("Europe/Helsinki").expect("zone");
+        let from = parse_bound("2026-11-01", &helsinki, false).expect("date");
+        let to = parse_bound("2026-11-01", &helsinki, true).expect("date");
+        assert_eq!(to - from, 24 * 3600 * 1_000_000);
+        assert_eq!(
+            jiff::Timestamp::from_microsecond(from)
+                .expect("ts")
+                .to_string(),
+            "2026-10-31T22:00:00Z"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Orders: taking them in exactly once, reading, listing, editing and moving them on.
+
+mod change;
+mod ingest;
+mod input;
+mod list;
+pub(crate) use list::page;
+mod view;
+
+pub use change::{OrderChanges, StateChange};
+pub use ingest::{IdempotencyKey, IngestOutcome};
+pub use input::{CustomerInput, LineInput, NewOrderRequest};
+pub use list::{ListQuery, OrderPage};
+pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
+
+use crate::{App, AppError};
+use tilaus_domain::access::Actor;
+use tilaus_domain::event::EventKind;
+use tilaus_store::{Queries, ShopScope, now_micros, order, shop};
+use uuid::Uuid;
+
+/// The shop facts every order use case needs.
+pub(crate) struct ShopContext {
+    pub row: shop::ShopRow,
+    pub zone: jiff::tz::TimeZone,
+}
+
+impl App {
+    pub(crate) async fn shop_context(
+        &self,
+        q: &mut impl Queries,
+        scope: ShopScope,
+    ) -> Result<ShopContext, AppError> {
+        let row = shop::get_shop(q, scope)
+            .await?
+            .ok_or(AppError::NotFound("shop"))?;
+        let zone = crate::time::zone(&row.time_zone);
+        Ok(ShopContext { row, zone })
+    }
+}
+
+/// Appends one event to the order's history, taking the next event id of the shop.
+///
+/// Call it last in the transaction: the shop's counter row stays locked until commit.
+pub(crate) async fn append_event(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+    kind: EventKind,
+    actor: &Actor,
+    data: serde_json::Value,
+) -> Result<i64, AppError> {
+    let (_, event_id) = shop::reserve_numbers(tx, scope, 0, 1).await?;
+    write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
+    Ok(event_id)
+}
+
+pub(crate) async fn write_event(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    event_id: i64,
+    order_id: Uuid,
+    kind: EventKind,
+    actor: &Actor,
+    data: serde_json::Value,
+) -> Result<(), AppError> {
+    let event = order::EventRow {
+        event_id,
+        order_id,
+        kind: kind.as_str().into(),
+        actor_kind: actor.kind.as_str().into(),
+        actor_id: actor.id,
+        actor_label: actor.label.clone(),
+        data: data.to_string(),
+        created_at: now_micros(),
+    };
+    order::insert_event(tx, scope, &event).await?;
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! Orders as the API shows them, mapped from stored rows in one place.
+
+use crate::time::{local_rfc3339, rfc3339};
+use serde::Serialize;
+use tilaus_domain::customer::Address;
+use tilaus_domain::order::VatBreakdown;
+use tilaus_store::order::{EventRow, LineRow, NoteRow, OrderRow};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub business_id: Option<String>,
+    pub vat_id: Option<String>,
+    pub contact_person: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TotalsView {
+    pub net: i64,
+    pub vat: i64,
+    pub gross: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub vat_breakdown: Vec<VatBreakdown>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineView {
+    pub position: i32,
+    pub sku: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub vat_rate: i32,
+    pub discount: i64,
+    pub total: i64,
+    /// In the shop's time zone, RFC 3339 with offset.
+    pub reservation_start: Option<String>,
+    pub reservation_end: Option<String>,
+}
+
+/// An order in a list: everything but its lines.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub number: i64,
+    pub state: String,
+    pub payment_state: String,
+    pub delivery_state: String,
+    pub channel: String,
+    pub origin: Option<String>,
+    pub external_id: Option<String>,
+    pub language: String,
+    pub currency: String,
+    pub prices_include_vat: bool,
+    pub customer: CustomerView,
+    #[schema(value_type = Option<Object>)]
+    pub billing_address: Option<Address>,
+    #[schema(value_type = Option<Object>)]
+    pub delivery_address: Option<Address>,
+    pub tags: Vec<String>,
+    pub totals: TotalsView,
+    pub line_count: i32,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Increases with every change.
+    pub version: i64,
+}
+
+/// An order with its lines and internal notes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderView {
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    pub lines: Vec<LineView>,
+    pub notes: Vec<NoteView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: Uuid,
+    pub body: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    pub order_id: Uuid,
+    pub kind: String,
+    pub actor: String,
+    pub actor_kind: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: String,
+}
+
+fn json_or_default<T: serde::de::DeserializeOwned + Default>(text: Option<&str>) -> T {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+impl From<&OrderRow> for OrderSummary {
+    fn from(o: &OrderRow) -> Self {
+        OrderSummary {
+            id: o.order_id,
+            number: o.number,
+            state: o.state.clone(),
+            payment_state: o.payment_state.clone(),
+            delivery_state: o.delivery_state.clone(),
+            channel: o.channel.clone(),
+            origin: o.origin.clone(),
+            external_id: o.external_id.clone(),
+            language: o.language.clone(),
+            currency: o.currency.clone(),
+            prices_include_vat: o.prices_include_vat,
+            customer: CustomerView {
+                id: o.customer_id,
+                kind: o.customer_kind.clone(),
+                name: o.customer_name.clone(),
+                email: o.customer_email.clone(),
+                phone: o.customer_phone.clone(),
+                business_id: o.customer_business_id.clone(),
+                vat_id: o.customer_vat_id.clone(),
+                contact_person: o.customer_contact_person.clone(),
+            },
+            billing_address: o
+                .billing_address
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok()),
+            delivery_address: o
+                .delivery_address
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok()),
+            tags: json_or_default(Some(&o.tags)),
+            totals: TotalsView {
+                net: o.net,
+                vat: o.vat,
+                gross: o.gross,
+                vat_breakdown: json_or_default(Some(&o.vat_breakdown)),
+            },
+            line_count: o.line_count,
+            created_at: rfc3339(o.created_at),
+            updated_at: rfc3339(o.updated_at),
+            version: o.version,
+        }
+    }
+}
+
+pub(crate) fn line_view(l: &LineRow, zone: &jiff::tz::TimeZone) -> LineView {
+    LineView {
+        position: l.position,
+        sku: l.sku.clone(),
+        name: l.name.clone(),
+        kind: l.kind.clone(),
+        quantity: l.quantity,
+        unit_price: l.unit_price,
+        vat_rate: l.vat_rate,
+        discount: l.discount,
+        total: l.total,
+        reservation_start: l.reservation_start.map(|t| local_rfc3339(t, zone)),
+        reservation_end: l.reservation_end.map(|t| local_rfc3339(t, zone)),
+    }
+}
+
+pub(crate) fn note_view(n: &NoteRow) -> NoteView {
+    NoteView {
+        id: n.note_id,
+        body: n.body.clone(),
+        author: n.actor_label.clone(),
+        created_at: rfc3339(n.created_at),
+    }
+}
+
+impl From<&EventRow> for EventView {
+    fn from(e: &EventRow) -> Self {
+        EventView {
+            id: e.event_id,
+            order_id: e.order_id,
+            kind: e.kind.clone(),
+            actor: e.actor_label.clone(),
+            actor_kind: e.actor_kind.clone(),
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            created_at: rfc3339(e.created_at),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! What happened to an order: the kinds of events every change appends.
+
+use crate::string_enum;
+
+string_enum! {
+    /// The kind of an order event. The history tab, live views, webhooks and notification rules
+    /// all read these, so the spellings are part of the public API.
+    EventKind {
+        OrderCreated = "order.created",
+        OrderUpdated = "order.updated",
+        OrderStateChanged = "order.state_changed",
+        OrderDeleted = "order.deleted",
+        NoteAdded = "order.note_added",
+        DeliveryDetailsChanged = "order.delivery_details_changed",
+    }
+}

@@ -1,0 +1,161 @@
+//! The order's state machine (ORD-2) and the payment and delivery states beside it.
+
+use crate::string_enum;
+
+string_enum! {
+    /// Where an order is in its life.
+    OrderState {
+        Open = "open",
+        Confirmed = "confirmed",
+        Invoiced = "invoiced",
+        Paid = "paid",
+        Completed = "completed",
+        Cancelled = "cancelled",
+        /// Merged into a consolidated order (reserved for the consolidation feature).
+        Consolidated = "consolidated",
+    }
+}
+
+string_enum! {
+    PaymentState {
+        Unpaid = "unpaid",
+        PartiallyPaid = "partially_paid",
+        Paid = "paid",
+        PartiallyRefunded = "partially_refunded",
+        Refunded = "refunded",
+    }
+}
+
+string_enum! {
+    DeliveryState {
+        None = "none",
+        Pending = "pending",
+        PartiallyDelivered = "partially_delivered",
+        Delivered = "delivered",
+        Returned = "returned",
+    }
+}
+
+/// An action the order's current state does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{action} is not allowed for an order that is {current}{}", allowed_text(.allowed))]
+pub struct StateError {
+    pub action: String,
+    pub current: OrderState,
+    /// The states the order may move to from here.
+    pub allowed: Vec<OrderState>,
+}
+
+fn allowed_text(allowed: &[OrderState]) -> String {
+    if allowed.is_empty() {
+        "; it cannot change state any more".into()
+    } else {
+        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+        format!("; from here it can become {}", names.join(" or "))
+    }
+}
+
+impl OrderState {
+    /// States reachable in one step. `Consolidated` is reached only by consolidation.
+    pub fn allowed_next(self) -> &'static [OrderState] {
+        use OrderState::*;
+        match self {
+            Open => &[Confirmed, Cancelled],
+            Confirmed => &[Invoiced, Paid, Cancelled],
+            Invoiced | Paid => &[Completed],
+            Completed | Cancelled | Consolidated => &[],
+        }
+    }
+
+    /// The state after moving to `to`, or why not.
+    pub fn transition(self, to: OrderState) -> Result<OrderState, StateError> {
+        if self.allowed_next().contains(&to) {
+            Ok(to)
+        } else {
+            Err(self.refuse(format!("changing the state to {to}")))
+        }
+    }
+
+    /// The states an order may arrive in through ingest.
+    pub fn is_initial(self) -> bool {
+        matches!(self, OrderState::Open | OrderState::Confirmed)
+    }
+
+    /// Lines, customer, language and tags may change only while the order is open (ORD-3).
+    pub fn ensure_content_editable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Open => Ok(()),
+            _ => Err(self.refuse("editing the order's content".into())),
+        }
+    }
+
+    /// Delivery details stay editable after confirmation (ORD-21).
+    pub fn ensure_delivery_editable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Open | OrderState::Confirmed => Ok(()),
+            _ => Err(self.refuse("editing the delivery details".into())),
+        }
+    }
+
+    /// Only open orders can be deleted; others are cancelled instead and keep their history.
+    pub fn ensure_deletable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Open => Ok(()),
+            _ => Err(self.refuse("deleting the order".into())),
+        }
+    }
+
+    fn refuse(self, action: String) -> StateError {
+        StateError {
+            action,
+            current: self,
+            allowed: self.allowed_next().to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderState::*;
+
+    #[test]
+    fn the_documented_paths_are_allowed() {
+        assert_eq!(Open.transition(Confirmed), Ok(Confirmed));
+        assert_eq!(Confirmed.transition(Invoiced), Ok(Invoiced));
+        assert_eq!(Confirmed.transition(Paid), Ok(Paid));
+        assert_eq!(Paid.transition(Completed), Ok(Completed));
+        assert_eq!(Invoiced.transition(Completed), Ok(Completed));
+        assert_eq!(Open.transition(Cancelled), Ok(Cancelled));
+        assert_eq!(Confirmed.transition(Cancelled), Ok(Cancelled));
+    }
+
+    #[test]
+    fn refusals_name_the_current_and_allowed_states() {
+        let error = Paid.transition(Open).expect_err("paid cannot reopen");
+        assert_eq!(error.current, Paid);
+        assert_eq!(error.allowed, vec![Completed]);
+        assert!(error.to_string().contains("paid"), "{error}");
+        assert!(Completed.transition(Cancelled).is_err());
+        assert!(Open.transition(Consolidated).is_err());
+    }
+
+    #[test]
+    fn only_open_orders_are_editable_and_delivery_until_confirmed() {
+        assert!(Open.ensure_content_editable().is_ok());
+        assert!(Confirmed.ensure_content_editable().is_err());
+        assert!(Confirmed.ensure_delivery_editable().is_ok());
+        assert!(Paid.ensure_delivery_editable().is_err());
+        assert!(Confirmed.ensure_deletable().is_err());
+    }
+
+    #[test]
+    fn no_state_reaches_itself_and_terminal_states_have_no_exit() {
+        for state in OrderState::ALL {
+            assert!(!state.allowed_next().contains(state));
+        }
+        for state in [Completed, Cancelled, Consolidated] {
+            assert!(state.allowed_next().is_empty());
+        }
+    }
+}

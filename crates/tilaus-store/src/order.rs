@@ -1,0 +1,606 @@
+//! Orders, their lines, tags, notes and events; the order list with keyset paging.
+
+use crate::schema::{OrderEvents, OrderLines, OrderNotes, OrderTags, Orders};
+use crate::{Queries, ShopScope, StoreError};
+use sea_query::{Cond, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use uuid::Uuid;
+
+/// An order as stored. Enumerations are their wire spellings; JSON columns are text.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub order_id: Uuid,
+    pub number: i64,
+    pub channel: String,
+    pub origin: Option<String>,
+    pub external_id: Option<String>,
+    pub language: String,
+    pub currency: String,
+    pub prices_include_vat: bool,
+    pub customer_id: Uuid,
+    pub customer_kind: String,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub customer_business_id: Option<String>,
+    pub customer_vat_id: Option<String>,
+    pub customer_contact_person: Option<String>,
+    pub billing_address: Option<String>,
+    pub delivery_address: Option<String>,
+    pub state: String,
+    pub payment_state: String,
+    pub delivery_state: String,
+    /// JSON array of tags.
+    pub tags: String,
+    pub net: i64,
+    pub vat: i64,
+    pub gross: i64,
+    /// JSON of the domain's VAT breakdown.
+    pub vat_breakdown: String,
+    pub line_count: i32,
+    /// Lower-case text the free-text filter searches.
+    pub search_text: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+const ORDER_COLUMNS: [Orders; 31] = [
+    Orders::OrderId,
+    Orders::Number,
+    Orders::Channel,
+    Orders::Origin,
+    Orders::ExternalId,
+    Orders::Language,
+    Orders::Currency,
+    Orders::PricesIncludeVat,
+    Orders::CustomerId,
+    Orders::CustomerKind,
+    Orders::CustomerName,
+    Orders::CustomerEmail,
+    Orders::CustomerPhone,
+    Orders::CustomerBusinessId,
+    Orders::CustomerVatId,
+    Orders::CustomerContactPerson,
+    Orders::BillingAddress,
+    Orders::DeliveryAddress,
+    Orders::State,
+    Orders::PaymentState,
+    Orders::DeliveryState,
+    Orders::Tags,
+    Orders::Net,
+    Orders::Vat,
+    Orders::Gross,
+    Orders::VatBreakdown,
+    Orders::LineCount,
+    Orders::SearchText,
+    Orders::CreatedAt,
+    Orders::UpdatedAt,
+    Orders::Version,
+];
+
+fn order_values(o: &OrderRow) -> [sea_query::Expr; 31] {
+    [
+        o.order_id.into(),
+        o.number.into(),
+        o.channel.clone().into(),
+        o.origin.clone().into(),
+        o.external_id.clone().into(),
+        o.language.clone().into(),
+        o.currency.clone().into(),
+        o.prices_include_vat.into(),
+        o.customer_id.into(),
+        o.customer_kind.clone().into(),
+        o.customer_name.clone().into(),
+        o.customer_email.clone().into(),
+        o.customer_phone.clone().into(),
+        o.customer_business_id.clone().into(),
+        o.customer_vat_id.clone().into(),
+        o.customer_contact_person.clone().into(),
+        o.billing_address.clone().into(),
+        o.delivery_address.clone().into(),
+        o.state.clone().into(),
+        o.payment_state.clone().into(),
+        o.delivery_state.clone().into(),
+        o.tags.clone().into(),
+        o.net.into(),
+        o.vat.into(),
+        o.gross.into(),
+        o.vat_breakdown.clone().into(),
+        o.line_count.into(),
+        o.search_text.clone().into(),
+        o.created_at.into(),
+        o.updated_at.into(),
+        o.version.into(),
+    ]
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineRow {
+    pub position: i32,
+    pub product_id: Option<Uuid>,
+    pub sku: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub vat_rate: i32,
+    pub discount: i64,
+    pub total: i64,
+    pub reservation_start: Option<i64>,
+    pub reservation_end: Option<i64>,
+}
+
+const LINE_COLUMNS: [OrderLines; 12] = [
+    OrderLines::Position,
+    OrderLines::ProductId,
+    OrderLines::Sku,
+    OrderLines::Name,
+    OrderLines::Kind,
+    OrderLines::Quantity,
+    OrderLines::UnitPrice,
+    OrderLines::VatRate,
+    OrderLines::Discount,
+    OrderLines::Total,
+    OrderLines::ReservationStart,
+    OrderLines::ReservationEnd,
+];
+
+/// Writes a new order with its lines and tags.
+pub async fn insert(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order: &OrderRow,
+    lines: &[LineRow],
+    tags: &[String],
+) -> Result<(), StoreError> {
+    let mut columns = vec![Orders::ShopId];
+    columns.extend(ORDER_COLUMNS);
+    let mut values = vec![scope.shop_id().into()];
+    values.extend(order_values(order));
+    q.execute(
+        Query::insert()
+            .into_table(Orders::Table)
+            .columns(columns)
+            .values_panic(values),
+    )
+    .await?;
+    insert_lines(q, scope, order.order_id, lines).await?;
+    insert_tags(q, scope, order.order_id, tags, order.created_at).await
+}
+
+/// Rows per multi-row INSERT: keeps statements well under SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+async fn insert_lines(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+    lines: &[LineRow],
+) -> Result<(), StoreError> {
+    for chunk in lines.chunks(ROWS_PER_INSERT) {
+        let mut columns = vec![OrderLines::ShopId, OrderLines::OrderId];
+        columns.extend(LINE_COLUMNS);
+        let mut insert = Query::insert();
+        insert.into_table(OrderLines::Table).columns(columns);
+        for l in chunk {
+            insert.values_panic([
+                scope.shop_id().into(),
+                order_id.into(),
+                l.position.into(),
+                l.product_id.into(),
+                l.sku.clone().into(),
+                l.name.clone().into(),
+                l.kind.clone().into(),
+                l.quantity.into(),
+                l.unit_price.into(),
+                l.vat_rate.into(),
+                l.discount.into(),
+                l.total.into(),
+                l.reservation_start.into(),
+                l.reservation_end.into(),
+            ]);
+        }
+        q.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+async fn insert_tags(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+    tags: &[String],
+    created_at: i64,
+) -> Result<(), StoreError> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(OrderTags::Table).columns([
+        OrderTags::ShopId,
+        OrderTags::OrderId,
+        OrderTags::Tag,
+        OrderTags::CreatedAt,
+    ]);
+    for tag in tags {
+        insert.values_panic([
+            scope.shop_id().into(),
+            order_id.into(),
+            tag.clone().into(),
+            created_at.into(),
+        ]);
+    }
+    q.execute(&insert).await.map(|_| ())
+}
+
+/// Replaces the order row (and, when given, its lines) if it is still at `expected_version`.
+/// Returns `false` when another change got there first.
+pub async fn update(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order: &OrderRow,
+    expected_version: i64,
+    lines: Option<&[LineRow]>,
+    tags: &[String],
+) -> Result<bool, StoreError> {
+    let mut update = Query::update();
+    update.table(Orders::Table);
+    for (column, value) in ORDER_COLUMNS.into_iter().zip(order_values(order)).skip(1) {
+        update.value(column, value);
+    }
+    let touched = q
+        .execute(
+            update
+                .and_where(Expr::col(Orders::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Orders::OrderId).eq(order.order_id))
+                .and_where(Expr::col(Orders::Version).eq(expected_version)),
+        )
+        .await?;
+    if touched != 1 {
+        return Ok(false);
+    }
+    if let Some(lines) = lines {
+        q.execute(
+            Query::delete()
+                .from_table(OrderLines::Table)
+                .and_where(Expr::col(OrderLines::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(OrderLines::OrderId).eq(order.order_id)),
+        )
+        .await?;
+        insert_lines(q, scope, order.order_id, lines).await?;
+    }
+    q.execute(
+        Query::delete()
+            .from_table(OrderTags::Table)
+            .and_where(Expr::col(OrderTags::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(OrderTags::OrderId).eq(order.order_id)),
+    )
+    .await?;
+    insert_tags(q, scope, order.order_id, tags, order.created_at).await?;
+    Ok(true)
+}
+
+/// Deletes the order with its lines, tags and notes (its events stay as the audit trail).
+pub async fn delete(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<bool, StoreError> {
+    let touched = q
+        .execute(
+            Query::delete()
+                .from_table(Orders::Table)
+                .and_where(Expr::col(Orders::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Orders::OrderId).eq(order_id)),
+        )
+        .await?;
+    Ok(touched == 1)
+}
+
+fn select_orders(scope: ShopScope) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .columns(ORDER_COLUMNS.map(|c| (Orders::Table, c)))
+        .from(Orders::Table)
+        .and_where(Expr::col((Orders::Table, Orders::ShopId)).eq(scope.shop_id()));
+    select
+}
+
+pub async fn get(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<Option<OrderRow>, StoreError> {
+    q.fetch_optional(
+        select_orders(scope).and_where(Expr::col((Orders::Table, Orders::OrderId)).eq(order_id)),
+    )
+    .await
+}
+
+pub async fn find_by_external_id(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    channel: &str,
+    external_id: &str,
+) -> Result<Option<OrderRow>, StoreError> {
+    q.fetch_optional(
+        select_orders(scope)
+            .and_where(Expr::col((Orders::Table, Orders::Channel)).eq(channel))
+            .and_where(Expr::col((Orders::Table, Orders::ExternalId)).eq(external_id)),
+    )
+    .await
+}
+
+pub async fn lines(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<Vec<LineRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(LINE_COLUMNS)
+            .from(OrderLines::Table)
+            .and_where(Expr::col(OrderLines::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(OrderLines::OrderId).eq(order_id))
+            .order_by(OrderLines::Position, Order::Asc),
+    )
+    .await
+}
+
+/// Filters of the order list; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Lower-case text to find in number, external id, customer name, e-mail, phone and tags.
+    pub text: Option<String>,
+    pub states: Vec<String>,
+    pub payment_states: Vec<String>,
+    pub delivery_states: Vec<String>,
+    pub channels: Vec<String>,
+    pub tag: Option<String>,
+    /// Inclusive lower bound, Unix microseconds.
+    pub created_from: Option<i64>,
+    /// Exclusive upper bound, Unix microseconds.
+    pub created_to: Option<i64>,
+}
+
+/// A position in the newest-first order list: the last row seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub order_id: Uuid,
+}
+
+/// One page of orders, newest first, after `cursor`. Keyset paging only: the query walks the
+/// `(shop_id, …, created_at, order_id)` indexes backwards and stops after `limit` rows.
+pub async fn list(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    filter: &OrderFilter,
+    cursor: Option<Cursor>,
+    limit: u64,
+) -> Result<Vec<OrderRow>, StoreError> {
+    let mut select = select_orders(scope);
+    apply_filter(&mut select, scope, filter);
+    if let Some(cursor) = cursor {
+        select.and_where(
+            Expr::tuple([
+                Expr::col((Orders::Table, Orders::CreatedAt)),
+                Expr::col((Orders::Table, Orders::OrderId)),
+            ])
+            .lt(Expr::tuple([
+                Expr::val(cursor.created_at),
+                Expr::val(cursor.order_id),
+            ])),
+        );
+    }
+    select
+        .order_by((Orders::Table, Orders::CreatedAt), Order::Desc)
+        .order_by((Orders::Table, Orders::OrderId), Order::Desc)
+        .limit(limit);
+    q.fetch_all_planned(&select).await
+}
+
+fn apply_filter(select: &mut SelectStatement, scope: ShopScope, filter: &OrderFilter) {
+    let col = |c: Orders| Expr::col((Orders::Table, c));
+    if let Some(text) = &filter.text {
+        select.and_where(
+            col(Orders::SearchText)
+                .like(LikeExpr::new(format!("%{}%", escape_like(text))).escape('\\')),
+        );
+    }
+    for (column, values) in [
+        (Orders::State, &filter.states),
+        (Orders::PaymentState, &filter.payment_states),
+        (Orders::DeliveryState, &filter.delivery_states),
+        (Orders::Channel, &filter.channels),
+    ] {
+        match values.as_slice() {
+            [] => {}
+            [one] => {
+                select.and_where(col(column).eq(one.as_str()));
+            }
+            many => {
+                select.and_where(col(column).is_in(many.iter().map(String::as_str)));
+            }
+        }
+    }
+    if let Some(tag) = &filter.tag {
+        select.and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(OrderTags::Table)
+                .cond_where(
+                    Cond::all()
+                        .add(Expr::col((OrderTags::Table, OrderTags::ShopId)).eq(scope.shop_id()))
+                        .add(
+                            Expr::col((OrderTags::Table, OrderTags::OrderId))
+                                .equals((Orders::Table, Orders::OrderId)),
+                        )
+                        .add(Expr::col((OrderTags::Table, OrderTags::Tag)).eq(tag.as_str())),
+                )
+                .to_owned(),
+        ));
+    }
+    if let Some(from) = filter.created_from {
+        select.and_where(col(Orders::CreatedAt).gte(from));
+    }
+    if let Some(to) = filter.created_to {
+        select.and_where(col(Orders::CreatedAt).lt(to));
+    }
+}
+
+/// Escapes LIKE wildcards so that user text matches literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub event_id: i64,
+    pub order_id: Uuid,
+    pub kind: String,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    /// JSON.
+    pub data: String,
+    pub created_at: i64,
+}
+
+const EVENT_COLUMNS: [OrderEvents; 8] = [
+    OrderEvents::EventId,
+    OrderEvents::OrderId,
+    OrderEvents::Kind,
+    OrderEvents::ActorKind,
+    OrderEvents::ActorId,
+    OrderEvents::ActorLabel,
+    OrderEvents::Data,
+    OrderEvents::CreatedAt,
+];
+
+pub async fn insert_event(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    event: &EventRow,
+) -> Result<(), StoreError> {
+    let mut columns = vec![OrderEvents::ShopId];
+    columns.extend(EVENT_COLUMNS);
+    q.execute(
+        Query::insert()
+            .into_table(OrderEvents::Table)
+            .columns(columns)
+            .values_panic([
+                scope.shop_id().into(),
+                event.event_id.into(),
+                event.order_id.into(),
+                event.kind.clone().into(),
+                event.actor_kind.clone().into(),
+                event.actor_id.into(),
+                event.actor_label.clone().into(),
+                event.data.clone().into(),
+                event.created_at.into(),
+            ]),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The order's events, oldest first.
+pub async fn events(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<Vec<EventRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(EVENT_COLUMNS)
+            .from(OrderEvents::Table)
+            .and_where(Expr::col(OrderEvents::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(OrderEvents::OrderId).eq(order_id))
+            .order_by(OrderEvents::EventId, Order::Asc),
+    )
+    .await
+}
+
+/// The shop's events after `after_event_id`, oldest first: what a live view replays.
+pub async fn events_after(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    after_event_id: i64,
+    limit: u64,
+) -> Result<Vec<EventRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(EVENT_COLUMNS)
+            .from(OrderEvents::Table)
+            .and_where(Expr::col(OrderEvents::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(OrderEvents::EventId).gt(after_event_id))
+            .order_by(OrderEvents::EventId, Order::Asc)
+            .limit(limit),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoteRow {
+    pub note_id: Uuid,
+    pub body: String,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    pub created_at: i64,
+}
+
+const NOTE_COLUMNS: [OrderNotes; 6] = [
+    OrderNotes::NoteId,
+    OrderNotes::Body,
+    OrderNotes::ActorKind,
+    OrderNotes::ActorId,
+    OrderNotes::ActorLabel,
+    OrderNotes::CreatedAt,
+];
+
+pub async fn insert_note(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+    note: &NoteRow,
+) -> Result<(), StoreError> {
+    let mut columns = vec![OrderNotes::ShopId, OrderNotes::OrderId];
+    columns.extend(NOTE_COLUMNS);
+    q.execute(
+        Query::insert()
+            .into_table(OrderNotes::Table)
+            .columns(columns)
+            .values_panic([
+                scope.shop_id().into(),
+                order_id.into(),
+                note.note_id.into(),
+                note.body.clone().into(),
+                note.actor_kind.clone().into(),
+                note.actor_id.into(),
+                note.actor_label.clone().into(),
+                note.created_at.into(),
+            ]),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn notes(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<Vec<NoteRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(NOTE_COLUMNS)
+            .from(OrderNotes::Table)
+            .and_where(Expr::col(OrderNotes::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(OrderNotes::OrderId).eq(order_id))
+            .order_by(OrderNotes::CreatedAt, Order::Asc),
+    )
+    .await
+}

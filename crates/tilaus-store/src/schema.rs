@@ -1,0 +1,194 @@
+//! Table and column names, each spelled once (sea-query identifiers).
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Shops {
+    Table,
+    ShopId,
+    Name,
+    BusinessId,
+    VatId,
+    Address,
+    Iban,
+    Bic,
+    DefaultCurrency,
+    DefaultLanguage,
+    Languages,
+    TimeZone,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ShopCounters {
+    Table,
+    ShopId,
+    LastOrderNumber,
+    LastEventId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    UserId,
+    Email,
+    EmailKey,
+    Name,
+    PasswordHash,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Memberships {
+    Table,
+    ShopId,
+    UserId,
+    Role,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiTokens {
+    Table,
+    ShopId,
+    TokenId,
+    Name,
+    Role,
+    SecretHash,
+    CreatedBy,
+    CreatedAt,
+    RevokedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Channels {
+    Table,
+    ShopId,
+    Code,
+    Name,
+    Kind,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Customers {
+    Table,
+    ShopId,
+    CustomerId,
+    Kind,
+    Name,
+    Email,
+    EmailKey,
+    Phone,
+    BusinessId,
+    VatId,
+    ContactPerson,
+    Language,
+    BillingAddress,
+    DeliveryAddress,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Orders {
+    Table,
+    ShopId,
+    OrderId,
+    Number,
+    Channel,
+    Origin,
+    ExternalId,
+    Language,
+    Currency,
+    PricesIncludeVat,
+    CustomerId,
+    CustomerKind,
+    CustomerName,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerBusinessId,
+    CustomerVatId,
+    CustomerContactPerson,
+    BillingAddress,
+    DeliveryAddress,
+    State,
+    PaymentState,
+    DeliveryState,
+    Tags,
+    Net,
+    Vat,
+    Gross,
+    VatBreakdown,
+    LineCount,
+    SearchText,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderLines {
+    Table,
+    ShopId,
+    OrderId,
+    Position,
+    ProductId,
+    Sku,
+    Name,
+    Kind,
+    Quantity,
+    UnitPrice,
+    VatRate,
+    Discount,
+    Total,
+    ReservationStart,
+    ReservationEnd,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderTags {
+    Table,
+    ShopId,
+    OrderId,
+    Tag,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderNotes {
+    Table,
+    ShopId,
+    OrderId,
+    NoteId,
+    Body,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderEvents {
+    Table,
+    ShopId,
+    EventId,
+    OrderId,
+    Kind,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    Data,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum IdempotencyKeys {
+    Table,
+    ShopId,
+    IdempotencyKey,
+    RequestHash,
+    ResponseStatus,
+    ResponseBody,
+    CreatedAt,
+}

@@ -1,0 +1,33 @@
+//! The JSON API under `/api/v1`.
+
+mod admin;
+mod openapi;
+mod orders;
+
+use crate::Problem;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tilaus_app::App;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .merge(orders::routes())
+        .merge(admin::routes())
+}
+
+/// Ready when the database answers.
+async fn ready(
+    axum::extract::State(app): axum::extract::State<App>,
+) -> Result<&'static str, Problem> {
+    app.db.ping().await.map(|_| "ready").map_err(|_| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "the database does not answer",
+        )
+    })
+}

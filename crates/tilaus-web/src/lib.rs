@@ -1,0 +1,43 @@
+//! The HTTP layer: thin handlers that parse, call one app function and render.
+// Problems are built only on the error path, once per request; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
+mod api;
+mod extract;
+mod problem;
+
+pub use problem::Problem;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use std::time::Duration;
+use tilaus_app::App;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// The largest request body accepted (ORD-1: bodies over 1 MiB are refused).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as one router.
+pub fn router(app: App) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+    });
+    Router::new()
+        .merge(api::routes())
+        .fallback(|| async { Problem::not_found("no such endpoint") })
+        .with_state(app)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            Problem::internal().into_response_value()
+        }))
+}

@@ -1,0 +1,735 @@
+//! The JSON API driven over real HTTP against a real server on an ephemeral port, on SQLite and
+//! on PostgreSQL alike.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tilaus_app::App;
+use tilaus_app::shop::NewShop;
+use tilaus_store::testkit::{self, TestDb};
+
+struct Server {
+    base: String,
+    token: String,
+    client: reqwest::Client,
+    app: App,
+    shop_id: uuid::Uuid,
+    _db: TestDb,
+}
+
+impl Server {
+    async fn start(db: TestDb) -> Server {
+        let app = App::open(&db.url).await.expect("open the database");
+        let shop = app
+            .create_shop(NewShop {
+                name: "Testikauppa".into(),
+                owner_email: "owner@example.fi".into(),
+                ..NewShop::default()
+            })
+            .await
+            .expect("create a shop");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let router = tilaus_web::router(app.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Server {
+            base,
+            token: shop.api_token,
+            client: reqwest::Client::new(),
+            app,
+            shop_id: shop.shop_id,
+            _db: db,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None, &self.token)
+            .await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body), &self.token)
+            .await
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body), &self.token)
+            .await
+    }
+
+    async fn order_count(&self) -> usize {
+        let (status, page) = self.get("/api/v1/orders?limit=200").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["items"].as_array().map_or(0, Vec::len)
+    }
+}
+
+fn order(external_id: &str) -> Value {
+    json!({
+        "channel": "web", "external_id": external_id, "language": "fi", "currency": "EUR", "prices_include_vat": true,
+        "customer": {"kind": "consumer", "name": "Aino Virtanen", "email": "aino@example.fi", "phone": "+358401234567"},
+        "lines": [{"sku": "TEE-1", "name": "T-paita", "quantity": 2, "unit_price": 2490, "vat_rate": 2550}],
+        "tags": ["web"]
+    })
+}
+
+/// Runs one scenario on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Server::start(tilaus_store::testkit::sqlite()).await).await } )+ }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
+            tilaus_store::testkit::drop_stale_postgres_databases().await;
+            if let Some(db) = tilaus_store::testkit::postgres(stringify!($name)).await { super::$name(super::Server::start(db).await).await }
+        } )+ }
+    };
+}
+
+on_both_backends!(
+    order_life_cycle,
+    idempotency_key_replays_and_refuses_other_bodies,
+    concurrent_retries_create_exactly_one_order,
+    bad_input_gets_a_problem_and_changes_nothing,
+    access_is_checked_per_role_and_shop,
+    keyset_pages_and_filters,
+    export_streams_csv_and_xlsx,
+);
+
+async fn order_life_cycle(s: Server) {
+    let (status, created) = s.post("/api/v1/orders", order("W-1001")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["number"], 1);
+    assert_eq!(created["state"], "open");
+    assert_eq!(created["payment_state"], "unpaid");
+    assert_eq!(created["delivery_state"], "none");
+    // 2 × 24.90 € gross at 25.5 %: VAT 4980 × 2550 / 12550 = 1011.87 → 1012.
+    assert_eq!(
+        created["totals"],
+        json!({"net": 3968, "vat": 1012, "gross": 4980, "vat_breakdown": [{"rate": 2550, "net": 3968, "vat": 1012, "gross": 4980}]})
+    );
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    // The same channel and external id is the same order: 200, not a second one.
+    let (status, again) = s.post("/api/v1/orders", order("W-1001")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["id"], created["id"]);
+
+    // A second order from the same person (e-mail in other case) joins the same customer.
+    let mut second = order("W-1002");
+    second["customer"]["email"] = json!("  AINO@Example.FI ");
+    second["channel"] = json!("channel_manager");
+    second["origin"] = json!("Booking.com");
+    second["lines"] = json!([{"sku": "ROOM", "name": "Huone", "kind": "service", "quantity": 1, "unit_price": 12900, "vat_rate": 1000,
+        "reservation_start": "2026-12-01T15:00", "reservation_end": "2026-12-02T12:00"}]);
+    let (status, other) = s.post("/api/v1/orders", second).await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    assert_eq!(other["customer"]["id"], created["customer"]["id"]);
+    assert_eq!(other["origin"], "Booking.com");
+    assert_eq!(
+        other["lines"][0]["reservation_start"],
+        "2026-12-01T15:00:00+02:00"
+    );
+    assert_eq!(other["number"], 2);
+
+    // Open orders are editable.
+    let (status, edited) = s.patch(&format!("/api/v1/orders/{id}"), json!({"lines": [{"name": "Muki", "quantity": 1, "unit_price": 1000, "vat_rate": 1400}], "tags": ["VIP", "gift"]})).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["totals"]["gross"], 1000);
+    assert_eq!(edited["tags"], json!(["vip", "gift"]));
+    assert_eq!(edited["version"], 2);
+
+    let (status, confirmed) = s
+        .post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "confirmed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(confirmed["state"], "confirmed");
+
+    // Confirmed: content is frozen, delivery details are not.
+    let (status, problem) = s
+        .patch(&format!("/api/v1/orders/{id}"), json!({"tags": ["x"]}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["current_state"], "confirmed");
+    assert_eq!(
+        problem["allowed_states"],
+        json!(["invoiced", "paid", "cancelled"])
+    );
+    let (status, moved) = s
+        .patch(
+            &format!("/api/v1/orders/{id}"),
+            json!({"delivery_address": {"line1": "Uusi katu 2", "city": "Oulu", "country": "fi"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["delivery_address"]["country"], "FI");
+    let (status, _) = s
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/orders/{id}"),
+            None,
+            &s.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, cancelled) = s
+        .post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "cancelled"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cancelled["state"], "cancelled");
+    let (status, problem) = s
+        .post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "confirmed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(problem["allowed_states"], json!([]));
+
+    let (status, note) = s
+        .post(
+            &format!("/api/v1/orders/{id}/notes"),
+            json!({"body": "Soita ennen toimitusta"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{note}");
+
+    let (status, events) = s.get(&format!("/api/v1/orders/{id}/events")).await;
+    assert_eq!(status, StatusCode::OK);
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "order.created",
+            "order.updated",
+            "order.state_changed",
+            "order.delivery_details_changed",
+            "order.state_changed",
+            "order.note_added"
+        ]
+    );
+    let ids: Vec<i64> = events
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["id"].as_i64())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "event ids increase: {ids:?}"
+    );
+    assert!(
+        events[0]["actor"]
+            .as_str()
+            .expect("actor")
+            .contains("owner")
+    );
+
+    // An open order can be deleted; its history stays.
+    let other_id = other["id"].as_str().expect("id");
+    let (status, _) = s
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/orders/{other_id}"),
+            None,
+            &s.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.get(&format!("/api/v1/orders/{other_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, history) = s.get(&format!("/api/v1/orders/{other_id}/events")).await;
+    assert_eq!(
+        history
+            .as_array()
+            .and_then(|h| h.last())
+            .map(|e| e["kind"].clone()),
+        Some(json!("order.deleted"))
+    );
+}
+
+async fn idempotency_key_replays_and_refuses_other_bodies(s: Server) {
+    let post = |body: Value| {
+        s.client
+            .post(s.url("/api/v1/orders"))
+            .bearer_auth(&s.token)
+            .header("Idempotency-Key", "key-1")
+            .json(&body)
+            .send()
+    };
+    let first = post(order("K-1")).await.expect("request");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_body = first.text().await.expect("body");
+    let replay = post(order("K-1")).await.expect("request");
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(
+        replay
+            .headers()
+            .get("idempotent-replayed")
+            .map(|v| v.to_str().unwrap_or_default().to_owned()),
+        Some("true".into())
+    );
+    assert_eq!(replay.text().await.expect("body"), first_body);
+    let other = post(order("K-2")).await.expect("request");
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s.order_count().await, 1);
+}
+
+async fn concurrent_retries_create_exactly_one_order(s: Server) {
+    // 32 clients retry one order with one Idempotency-Key…
+    let requests = (0..32).map(|_| {
+        s.client
+            .post(s.url("/api/v1/orders"))
+            .bearer_auth(&s.token)
+            .header("Idempotency-Key", "same")
+            .json(&order("C-1"))
+            .send()
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.expect("request").status())
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&StatusCode::CREATED));
+    // …and 32 others send one external id without a key.
+    let requests = (0..32).map(|_| {
+        s.client
+            .post(s.url("/api/v1/orders"))
+            .bearer_auth(&s.token)
+            .json(&order("C-2"))
+            .send()
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.expect("request").status())
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(s.order_count().await, 2);
+    let (_, page) = s.get("/api/v1/orders").await;
+    let numbers: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|o| o["number"].as_i64())
+        .collect();
+    assert_eq!(numbers, [2, 1], "numbers have no gaps from refused twins");
+}
+
+async fn bad_input_gets_a_problem_and_changes_nothing(s: Server) {
+    let raw = |body: &'static str| {
+        s.client
+            .post(s.url("/api/v1/orders"))
+            .bearer_auth(&s.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let response = raw("{\"channel\": ").await.expect("request");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    let with = |edit: fn(&mut Value)| {
+        let mut body = order("BAD-1");
+        edit(&mut body);
+        body
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            with(|b| b["lines"][0]["quantity"] = json!(0)),
+            "/lines/0/quantity",
+        ),
+        (
+            with(|b| b["lines"][0]["quantity"] = json!(-3)),
+            "/lines/0/quantity",
+        ),
+        (
+            with(|b| b["lines"][0]["quantity"] = json!("two")),
+            "/lines/0/quantity",
+        ),
+        (
+            with(|b| b["lines"][0]["unit_price"] = json!(i64::MAX)),
+            "/lines/0/unit_price",
+        ),
+        (
+            with(|b| b["lines"][0]["unit_price"] = json!(1e30)),
+            "/lines/0/unit_price",
+        ),
+        (
+            with(|b| b["lines"][0]["vat_rate"] = json!(20000)),
+            "/lines/0/vat_rate",
+        ),
+        (
+            with(|b| b["customer"]["email"] = json!("not-an-email")),
+            "/customer/email",
+        ),
+        (with(|b| b["currency"] = json!("XXX")), "/currency"),
+        (with(|b| b["language"] = json!("klingon")), "/language"),
+        (with(|b| b["channel"] = json!("carrier-pigeon")), "/channel"),
+        (
+            with(|b| b["customer"]["name"] = json!("x".repeat(5000))),
+            "/customer/name",
+        ),
+        (with(|b| b["surprise"] = json!(1)), ""),
+        (with(|b| b["lines"] = json!([])), "/lines"),
+        (
+            with(|b| b["lines"] = Value::Array(vec![b["lines"][0].clone(); 1001])),
+            "/lines",
+        ),
+        (with(|b| b["state"] = json!("paid")), "/state"),
+        (
+            with(|b| {
+                b.as_object_mut().map(|o| o.remove("customer"));
+            }),
+            "",
+        ),
+    ];
+    for (body, pointer) in cases {
+        let (status, problem) = s.post("/api/v1/orders", body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{pointer}: {problem}"
+        );
+        assert!(problem["detail"].is_string(), "{problem}");
+        if !pointer.is_empty() {
+            let pointers: Vec<&str> = problem["errors"]
+                .as_array()
+                .expect("errors")
+                .iter()
+                .filter_map(|e| e["pointer"].as_str())
+                .collect();
+            assert!(
+                pointers.contains(&pointer),
+                "expected {pointer} in {pointers:?}"
+            );
+        }
+    }
+    let huge = format!(
+        "{{\"channel\": \"web\", \"note\": \"{}\"}}",
+        "x".repeat(1024 * 1024 + 10)
+    );
+    let response = s
+        .client
+        .post(s.url("/api/v1/orders"))
+        .bearer_auth(&s.token)
+        .body(huge)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _) = s.get("/api/v1/orders?state=lost").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = s.get("/api/v1/orders?cursor=garbage").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = s.get("/api/v1/orders?limit=500").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s.order_count().await, 0, "nothing was created");
+}
+
+async fn access_is_checked_per_role_and_shop(s: Server) {
+    let (status, _) = s
+        .send(reqwest::Method::GET, "/api/v1/orders", None, "")
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = s
+        .send(reqwest::Method::GET, "/api/v1/orders", None, "tls_forged")
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, reader) = s
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "reporting", "role": "read_only"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reader}");
+    let reader_token = reader["token"].as_str().expect("token").to_owned();
+    let (status, problem) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/orders",
+            Some(order("R-1")),
+            &reader_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, _) = s
+        .send(reqwest::Method::GET, "/api/v1/orders", None, &reader_token)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, listed) = s.get("/api/v1/tokens").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        listed.to_string().contains("reporting") && !listed.to_string().contains(&reader_token),
+        "secrets are never listed"
+    );
+    let (status, _) = s
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tokens/{}", reader["id"].as_str().expect("id")),
+            None,
+            &s.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s
+        .send(reqwest::Method::GET, "/api/v1/orders", None, &reader_token)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked");
+
+    // Another shop's token sees the order exactly as if it did not exist.
+    let (_, created) = s.post("/api/v1/orders", order("S-1")).await;
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen".into(),
+            owner_email: "other@example.fi".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    assert_ne!(other.shop_id, s.shop_id);
+    let id = created["id"].as_str().expect("id");
+    let (status, theirs) = s
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/orders/{id}"),
+            None,
+            &other.api_token,
+        )
+        .await;
+    let (missing_status, missing) = s
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/orders/{}", uuid::Uuid::now_v7()),
+            None,
+            &other.api_token,
+        )
+        .await;
+    assert_eq!(
+        (status, missing_status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(theirs, missing);
+    let (_, page) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/orders",
+            None,
+            &other.api_token,
+        )
+        .await;
+    assert_eq!(page["items"], json!([]));
+
+    let (status, channel) = s
+        .post(
+            "/api/v1/channels",
+            json!({"code": "kioski", "name": "Kioski", "kind": "pos"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let mut kiosk = order("K-1");
+    kiosk["channel"] = json!("kioski");
+    let (status, _) = s.post("/api/v1/orders", kiosk).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+async fn keyset_pages_and_filters(s: Server) {
+    for i in 0..7 {
+        let mut body = order(&format!("P-{i}"));
+        if i % 2 == 0 {
+            body["tags"] = json!(["even"]);
+            body["customer"]["name"] = json!(format!("Parillinen Asiakas {i}"));
+        }
+        let (status, _) = s.post("/api/v1/orders", body).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/orders?limit=3".to_owned();
+    loop {
+        let (status, page) = s.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|o| o["number"].as_i64()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/orders?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [7, 6, 5, 4, 3, 2, 1], "newest first, each once");
+    let (_, even) = s.get("/api/v1/orders?tag=even").await;
+    assert_eq!(even["items"].as_array().map(Vec::len), Some(4));
+    let (_, by_name) = s.get("/api/v1/orders?q=PARILLINEN%20asiakas%206").await;
+    assert_eq!(by_name["items"].as_array().map(Vec::len), Some(1));
+    let (_, by_external) = s.get("/api/v1/orders?q=p-3").await;
+    assert_eq!(by_external["items"][0]["external_id"], "P-3");
+    let (_, literal) = s.get("/api/v1/orders?q=%25").await;
+    assert_eq!(
+        literal["items"].as_array().map(Vec::len),
+        Some(0),
+        "% is matched literally"
+    );
+    let (_, open) = s
+        .get("/api/v1/orders?state=open&state=confirmed&channel=web&created_from=2000-01-01")
+        .await;
+    assert_eq!(open["items"].as_array().map(Vec::len), Some(7));
+    let (_, future) = s.get("/api/v1/orders?created_from=2999-01-01").await;
+    assert_eq!(future["items"].as_array().map(Vec::len), Some(0));
+}
+
+async fn export_streams_csv_and_xlsx(s: Server) {
+    for i in 0..3 {
+        s.post("/api/v1/orders", order(&format!("E-{i}"))).await;
+    }
+    let csv = s
+        .client
+        .get(s.url("/api/v1/orders/export?format=csv"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let bytes = csv.bytes().await.expect("body");
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBFnumber;id;"),
+        "BOM and ; delimiter"
+    );
+    let text = String::from_utf8_lossy(&bytes);
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(
+        text.contains(";49,80;"),
+        "gross in major units with a decimal comma: {text}"
+    );
+    let comma = s
+        .client
+        .get(s.url("/api/v1/orders/export?format=csv&delimiter=,&q=e-1"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("request");
+    let text = comma.text().await.expect("body");
+    assert_eq!(text.lines().count(), 2, "the list's filters apply: {text}");
+    assert!(text.contains(",49.80,"), "{text}");
+    let xlsx = s
+        .client
+        .get(s.url("/api/v1/orders/export?format=xlsx"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(
+        xlsx.bytes().await.expect("body").starts_with(b"PK"),
+        "a zip container"
+    );
+    let (status, _) = s.get("/api/v1/orders/export?format=pdf").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn health_and_openapi() {
+    let s = Server::start(testkit::sqlite()).await;
+    let response = s
+        .client
+        .get(s.url("/readyz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = s
+        .client
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        document["openapi"]
+    );
+    for path in [
+        "/api/v1/orders",
+        "/api/v1/orders/{id}",
+        "/api/v1/orders/{id}/state",
+        "/api/v1/orders/export",
+        "/api/v1/tokens",
+    ] {
+        assert!(
+            document["paths"].get(path).is_some(),
+            "{path} is documented"
+        );
+    }
+    assert!(document["components"]["schemas"].get("Problem").is_some());
+}

@@ -1,0 +1,436 @@
+//! `tilaus`: the server and the operator's command line.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use tilaus_app::export::ExportFormat;
+use tilaus_app::order::ListQuery;
+use tilaus_app::shop::NewShop;
+use tilaus_app::{App, Principal};
+use tilaus_domain::access::Role;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "tilaus", version, about = "Tilaus order management system")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Database {
+    /// sqlite:PATH or postgres://USER@HOST/DB
+    #[arg(
+        long = "database-url",
+        env = "TILAUS_DATABASE_URL",
+        default_value = "sqlite:tilaus.db",
+        global = true
+    )]
+    url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server (migrating the database first; an empty database gets the demo shop).
+    Serve {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long, env = "TILAUS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Do not create the demo shop on an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Brings the database schema up to date.
+    Migrate {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Creates a demo shop with realistic orders and prints how to get in.
+    Demo {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long, default_value_t = 300)]
+        orders: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    #[command(subcommand)]
+    Token(TokenCommand),
+    #[command(subcommand)]
+    User(UserCommand),
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ShopCommand {
+    /// Opens a shop and prints its id and the owner's API token.
+    Create {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        #[arg(long, default_value = "Europe/Helsinki")]
+        time_zone: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Makes an API token and prints it (shown once).
+    Create {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        shop: Uuid,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "staff")]
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        shop: Uuid,
+    },
+    Revoke {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        shop: Uuid,
+        token_id: Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a staff user to a shop; the password comes from TILAUS_PASSWORD or standard input.
+    Create {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        shop: Uuid,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "staff")]
+        role: String,
+    },
+    /// Sets a user's password (from TILAUS_PASSWORD or standard input).
+    ResetPassword {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Exports a shop's orders (with the list's filters) as CSV or XLSX.
+    Orders {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        shop: Uuid,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// The file to write.
+        #[arg(long)]
+        output: std::path::PathBuf,
+        #[arg(long)]
+        state: Vec<String>,
+        #[arg(long)]
+        channel: Vec<String>,
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long)]
+        created_from: Option<String>,
+        #[arg(long)]
+        created_to: Option<String>,
+    },
+}
+
+async fn open(db: &Database) -> Result<App> {
+    App::open(&db.url).await.with_context(|| {
+        format!(
+            "cannot use TILAUS_DATABASE_URL / --database-url '{}'",
+            redacted(&db.url)
+        )
+    })
+}
+
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
+            format!("{}***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(password) = std::env::var("TILAUS_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn role(text: &str) -> Result<Role> {
+    Role::parse(text)
+        .with_context(|| format!("unknown role '{text}'; use one of {}", Role::expected()))
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TILAUS_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("tilaus: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            no_demo,
+        } => serve(&db, listen, no_demo).await,
+        Command::Migrate { db } => {
+            open(&db).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Demo { db, orders, json } => {
+            let demo = open(&db).await?.create_demo_shop(orders).await?;
+            print_demo(&demo, json)
+        }
+        Command::Shop(ShopCommand::Create {
+            db,
+            name,
+            owner_email,
+            currency,
+            time_zone,
+            json,
+        }) => {
+            let app = open(&db).await?;
+            let shop = app
+                .create_shop(NewShop {
+                    name,
+                    owner_email,
+                    currency: Some(currency),
+                    time_zone: Some(time_zone),
+                    ..NewShop::default()
+                })
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string(&shop)?);
+            } else {
+                println!(
+                    "shop_id:   {}\napi_token: {}  (shown once; keep it safe)",
+                    shop.shop_id, shop.api_token
+                );
+            }
+            Ok(())
+        }
+        Command::Token(command) => token(command).await,
+        Command::User(command) => user(command).await,
+        Command::Export(ExportCommand::Orders {
+            db,
+            shop,
+            format,
+            delimiter,
+            output,
+            state,
+            channel,
+            q,
+            created_from,
+            created_to,
+        }) => {
+            let app = open(&db).await?;
+            let format = ExportFormat::parse(&format, delimiter.as_deref())?;
+            let query = ListQuery {
+                q,
+                state,
+                channel,
+                created_from,
+                created_to,
+                ..ListQuery::default()
+            };
+            let file = std::fs::File::create(&output)
+                .with_context(|| format!("cannot create {}", output.display()))?;
+            let written = app
+                .export_orders(
+                    &Principal::system(shop, "cli export"),
+                    &query,
+                    format,
+                    std::io::BufWriter::new(file),
+                )
+                .await?;
+            eprintln!("wrote {written} orders to {}", output.display());
+            Ok(())
+        }
+    }
+}
+
+async fn token(command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create {
+            db,
+            shop,
+            name,
+            role: r,
+            json,
+        } => {
+            let created = open(&db)
+                .await?
+                .create_token(&Principal::system(shop, "cli"), &name, role(&r)?)
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string(&created)?);
+            } else {
+                println!("{}  (id {}, shown once)", created.token, created.info.id);
+            }
+        }
+        TokenCommand::List { db, shop } => {
+            for t in open(&db)
+                .await?
+                .list_tokens(&Principal::system(shop, "cli"))
+                .await?
+            {
+                let state = t
+                    .revoked_at
+                    .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                println!(
+                    "{}  {:<10} {:<20} {}  {state}",
+                    t.id, t.role, t.name, t.created_at
+                );
+            }
+        }
+        TokenCommand::Revoke { db, shop, token_id } => {
+            open(&db)
+                .await?
+                .revoke_token(&Principal::system(shop, "cli"), token_id)
+                .await?;
+            println!("revoked {token_id}");
+        }
+    }
+    Ok(())
+}
+
+async fn user(command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Create {
+            db,
+            shop,
+            email,
+            name,
+            role: r,
+        } => {
+            let app = open(&db).await?;
+            let id = app
+                .create_user(
+                    &Principal::system(shop, "cli"),
+                    &email,
+                    name.as_deref(),
+                    read_password()?,
+                    role(&r)?,
+                )
+                .await?;
+            println!("user {id} can now sign in to shop {shop} as {r}");
+        }
+        UserCommand::ResetPassword { db, email } => {
+            open(&db)
+                .await?
+                .reset_password(&email, read_password()?)
+                .await?;
+            println!("password set for {email}");
+        }
+    }
+    Ok(())
+}
+
+fn print_demo(demo: &tilaus_app::demo::DemoShop, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(demo)?);
+    } else {
+        println!(
+            "Demo shop ready with {} orders.\n  shop_id:        {}\n  api_token:      {}\n  admin_email:    {}\n  admin_password: {}\nTry: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/orders",
+            demo.orders,
+            demo.shop_id,
+            demo.api_token,
+            demo.admin_email,
+            demo.admin_password,
+            demo.api_token
+        );
+    }
+    Ok(())
+}
+
+async fn serve(db: &Database, listen: SocketAddr, no_demo: bool) -> Result<()> {
+    let app = open(db).await?;
+    if !no_demo && !app.any_shop().await? {
+        let demo = app.create_demo_shop(300).await?;
+        println!("First start on an empty database: created a demo shop.");
+        print_demo(&demo, false)?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on TILAUS_LISTEN / --listen {listen}"))?;
+    tracing::info!(%listen, backend = ?app.db.backend(), "tilaus is serving");
+    let db_handle = app.db.clone();
+    axum::serve(listener, tilaus_web::router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db_handle.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down after in-flight requests");
+}

@@ -2,6 +2,7 @@
 //! newcomer has something to look at (and the API something to answer) from the first start.
 
 use crate::order::{CustomerInput, LineInput, NewOrderRequest, StateChange};
+use crate::product::ProductInput;
 use crate::shop::NewShop;
 use crate::{App, AppError, Principal};
 use rand::rngs::StdRng;
@@ -135,28 +136,114 @@ const ORGANISATIONS: &[Organisation] = &[
 ];
 
 /// (sku, Finnish name, kind, gross unit price in cents, VAT basis points)
-const PRODUCTS: &[(&str, &str, &str, i64, i64)] = &[
-    ("TEE-1", "T-paita, luomupuuvilla", "goods", 2490, 2550),
-    ("MUG-2", "Kahvikuppi, käsinmaalattu", "goods", 1890, 2550),
+/// The demo catalogue: sku, names in fi/sv/en, kind, gross unit price, VAT basis points.
+const PRODUCTS: &[(&str, [&str; 3], &str, i64, i64)] = &[
+    (
+        "TEE-1",
+        [
+            "T-paita, luomupuuvilla",
+            "T-tröja, ekologisk bomull",
+            "T-shirt, organic cotton",
+        ],
+        "goods",
+        2490,
+        2550,
+    ),
+    (
+        "MUG-2",
+        [
+            "Kahvikuppi, käsinmaalattu",
+            "Kaffekopp, handmålad",
+            "Coffee mug, hand-painted",
+        ],
+        "goods",
+        1890,
+        2550,
+    ),
     (
         "BOOK-7",
-        "Keittokirja: Pohjoinen keittiö",
+        [
+            "Keittokirja: Pohjoinen keittiö",
+            "Kokbok: Nordiskt kök",
+            "Cookbook: The Northern Kitchen",
+        ],
         "goods",
         3200,
         1400,
     ),
-    ("COFFEE-1", "Kahvipapu 500 g", "goods", 1450, 1400),
-    ("SAUNA-2H", "Savusauna, 2 tuntia", "service", 9000, 1400),
+    (
+        "COFFEE-1",
+        ["Kahvipapu 500 g", "Kaffebönor 500 g", "Coffee beans 500 g"],
+        "goods",
+        1450,
+        1400,
+    ),
+    (
+        "SAUNA-2H",
+        [
+            "Savusauna, 2 tuntia",
+            "Rökbastu, 2 timmar",
+            "Smoke sauna, 2 hours",
+        ],
+        "service",
+        9000,
+        1400,
+    ),
     (
         "ROOM-DBL",
-        "Kahden hengen huone, yö",
+        [
+            "Kahden hengen huone, yö",
+            "Dubbelrum, natt",
+            "Double room, night",
+        ],
         "service",
         12900,
         1000,
     ),
-    ("KAYAK-1D", "Kajakkivuokra, päivä", "service", 4500, 2550),
-    ("GIFT-50", "Lahjakortti 50 €", "goods", 5000, 0),
+    (
+        "KAYAK-1D",
+        [
+            "Kajakkivuokra, päivä",
+            "Kajakhyra, dag",
+            "Kayak rental, day",
+        ],
+        "service",
+        4500,
+        2550,
+    ),
+    (
+        "GIFT-50",
+        ["Lahjakortti 50 €", "Presentkort 50 €", "Gift card €50"],
+        "goods",
+        5000,
+        0,
+    ),
 ];
+
+fn demo_products() -> impl Iterator<Item = ProductInput> {
+    PRODUCTS
+        .iter()
+        .map(|(sku, names, kind, price, vat)| ProductInput {
+            sku: (*sku).into(),
+            names: ["fi", "sv", "en"]
+                .into_iter()
+                .zip(names)
+                .map(|(l, n)| (l.to_owned(), (*n).to_owned()))
+                .collect(),
+            kind: Some((*kind).into()),
+            unit_price: *price,
+            vat_rate: *vat,
+            prices_include_vat: Some(true),
+            purchase_process: Some(
+                if *kind == "service" {
+                    "invoice"
+                } else {
+                    "pay_now"
+                }
+                .into(),
+            ),
+        })
+}
 
 const TAGS: &[&str] = &[
     "vip",
@@ -240,7 +327,9 @@ fn demo_order(rng: &mut StdRng, i: usize) -> NewOrderRequest {
 }
 
 fn demo_line(rng: &mut StdRng) -> LineInput {
-    let (sku, name, kind, price, vat) = *PRODUCTS.choose(rng).unwrap_or(&PRODUCTS[0]);
+    // Lines name only the sku: the catalogue fills in the name in the customer's language and
+    // the price in the order's basis.
+    let (sku, _, kind, _, _) = *PRODUCTS.choose(rng).unwrap_or(&PRODUCTS[0]);
     let (reservation_start, reservation_end) = if kind == "service" {
         let day = rng.random_range(1..28);
         let hour = rng.random_range(9..18);
@@ -253,11 +342,11 @@ fn demo_line(rng: &mut StdRng) -> LineInput {
     };
     LineInput {
         sku: Some(sku.into()),
-        name: name.into(),
-        kind: Some(kind.into()),
+        name: None,
+        kind: None,
         quantity: rng.random_range(1..=3),
-        unit_price: price,
-        vat_rate: vat,
+        unit_price: None,
+        vat_rate: None,
         discount: if rng.random_bool(0.1) { 200 } else { 0 },
         reservation_start,
         reservation_end,
@@ -309,6 +398,9 @@ impl App {
             })
             .await?;
         let principal = Principal::system(created.shop_id, "demo data");
+        for product in demo_products() {
+            self.create_product(&principal, &product).await?;
+        }
         for i in 0..orders {
             let request = demo_order(&mut rng, i);
             let outcome = self.ingest_order(&principal, &request, None).await?;

@@ -4,11 +4,14 @@
 //! applied the same way whoever asks. Functions take a [`Principal`] and check its role before
 //! touching the store.
 
+pub mod audit;
 pub mod auth;
 pub mod demo;
 mod error;
 pub mod export;
 pub mod order;
+pub mod product;
+pub mod seed;
 pub mod shop;
 mod time;
 
@@ -29,4 +32,30 @@ impl App {
         tilaus_store::migrate::run(&db).await?;
         Ok(App { db })
     }
+}
+
+/// The most items one page of any list may hold.
+pub const MAX_PAGE: u64 = 200;
+const DEFAULT_PAGE: u64 = 50;
+
+/// A requested page size: 50 when absent, at most [`MAX_PAGE`].
+pub(crate) fn check_page_limit(limit: Option<u64>) -> Result<u64, String> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(format!("must be from 1 to {MAX_PAGE}"))
+    }
+}
+
+pub(crate) fn page_limit(limit: Option<u64>) -> Result<u64, AppError> {
+    check_page_limit(limit).map_err(|e| AppError::invalid("/limit", e))
+}
+
+/// Cuts rows fetched with one extra back to `limit`, and tells whether another page follows.
+pub(crate) fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, more)
 }

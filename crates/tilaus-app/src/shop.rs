@@ -1,8 +1,10 @@
 //! Shops, their channels, staff users and API tokens.
 
+use crate::audit;
 use crate::auth::{NewToken, hash_password};
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tilaus_domain::access::Role;
 use tilaus_domain::customer::{Address, Email};
 use tilaus_domain::language::Language;
@@ -239,6 +241,16 @@ impl App {
             now,
         )
         .await?;
+        let data = json!({"name": name, "role": role.as_str()});
+        audit::record(
+            &mut tx,
+            scope,
+            principal,
+            "token.created",
+            &token.token_id.to_string(),
+            data,
+        )
+        .await?;
         tx.commit().await?;
         let info = TokenInfo {
             id: token.token_id,
@@ -280,6 +292,15 @@ impl App {
         if !shop::revoke_token(&mut tx, scope, token_id, now_micros()).await? {
             return Err(AppError::NotFound("active token"));
         }
+        audit::record(
+            &mut tx,
+            scope,
+            principal,
+            "token.revoked",
+            &token_id.to_string(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -312,6 +333,16 @@ impl App {
         let mut tx = self.db.begin().await?;
         let user_id = attach_user(&mut tx, &email, name, &hash, now).await?;
         shop::set_membership(&mut tx, scope, user_id, role.as_str(), now).await?;
+        let data = json!({"user_id": user_id, "role": role.as_str()});
+        audit::record(
+            &mut tx,
+            scope,
+            principal,
+            "member.added",
+            email.as_str(),
+            data,
+        )
+        .await?;
         tx.commit().await?;
         Ok(user_id)
     }
@@ -383,6 +414,16 @@ impl App {
                     e.into()
                 }
             })?;
+        let data = json!({"name": row.name, "kind": row.kind});
+        audit::record(
+            &mut tx,
+            scope,
+            principal,
+            "channel.created",
+            &row.code,
+            data,
+        )
+        .await?;
         tx.commit().await?;
         Ok(ChannelInfo {
             code: row.code,

@@ -60,23 +60,7 @@ pub async fn attach(
             Query::insert()
                 .into_table(Customers::Table)
                 .columns(columns)
-                .values_panic([
-                    scope.shop_id().into(),
-                    c.customer_id.into(),
-                    c.kind.clone().into(),
-                    c.name.clone().into(),
-                    c.email.clone().into(),
-                    c.email_key.clone().into(),
-                    c.phone.clone().into(),
-                    c.business_id.clone().into(),
-                    c.vat_id.clone().into(),
-                    c.contact_person.clone().into(),
-                    c.language.clone().into(),
-                    c.billing_address.clone().into(),
-                    c.delivery_address.clone().into(),
-                    c.created_at.into(),
-                    c.updated_at.into(),
-                ])
+                .values_panic(values(scope, c))
                 // The no-op update makes RETURNING yield the existing row's id on a match.
                 .on_conflict(
                     OnConflict::columns([Customers::ShopId, Customers::EmailKey])
@@ -120,4 +104,43 @@ pub async fn count(q: &mut impl Queries, scope: ShopScope) -> Result<i64, StoreE
         )
         .await?;
     Ok(row.map_or(0, |r| r.n))
+}
+
+/// Writes customers known to be new (seeding, imports), with multi-row INSERTs.
+pub async fn insert_many(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    customers: &[CustomerRow],
+) -> Result<(), StoreError> {
+    let mut columns = vec![Customers::ShopId];
+    columns.extend(COLUMNS);
+    for chunk in customers.chunks(500) {
+        let mut insert = Query::insert();
+        insert.into_table(Customers::Table).columns(columns.clone());
+        for c in chunk {
+            insert.values_panic(values(scope, c));
+        }
+        q.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+fn values(scope: ShopScope, c: &CustomerRow) -> [sea_query::SimpleExpr; 15] {
+    [
+        scope.shop_id().into(),
+        c.customer_id.into(),
+        c.kind.clone().into(),
+        c.name.clone().into(),
+        c.email.clone().into(),
+        c.email_key.clone().into(),
+        c.phone.clone().into(),
+        c.business_id.clone().into(),
+        c.vat_id.clone().into(),
+        c.contact_person.clone().into(),
+        c.language.clone().into(),
+        c.billing_address.clone().into(),
+        c.delivery_address.clone().into(),
+        c.created_at.into(),
+        c.updated_at.into(),
+    ]
 }

@@ -7,6 +7,7 @@
 use crate::StoreError;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
+use sqlx::Row as _;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -192,6 +193,13 @@ pub trait Queries: Send {
         &mut self,
         stmt: &S,
     ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
+    /// The plan the database chooses for a query with these values, one line per step
+    /// (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL, planned for the actual values
+    /// as [`Queries::fetch_all_planned`] is).
+    fn explain<S: SqlxBinder + Sync>(
+        &mut self,
+        stmt: &S,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
     /// Runs constant SQL from [`crate::dialect`] with integer arguments.
     fn execute_raw(
         &mut self,
@@ -291,6 +299,33 @@ macro_rules! impl_queries {
                             .persistent(false)
                             .fetch_all(&mut **c)
                             .await?
+                    }
+                })
+            }
+
+            async fn explain<S: SqlxBinder + Sync>(
+                &mut self,
+                stmt: &S,
+            ) -> Result<Vec<String>, StoreError> {
+                Ok(match self {
+                    $type::Sqlite(c) => {
+                        let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                        sqlx::query_with(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")), values)
+                            .fetch_all(&mut **c)
+                            .await?
+                            .iter()
+                            .map(|row| row.try_get::<String, _>("detail"))
+                            .collect::<Result<_, _>>()?
+                    }
+                    $type::Postgres(c) => {
+                        let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                        sqlx::query_with(AssertSqlSafe(format!("EXPLAIN {sql}")), values)
+                            .persistent(false)
+                            .fetch_all(&mut **c)
+                            .await?
+                            .iter()
+                            .map(|row| row.try_get::<String, _>(0))
+                            .collect::<Result<_, _>>()?
                     }
                 })
             }

@@ -20,7 +20,7 @@ impl StoreError {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 
-    pub(crate) fn corrupt(column: &'static str, value: impl std::fmt::Display) -> Self {
+    pub fn corrupt(column: &'static str, value: impl std::fmt::Display) -> Self {
         StoreError::Corrupt {
             column,
             value: value.to_string(),

@@ -10,9 +10,11 @@ mod error;
 pub mod migrate;
 mod schema;
 
+pub mod audit;
 pub mod customer;
 pub mod idempotency;
 pub mod order;
+pub mod product;
 pub mod shop;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -46,4 +48,13 @@ pub fn now_micros() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// A LIKE pattern matching values that contain `text` literally (wildcards escaped).
+pub(crate) fn like_contains(text: &str) -> sea_query::LikeExpr {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

@@ -2,7 +2,7 @@
 
 use crate::schema::{OrderEvents, OrderLines, OrderNotes, OrderTags, Orders};
 use crate::{Queries, ShopScope, StoreError};
-use sea_query::{Cond, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
 
 /// An order as stored. Enumerations are their wire spellings; JSON columns are text.
@@ -145,6 +145,14 @@ const LINE_COLUMNS: [OrderLines; 12] = [
     OrderLines::ReservationEnd,
 ];
 
+/// A new order with its lines and tags, ready to be written.
+#[derive(Debug, Clone, Copy)]
+pub struct NewOrder<'a> {
+    pub order: &'a OrderRow,
+    pub lines: &'a [LineRow],
+    pub tags: &'a [String],
+}
+
 /// Writes a new order with its lines and tags.
 pub async fn insert(
     q: &mut impl Queries,
@@ -153,39 +161,59 @@ pub async fn insert(
     lines: &[LineRow],
     tags: &[String],
 ) -> Result<(), StoreError> {
-    let mut columns = vec![Orders::ShopId];
-    columns.extend(ORDER_COLUMNS);
-    let mut values = vec![scope.shop_id().into()];
-    values.extend(order_values(order));
-    q.execute(
-        Query::insert()
-            .into_table(Orders::Table)
-            .columns(columns)
-            .values_panic(values),
-    )
-    .await?;
-    insert_lines(q, scope, order.order_id, lines).await?;
-    insert_tags(q, scope, order.order_id, tags, order.created_at).await
+    insert_many(q, scope, &[NewOrder { order, lines, tags }]).await
 }
 
 /// Rows per multi-row INSERT: keeps statements well under SQLite's 32,766 bound parameters.
 const ROWS_PER_INSERT: usize = 500;
 
+/// Writes many new orders with multi-row INSERTs (seeding, imports): a few statements per
+/// 500 orders instead of three per order.
+pub async fn insert_many(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    orders: &[NewOrder<'_>],
+) -> Result<(), StoreError> {
+    let mut columns = vec![Orders::ShopId];
+    columns.extend(ORDER_COLUMNS);
+    for chunk in orders.chunks(ROWS_PER_INSERT) {
+        let mut insert = Query::insert();
+        insert.into_table(Orders::Table).columns(columns.clone());
+        for new in chunk {
+            let mut values = vec![scope.shop_id().into()];
+            values.extend(order_values(new.order));
+            insert.values_panic(values);
+        }
+        q.execute(&insert).await?;
+    }
+    let lines: Vec<(Uuid, &LineRow)> = orders
+        .iter()
+        .flat_map(|o| o.lines.iter().map(|l| (o.order.order_id, l)))
+        .collect();
+    insert_lines(q, scope, &lines).await?;
+    let tags: Vec<(&OrderRow, &String)> = orders
+        .iter()
+        .flat_map(|o| o.tags.iter().map(|t| (o.order, t)))
+        .collect();
+    insert_tags(q, scope, &tags).await
+}
+
 async fn insert_lines(
     q: &mut impl Queries,
     scope: ShopScope,
-    order_id: Uuid,
-    lines: &[LineRow],
+    lines: &[(Uuid, &LineRow)],
 ) -> Result<(), StoreError> {
+    let mut columns = vec![OrderLines::ShopId, OrderLines::OrderId];
+    columns.extend(LINE_COLUMNS);
     for chunk in lines.chunks(ROWS_PER_INSERT) {
-        let mut columns = vec![OrderLines::ShopId, OrderLines::OrderId];
-        columns.extend(LINE_COLUMNS);
         let mut insert = Query::insert();
-        insert.into_table(OrderLines::Table).columns(columns);
-        for l in chunk {
+        insert
+            .into_table(OrderLines::Table)
+            .columns(columns.clone());
+        for (order_id, l) in chunk {
             insert.values_panic([
                 scope.shop_id().into(),
-                order_id.into(),
+                (*order_id).into(),
                 l.position.into(),
                 l.product_id.into(),
                 l.sku.clone().into(),
@@ -205,32 +233,32 @@ async fn insert_lines(
     Ok(())
 }
 
+/// Tags are copied beside the order's creation time so that a tag filter walks its own index
+/// newest first.
 async fn insert_tags(
     q: &mut impl Queries,
     scope: ShopScope,
-    order_id: Uuid,
-    tags: &[String],
-    created_at: i64,
+    tags: &[(&OrderRow, &String)],
 ) -> Result<(), StoreError> {
-    if tags.is_empty() {
-        return Ok(());
-    }
-    let mut insert = Query::insert();
-    insert.into_table(OrderTags::Table).columns([
-        OrderTags::ShopId,
-        OrderTags::OrderId,
-        OrderTags::Tag,
-        OrderTags::CreatedAt,
-    ]);
-    for tag in tags {
-        insert.values_panic([
-            scope.shop_id().into(),
-            order_id.into(),
-            tag.clone().into(),
-            created_at.into(),
+    for chunk in tags.chunks(ROWS_PER_INSERT) {
+        let mut insert = Query::insert();
+        insert.into_table(OrderTags::Table).columns([
+            OrderTags::ShopId,
+            OrderTags::OrderId,
+            OrderTags::Tag,
+            OrderTags::CreatedAt,
         ]);
+        for (order, tag) in chunk {
+            insert.values_panic([
+                scope.shop_id().into(),
+                order.order_id.into(),
+                (*tag).clone().into(),
+                order.created_at.into(),
+            ]);
+        }
+        q.execute(&insert).await?;
     }
-    q.execute(&insert).await.map(|_| ())
+    Ok(())
 }
 
 /// Replaces the order row (and, when given, its lines) if it is still at `expected_version`.
@@ -267,7 +295,8 @@ pub async fn update(
                 .and_where(Expr::col(OrderLines::OrderId).eq(order.order_id)),
         )
         .await?;
-        insert_lines(q, scope, order.order_id, lines).await?;
+        let lines: Vec<(Uuid, &LineRow)> = lines.iter().map(|l| (order.order_id, l)).collect();
+        insert_lines(q, scope, &lines).await?;
     }
     q.execute(
         Query::delete()
@@ -276,7 +305,8 @@ pub async fn update(
             .and_where(Expr::col(OrderTags::OrderId).eq(order.order_id)),
     )
     .await?;
-    insert_tags(q, scope, order.order_id, tags, order.created_at).await?;
+    let tags: Vec<(&OrderRow, &String)> = tags.iter().map(|t| (order, t)).collect();
+    insert_tags(q, scope, &tags).await?;
     Ok(true)
 }
 
@@ -379,6 +409,28 @@ pub async fn list(
     cursor: Option<Cursor>,
     limit: u64,
 ) -> Result<Vec<OrderRow>, StoreError> {
+    q.fetch_all_planned(&list_statement(scope, filter, cursor, limit))
+        .await
+}
+
+/// The plan the database picks for a page of [`list`], for tests and diagnosis.
+pub async fn explain_list(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    filter: &OrderFilter,
+    cursor: Option<Cursor>,
+    limit: u64,
+) -> Result<Vec<String>, StoreError> {
+    q.explain(&list_statement(scope, filter, cursor, limit))
+        .await
+}
+
+fn list_statement(
+    scope: ShopScope,
+    filter: &OrderFilter,
+    cursor: Option<Cursor>,
+    limit: u64,
+) -> SelectStatement {
     let mut select = select_orders(scope);
     apply_filter(&mut select, scope, filter);
     if let Some(cursor) = cursor {
@@ -397,16 +449,13 @@ pub async fn list(
         .order_by((Orders::Table, Orders::CreatedAt), Order::Desc)
         .order_by((Orders::Table, Orders::OrderId), Order::Desc)
         .limit(limit);
-    q.fetch_all_planned(&select).await
+    select
 }
 
 fn apply_filter(select: &mut SelectStatement, scope: ShopScope, filter: &OrderFilter) {
     let col = |c: Orders| Expr::col((Orders::Table, c));
     if let Some(text) = &filter.text {
-        select.and_where(
-            col(Orders::SearchText)
-                .like(LikeExpr::new(format!("%{}%", escape_like(text))).escape('\\')),
-        );
+        select.and_where(col(Orders::SearchText).like(crate::like_contains(text)));
     }
     for (column, values) in [
         (Orders::State, &filter.states),
@@ -447,13 +496,6 @@ fn apply_filter(select: &mut SelectStatement, scope: ShopScope, filter: &OrderFi
     if let Some(to) = filter.created_to {
         select.and_where(col(Orders::CreatedAt).lt(to));
     }
-}
-
-/// Escapes LIKE wildcards so that user text matches literally.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

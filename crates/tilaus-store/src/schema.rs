@@ -192,3 +192,34 @@ pub enum IdempotencyKeys {
     ResponseBody,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Products {
+    Table,
+    ShopId,
+    ProductId,
+    Sku,
+    Names,
+    Kind,
+    UnitPrice,
+    VatRate,
+    PricesIncludeVat,
+    PurchaseProcess,
+    SearchText,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    ShopId,
+    AuditId,
+    Action,
+    Subject,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    Data,
+    CreatedAt,
+}

@@ -8,6 +8,12 @@ mod problem;
 
 pub use problem::Problem;
 
+/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    api::ApiDoc::openapi()
+}
+
 use axum::Router;
 use axum::http::{HeaderName, Request};
 use std::time::Duration;

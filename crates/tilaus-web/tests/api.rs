@@ -120,6 +120,7 @@ on_both_backends!(
     access_is_checked_per_role_and_shop,
     keyset_pages_and_filters,
     export_streams_csv_and_xlsx,
+    products_fill_lines_and_writes_are_audited,
 );
 
 async fn order_life_cycle(s: Server) {
@@ -312,6 +313,21 @@ async fn idempotency_key_replays_and_refuses_other_bodies(s: Server) {
     let other = post(order("K-2")).await.expect("request");
     assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(s.order_count().await, 1);
+
+    // Keys are kept for the retention period, then forgotten: the key is free again.
+    let now = tilaus_store::now_micros();
+    assert_eq!(s.app.purge_idempotency_keys(now).await.expect("purge"), 0);
+    let day_later = now + 25 * 3600 * 1_000_000;
+    assert_eq!(
+        s.app
+            .purge_idempotency_keys(day_later)
+            .await
+            .expect("purge"),
+        1
+    );
+    let reused = post(order("K-2")).await.expect("request");
+    assert_eq!(reused.status(), StatusCode::CREATED);
+    assert_eq!(s.order_count().await, 2);
 }
 
 async fn concurrent_retries_create_exactly_one_order(s: Server) {
@@ -732,4 +748,163 @@ async fn health_and_openapi() {
         );
     }
     assert!(document["components"]["schemas"].get("Problem").is_some());
+}
+
+async fn products_fill_lines_and_writes_are_audited(s: Server) {
+    let tee = json!({"sku": "TEE-1", "names": {"fi": "T-paita", "en": "T-shirt"}, "unit_price": 2490, "vat_rate": 2550});
+    let (status, product) = s.post("/api/v1/products", tee.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    assert_eq!(product["kind"], "goods");
+    assert_eq!(product["purchase_process"], "pay_now");
+    let product_id = product["id"].as_str().expect("id").to_owned();
+    let (status, dup) = s.post("/api/v1/products", tee).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{dup}");
+
+    let (status, bad) = s
+        .post(
+            "/api/v1/products",
+            json!({"sku": " ", "names": {"xx": "Thing"}, "unit_price": -1, "vat_rate": 20000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let pointers: Vec<&str> = bad["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["pointer"].as_str())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/sku", "/names", "/unit_price", "/vat_rate"],
+        "{bad}"
+    );
+
+    // A line that names only the sku takes the name in the order's language and the price.
+    let by_sku = |language: &str, gross: bool| {
+        json!({"channel": "web", "language": language, "prices_include_vat": gross,
+               "customer": {"name": "Aino Virtanen"}, "lines": [{"sku": "TEE-1", "quantity": 2}]})
+    };
+    let (status, order) = s.post("/api/v1/orders", by_sku("en", true)).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    let line = &order["lines"][0];
+    assert_eq!(
+        (line["name"].as_str(), line["unit_price"].as_i64()),
+        (Some("T-shirt"), Some(2490))
+    );
+    assert_eq!(line["product_id"].as_str(), Some(product_id.as_str()));
+    assert_eq!(order["totals"]["gross"], 4980);
+    // A net-priced (business) order gets the net price: 24.90 / 1.255 = 19.84.
+    let (status, net_order) = s.post("/api/v1/orders", by_sku("sv", false)).await;
+    assert_eq!(status, StatusCode::CREATED, "{net_order}");
+    assert_eq!(net_order["lines"][0]["unit_price"], 1984);
+    assert_eq!(
+        net_order["lines"][0]["name"], "T-paita",
+        "no Swedish name: the shop's language"
+    );
+
+    // An unknown sku without the line's own fields is refused, and nothing is created.
+    let before = s.order_count().await;
+    let (status, unknown) = s
+        .post("/api/v1/orders", json!({"channel": "web", "customer": {"name": "A"}, "lines": [{"sku": "NOPE", "quantity": 1}]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
+    assert_eq!(unknown["errors"][0]["pointer"], "/lines/0/sku", "{unknown}");
+    assert_eq!(s.order_count().await, before);
+
+    // A new price applies to new orders only.
+    let path = format!("/api/v1/products/{product_id}");
+    let (status, updated) = s
+        .send(reqwest::Method::PUT, &path, Some(json!({"sku": "TEE-1", "names": {"fi": "T-paita", "en": "T-shirt"}, "unit_price": 2990, "vat_rate": 2550})), &s.token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["unit_price"], 2990);
+    let (_, old) = s
+        .get(&format!(
+            "/api/v1/orders/{}",
+            order["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(old["lines"][0]["unit_price"], 2490);
+
+    // Listing: free text and keyset pages by sku.
+    let mug = json!({"sku": "MUG-2", "names": {"fi": "Kahvikuppi"}, "unit_price": 1890, "vat_rate": 2550});
+    assert_eq!(s.post("/api/v1/products", mug).await.0, StatusCode::CREATED);
+    let (_, found) = s.get("/api/v1/products?q=SHIRT").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+    let (_, first) = s.get("/api/v1/products?limit=1").await;
+    assert_eq!(
+        (
+            first["items"][0]["sku"].as_str(),
+            first["next_cursor"].as_str()
+        ),
+        (Some("MUG-2"), Some("MUG-2"))
+    );
+    let (_, second) = s.get("/api/v1/products?limit=1&after=MUG-2").await;
+    assert_eq!(
+        (
+            second["items"][0]["sku"].as_str(),
+            second["next_cursor"].as_str()
+        ),
+        (Some("TEE-1"), None)
+    );
+
+    // Read-only tokens cannot change the catalogue; another shop cannot see it.
+    let (_, reader) = s
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "reporting", "role": "read_only"}),
+        )
+        .await;
+    let reader = reader["token"].as_str().expect("token").to_owned();
+    let (status, _) = s.send(reqwest::Method::DELETE, &path, None, &reader).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen".into(),
+            owner_email: "o@toinen.fi".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let (status, _) = s
+        .send(reqwest::Method::GET, &path, None, &other.api_token)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _) = s.send(reqwest::Method::DELETE, &path, None, &s.token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(s.get(&path).await.0, StatusCode::NOT_FOUND);
+
+    // Every write is in the audit trail with its actor, newest first.
+    let (status, audit) = s.get("/api/v1/audit?limit=200").await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "product.deleted",
+            "token.created",
+            "product.created",
+            "product.updated",
+            "product.created"
+        ]
+    );
+    assert!(
+        audit["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|e| e["actor_kind"] == "token"),
+        "{audit}"
+    );
+    let (status, _) = s
+        .send(reqwest::Method::GET, "/api/v1/audit", None, &reader)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -13,8 +13,41 @@ use uuid::Uuid;
 #[derive(Parser)]
 #[command(name = "tilaus", version, about = "Tilaus order management system")]
 struct Cli {
+    /// Log lines as human-readable text or as one JSON object per line (for log shippers).
+    #[arg(
+        long,
+        env = "TILAUS_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to standard error, filtered by `TILAUS_LOG` (e.g. `debug,sqlx=warn`); each request's
+/// lines carry its `x-request-id`.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TILAUS_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
 }
 
 #[derive(Args, Clone)]
@@ -52,6 +85,22 @@ enum Command {
         db: Database,
         #[arg(long, default_value_t = 300)]
         orders: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fills a shop with many realistic orders quickly (bulk inserts), for benchmarks and for
+    /// trying the admin at scale.
+    Seed {
+        #[command(flatten)]
+        db: Database,
+        /// The shop to fill.
+        #[arg(long)]
+        shop: uuid::Uuid,
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        /// The random seed: the same seed gives the same orders.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
         #[arg(long)]
         json: bool,
     },
@@ -202,14 +251,9 @@ fn role(text: &str) -> Result<Role> {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TILAUS_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    if let Err(error) = run(Cli::parse()).await {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    if let Err(error) = run(cli).await {
         eprintln!("tilaus: {error:#}");
         std::process::exit(1);
     }
@@ -230,6 +274,34 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo { db, orders, json } => {
             let demo = open(&db).await?.create_demo_shop(orders).await?;
             print_demo(&demo, json)
+        }
+        Command::Seed {
+            db,
+            shop,
+            orders,
+            seed,
+            json,
+        } => {
+            let app = open(&db).await?;
+            let report = app
+                .seed_orders(shop, orders, seed, |done| {
+                    if !json && done % 50_000 == 0 {
+                        eprintln!("{done} orders");
+                    }
+                })
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "Seeded {} orders for {} customers in {:.1} s ({:.0} orders/s).",
+                    report.orders,
+                    report.customers,
+                    report.seconds,
+                    report.orders as f64 / report.seconds.max(f64::EPSILON)
+                );
+            }
+            Ok(())
         }
         Command::Shop(ShopCommand::Create {
             db,
@@ -405,11 +477,27 @@ async fn serve(db: &Database, listen: SocketAddr, no_demo: bool) -> Result<()> {
         .with_context(|| format!("cannot listen on TILAUS_LISTEN / --listen {listen}"))?;
     tracing::info!(%listen, backend = ?app.db.backend(), "tilaus is serving");
     let db_handle = app.db.clone();
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
     axum::serve(listener, tilaus_web::router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    housekeeping.abort();
     db_handle.close().await;
     Ok(())
+}
+
+/// Periodic upkeep while serving: forgets idempotency keys past their retention. Harmless when
+/// several servers do it at once (a delete by age). The job runner takes this over later.
+async fn housekeeping(app: App) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match app.purge_idempotency_keys(tilaus_store::now_micros()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "forgot expired idempotency keys"),
+            Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.

@@ -1,15 +1,20 @@
 //! Reading one order, and every change to an existing order: edits, state changes, deletion and
 //! internal notes. Each change is one transaction with its event.
 
-use super::input::{CustomerInput, LineInput, parse_language, validate_address, validate_lines};
+use super::input::{
+    CustomerInput, LineContext, LineInput, named_skus, parse_language, validate_address,
+    validate_lines,
+};
 use super::view::{EventView, NoteView, OrderSummary, OrderView, line_view, note_view};
 use super::{ShopContext, append_event};
+use crate::product::Catalogue;
 use crate::{App, AppError, Principal};
 use serde::Deserialize;
 use serde_json::json;
 use tilaus_domain::access::Actor;
 use tilaus_domain::customer::Address;
 use tilaus_domain::event::EventKind;
+use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
 use tilaus_domain::order::{OrderContent, OrderState, normalise_tags};
 use tilaus_domain::text::{self, MAX_LONG};
@@ -148,7 +153,9 @@ impl App {
         if changes.billing_address.is_some() || changes.delivery_address.is_some() {
             state.ensure_delivery_editable()?;
         }
-        let (after, lines, tags) = apply_changes(&before, changes, &shop)?;
+        let skus = changes.lines.as_deref().map(named_skus).unwrap_or_default();
+        let catalogue = crate::product::catalogue(&mut tx, scope, &skus).await?;
+        let (after, lines, tags) = apply_changes(&before, changes, &shop, &catalogue)?;
         let line_rows = lines.as_deref();
         if !order::update(&mut tx, scope, &after, before.version, line_rows, &tags).await? {
             return Err(AppError::Conflict(
@@ -285,13 +292,28 @@ fn apply_changes(
     before: &order::OrderRow,
     changes: &OrderChanges,
     shop: &ShopContext,
+    catalogue: &Catalogue,
 ) -> Result<Applied, AppError> {
     let mut errors = ValidationErrors::default();
     let mut after = before.clone();
+    let context = LineContext {
+        zone: &shop.zone,
+        catalogue,
+        language: changes
+            .language
+            .as_deref()
+            .or(Some(before.language.as_str()))
+            .and_then(Language::parse)
+            .unwrap_or(shop.language()),
+        shop_language: shop.language(),
+        prices_include_vat: changes
+            .prices_include_vat
+            .unwrap_or(before.prices_include_vat),
+    };
     let lines = changes
         .lines
         .as_ref()
-        .and_then(|l| validate_lines(l, "/lines", &shop.zone, &mut errors));
+        .and_then(|l| validate_lines(l, "/lines", &context, &mut errors));
     let customer = changes
         .customer
         .as_ref()

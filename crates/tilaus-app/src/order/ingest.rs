@@ -1,10 +1,11 @@
 //! Taking in a new order exactly once (ORD-1): by `Idempotency-Key` and by
 //! `(channel, external_id)`, under concurrency, on both backends.
 
-use super::input::{NewOrderRequest, OrderDraft};
+use super::input::{NewOrderRequest, OrderDraft, named_skus};
 use super::view::{OrderSummary, OrderView, line_view, note_view};
 use super::write_event;
 use crate::auth::sha256_hex;
+use crate::product;
 use crate::{App, AppError, Principal};
 use serde_json::json;
 use tilaus_domain::event::EventKind;
@@ -40,6 +41,10 @@ impl IdempotencyKey {
     }
 }
 
+/// How long an `Idempotency-Key` replays its first answer (as Stripe's keys do). Retries come
+/// within minutes; the `(channel, external_id)` rule guards against duplicates for ever.
+pub const IDEMPOTENCY_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// What ingest answered: the order's JSON, and whether it is new.
 #[derive(Debug, Clone)]
 pub struct IngestOutcome {
@@ -52,6 +57,16 @@ pub struct IngestOutcome {
 }
 
 impl App {
+    /// Forgets idempotency keys that were older than [`IDEMPOTENCY_RETENTION`] at `now`
+    /// (Unix microseconds); returns how many.
+    pub async fn purge_idempotency_keys(&self, now: i64) -> Result<u64, AppError> {
+        let retention = i64::try_from(IDEMPOTENCY_RETENTION.as_micros()).unwrap_or(i64::MAX);
+        let mut tx = self.db.begin().await?;
+        let purged = idempotency::purge(&mut tx, now.saturating_sub(retention)).await?;
+        tx.commit().await?;
+        Ok(purged)
+    }
+
     /// Creates an order from any channel, exactly once.
     pub async fn ingest_order(
         &self,
@@ -60,9 +75,13 @@ impl App {
         key: Option<&IdempotencyKey>,
     ) -> Result<IngestOutcome, AppError> {
         let scope = principal.write_scope()?;
-        let shop = self.shop_context(&mut self.db.read().await?, scope).await?;
+        let mut conn = self.db.read().await?;
+        let shop = self.shop_context(&mut conn, scope).await?;
+        let catalogue = product::catalogue(&mut conn, scope, &named_skus(&request.lines)).await?;
+        drop(conn);
         let currency = Currency::parse(&shop.row.default_currency).unwrap_or(Currency::Eur);
-        let draft = request.validate(currency, &shop.zone)?;
+        let lines_in = request.line_context(&shop.zone, &catalogue, shop.language());
+        let draft = request.validate(currency, &lines_in)?;
         let totals = draft.content.totals()?;
         let mut tx = self.db.begin().await?;
         if shop::get_channel(&mut tx, scope, &draft.channel)
@@ -163,8 +182,7 @@ impl App {
             },
         )
         .await?;
-        let shop_language = Language::parse(&shop.row.default_language).unwrap_or(Language::Fi);
-        let language = Language::for_order(draft.language, c.language, shop_language);
+        let language = Language::for_order(draft.language, c.language, shop.language());
         let lines = line_rows(&draft.content.lines)?;
         // The shop's counter row is locked from here to commit: keep what follows short.
         let (number, event_id) = shop::reserve_numbers(tx, scope, 1, 1).await?;

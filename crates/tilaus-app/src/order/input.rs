@@ -1,5 +1,6 @@
 //! The shapes integrators send, and their validation into domain values with field pointers.
 
+use crate::product::Catalogue;
 use serde::Deserialize;
 use tilaus_domain::customer::{Address, CustomerDetails, CustomerKind, Email, parse_phone};
 use tilaus_domain::language::Language;
@@ -8,6 +9,7 @@ use tilaus_domain::order::{
     LineDraft, MAX_LINES, OrderContent, OrderState, ProductKind, Reservation, normalise_tags,
     parse_reservation,
 };
+use tilaus_domain::product::MAX_SKU;
 use tilaus_domain::text::{self, MAX_LONG, MAX_SHORT};
 use tilaus_domain::validation::ValidationErrors;
 use utoipa::ToSchema;
@@ -57,18 +59,21 @@ pub struct CustomerInput {
     pub delivery_address: Option<Address>,
 }
 
+/// One line. With the `sku` of a shop's product, `name`, `kind`, `unit_price` and `vat_rate` may
+/// be left out and come from the product (its name in the order's language; its price converted
+/// to the order's price basis); whatever the line gives wins.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     pub sku: Option<String>,
-    pub name: String,
-    /// `goods` (default) or `service`.
+    pub name: Option<String>,
+    /// `goods` or `service`; default the product's kind, else `goods`.
     pub kind: Option<String>,
     pub quantity: i64,
     /// Minor units, in the order's price basis.
-    pub unit_price: i64,
+    pub unit_price: Option<i64>,
     /// Basis points: 25.5 % is 2550.
-    pub vat_rate: i64,
+    pub vat_rate: Option<i64>,
     /// Minor units off the line's total.
     #[serde(default)]
     pub discount: i64,
@@ -101,11 +106,55 @@ pub(crate) fn parse_language(value: &str) -> Result<Language, String> {
     one_of(Language::parse, Language::expected())(value)
 }
 
+/// What a line needs besides itself: the shop's zone for reservations, and the products its
+/// sku may name with the order's language and price basis.
+pub(crate) struct LineContext<'a> {
+    pub zone: &'a jiff::tz::TimeZone,
+    pub catalogue: &'a Catalogue,
+    pub language: Language,
+    pub shop_language: Language,
+    pub prices_include_vat: bool,
+}
+
+/// The distinct skus that lines name, for one catalogue lookup.
+pub(crate) fn named_skus(lines: &[LineInput]) -> Vec<&str> {
+    let mut skus: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.sku.as_deref().map(str::trim))
+        .filter(|s| !s.is_empty())
+        .collect();
+    skus.sort_unstable();
+    skus.dedup();
+    skus
+}
+
 impl NewOrderRequest {
+    /// The order's language and price basis as far as the request tells them; invalid codes
+    /// fall back here and are reported by `validate`.
+    pub(crate) fn line_context<'a>(
+        &self,
+        zone: &'a jiff::tz::TimeZone,
+        catalogue: &'a Catalogue,
+        shop_language: Language,
+    ) -> LineContext<'a> {
+        let parse = |l: &Option<String>| l.as_deref().and_then(Language::parse);
+        LineContext {
+            zone,
+            catalogue,
+            language: Language::for_order(
+                parse(&self.language),
+                parse(&self.customer.language),
+                shop_language,
+            ),
+            shop_language,
+            prices_include_vat: self.prices_include_vat.unwrap_or(true),
+        }
+    }
+
     pub(crate) fn validate(
         &self,
         shop_currency: Currency,
-        zone: &jiff::tz::TimeZone,
+        lines_in: &LineContext<'_>,
     ) -> Result<OrderDraft, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let channel = errors.check("/channel", text::required(&self.channel, 40));
@@ -143,7 +192,7 @@ impl NewOrderRequest {
             }),
         );
         let customer = self.customer.validate("/customer", &mut errors);
-        let lines = validate_lines(&self.lines, "/lines", zone, &mut errors);
+        let lines = validate_lines(&self.lines, "/lines", lines_in, &mut errors);
         let tags = errors.check("/tags", normalise_tags(&self.tags));
         let note = errors
             .check("/note", text::optional(self.note.as_deref(), MAX_LONG))
@@ -260,7 +309,7 @@ pub(crate) fn validate_address(
 pub(crate) fn validate_lines(
     lines: &[LineInput],
     at: &str,
-    zone: &jiff::tz::TimeZone,
+    context: &LineContext<'_>,
     errors: &mut ValidationErrors,
 ) -> Option<Vec<LineDraft>> {
     if lines.is_empty() {
@@ -274,7 +323,7 @@ pub(crate) fn validate_lines(
     let drafts: Vec<Option<LineDraft>> = lines
         .iter()
         .enumerate()
-        .map(|(i, line)| line.validate(&format!("{at}/{i}"), zone, errors))
+        .map(|(i, line)| line.validate(&format!("{at}/{i}"), context, errors))
         .collect();
     drafts.into_iter().collect()
 }
@@ -283,38 +332,72 @@ impl LineInput {
     fn validate(
         &self,
         at: &str,
-        zone: &jiff::tz::TimeZone,
+        context: &LineContext<'_>,
         errors: &mut ValidationErrors,
     ) -> Option<LineDraft> {
         let sku = errors
             .check(
                 format!("{at}/sku"),
-                text::optional(self.sku.as_deref(), 100),
+                text::optional(self.sku.as_deref(), MAX_SKU),
             )
             .flatten();
-        let name = errors.check(format!("{at}/name"), text::required(&self.name, MAX_SHORT));
-        let kind = errors.check(
-            format!("{at}/kind"),
-            one_of(ProductKind::parse, ProductKind::expected())(
-                self.kind.as_deref().unwrap_or("goods"),
+        let product = sku.as_deref().and_then(|s| context.catalogue.get(s));
+        let fields_missing =
+            self.name.is_none() || self.unit_price.is_none() || self.vat_rate.is_none();
+        if product.is_none() && fields_missing {
+            let detail = match &sku {
+                Some(sku) => format!(
+                    "the shop has no product with sku '{sku}'; give the line's name, unit_price and vat_rate"
+                ),
+                None => "give the sku of one of the shop's products, or the line's name, unit_price and vat_rate".into(),
+            };
+            errors.push(format!("{at}/sku"), detail);
+            return None;
+        }
+        let name = match (&self.name, product) {
+            (Some(name), _) => errors.check(format!("{at}/name"), text::required(name, MAX_SHORT)),
+            (None, Some(p)) => Some(
+                p.name_for(context.language, context.shop_language)
+                    .to_owned(),
             ),
-        );
+            (None, None) => None,
+        };
+        let kind = match (&self.kind, product) {
+            (Some(kind), _) => errors.check(
+                format!("{at}/kind"),
+                one_of(ProductKind::parse, ProductKind::expected())(kind),
+            ),
+            (None, Some(p)) => Some(p.kind),
+            (None, None) => Some(ProductKind::Goods),
+        };
+        let unit_price = match (self.unit_price, product) {
+            (Some(price), _) => errors.check(
+                format!("{at}/unit_price"),
+                LineDraft::parse_unit_price(price),
+            ),
+            (None, Some(p)) => errors.check(
+                format!("{at}/unit_price"),
+                p.unit_price_in(context.prices_include_vat)
+                    .map_err(|e| e.to_string()),
+            ),
+            (None, None) => None,
+        };
+        let vat_rate = match (self.vat_rate, product) {
+            (Some(rate), _) => errors.check(format!("{at}/vat_rate"), VatRate::new(rate)),
+            (None, Some(p)) => Some(p.vat_rate),
+            (None, None) => None,
+        };
         let quantity = errors.check(
             format!("{at}/quantity"),
             LineDraft::parse_quantity(self.quantity),
         );
-        let unit_price = errors.check(
-            format!("{at}/unit_price"),
-            LineDraft::parse_unit_price(self.unit_price),
-        );
-        let vat_rate = errors.check(format!("{at}/vat_rate"), VatRate::new(self.vat_rate));
         let discount = errors.check(
             format!("{at}/discount"),
             LineDraft::parse_discount(self.discount),
         );
         let mut time = |field: &str, value: &Option<String>| match value {
             Some(v) => errors
-                .check(format!("{at}/{field}"), parse_reservation(v, zone))
+                .check(format!("{at}/{field}"), parse_reservation(v, context.zone))
                 .map(Some),
             None => Some(None),
         };
@@ -335,7 +418,7 @@ impl LineInput {
             }
         };
         let line = LineDraft {
-            product_id: None,
+            product_id: product.map(|p| p.product_id),
             sku,
             name: name?,
             kind: kind?,

@@ -13,10 +13,6 @@ use tilaus_store::{Queries, ShopScope, order};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The most orders one page may hold.
-pub const MAX_PAGE: u64 = 200;
-const DEFAULT_PAGE: u64 = 50;
-
 /// The list's filters as they arrive in a query string. Repeatable parameters are lists.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
@@ -165,12 +161,9 @@ impl ListQuery {
             .cursor
             .as_deref()
             .and_then(|c| errors.check("/cursor", decode_cursor(c)));
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            errors.push("/limit", format!("must be from 1 to {MAX_PAGE}"));
-        }
+        let limit = errors.check("/limit", crate::check_page_limit(self.limit));
         errors.into_result()?;
-        Ok((filter, cursor, limit))
+        Ok((filter, cursor, limit.unwrap_or_default()))
     }
 }
 
@@ -201,9 +194,8 @@ pub(crate) async fn page(
     cursor: Option<Cursor>,
     limit: u64,
 ) -> Result<(Vec<order::OrderRow>, Option<Cursor>), AppError> {
-    let mut rows = order::list(q, scope, filter, cursor, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let rows = order::list(q, scope, filter, cursor, limit + 1).await?;
+    let (rows, more) = crate::split_page(rows, limit);
     let next = if more {
         rows.last().map(|r| Cursor {
             created_at: r.created_at,

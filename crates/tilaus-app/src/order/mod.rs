@@ -8,7 +8,8 @@ pub(crate) use list::page;
 mod view;
 
 pub use change::{OrderChanges, StateChange};
-pub use ingest::{IdempotencyKey, IngestOutcome};
+pub use ingest::{IDEMPOTENCY_RETENTION, IdempotencyKey, IngestOutcome};
+pub(crate) use ingest::{line_rows, search_text};
 pub use input::{CustomerInput, LineInput, NewOrderRequest};
 pub use list::{ListQuery, OrderPage};
 pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
@@ -16,6 +17,7 @@ pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderV
 use crate::{App, AppError};
 use tilaus_domain::access::Actor;
 use tilaus_domain::event::EventKind;
+use tilaus_domain::language::Language;
 use tilaus_store::{Queries, ShopScope, now_micros, order, shop};
 use uuid::Uuid;
 
@@ -23,6 +25,13 @@ use uuid::Uuid;
 pub(crate) struct ShopContext {
     pub row: shop::ShopRow,
     pub zone: jiff::tz::TimeZone,
+}
+
+impl ShopContext {
+    /// The shop's default language; an unknown stored code falls back to Finnish.
+    pub fn language(&self) -> Language {
+        Language::parse(&self.row.default_language).unwrap_or(Language::Fi)
+    }
 }
 
 impl App {

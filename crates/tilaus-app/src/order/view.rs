@@ -32,6 +32,8 @@ pub struct TotalsView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineView {
     pub position: i32,
+    /// The catalogue product the line was made from, if any.
+    pub product_id: Option<Uuid>,
     pub sku: Option<String>,
     pub name: String,
     pub kind: String,
@@ -157,6 +159,7 @@ impl From<&OrderRow> for OrderSummary {
 pub(crate) fn line_view(l: &LineRow, zone: &jiff::tz::TimeZone) -> LineView {
     LineView {
         position: l.position,
+        product_id: l.product_id,
         sku: l.sku.clone(),
         name: l.name.clone(),
         kind: l.kind.clone(),

@@ -2,7 +2,10 @@
 
 mod admin;
 mod openapi;
+
+pub use openapi::ApiDoc;
 mod orders;
+mod products;
 
 use crate::Problem;
 use axum::Router;
@@ -17,6 +20,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(orders::routes())
         .merge(admin::routes())
+        .merge(products::routes())
 }
 
 /// Ready when the database answers.

@@ -3,6 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -11,7 +12,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         super::orders::create_order, super::orders::list_orders, super::orders::export_orders, super::orders::get_order,
         super::orders::update_order, super::orders::delete_order, super::orders::change_state, super::orders::add_note,
         super::orders::order_events, super::admin::list_tokens, super::admin::create_token, super::admin::revoke_token,
-        super::admin::list_channels, super::admin::create_channel,
+        super::admin::list_channels, super::admin::create_channel, super::products::list_products,
+        super::products::create_product, super::products::get_product, super::products::update_product,
+        super::products::delete_product, super::products::audit_log,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -28,9 +31,53 @@ impl utoipa::Modify for BearerAuth {
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         }
+        // Every operation needs the bearer token, so every one can answer 401; saying so once
+        // here keeps the handlers' annotations to what is particular to them.
+        let unauthorised = ResponseBuilder::new()
+            .description("The token is missing, unknown or revoked")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses
+                    .entry("401".into())
+                    .or_insert_with(|| unauthorised.clone().into());
+                for (_, response) in responses
+                    .iter_mut()
+                    .filter(|(code, _)| !code.starts_with('2'))
+                {
+                    problem_media_type(response);
+                }
+            }
+        }
     }
 }
 
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// Error bodies are RFC 9457 problems: `application/problem+json`, which the handlers'
+/// `body = Problem` annotations render as plain JSON.
+fn problem_media_type(response: &mut RefOr<Response>) {
+    if let RefOr::T(response) = response
+        && let Some(content) = response.content.shift_remove("application/json")
+    {
+        response
+            .content
+            .insert("application/problem+json".into(), content);
+    }
 }

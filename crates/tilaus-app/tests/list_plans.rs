@@ -1,0 +1,195 @@
+//! Evidence that the order list's query shapes use their indexes on both backends: a seeded
+//! shop, fresh statistics, and the plans each backend chooses for the admin's common filters.
+//! Run with `--nocapture` to read the plans (docs/query-plans.md keeps a copy).
+
+use tilaus_app::App;
+use tilaus_app::shop::NewShop;
+use tilaus_store::order::{Cursor, OrderFilter, explain_list, list};
+use tilaus_store::testkit::{self, TestDb};
+use tilaus_store::{Backend, Queries, ShopScope, now_micros};
+
+const ORDERS: usize = 20_000;
+const DAY: i64 = 86_400_000_000;
+
+async fn seeded(db: &TestDb) -> (App, ShopScope) {
+    let app = App::open(&db.url).await.expect("open");
+    let shop = app
+        .create_shop(NewShop {
+            name: "Plans".into(),
+            owner_email: "owner@plans.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    app.seed_orders(shop.shop_id, ORDERS, 7, |_| {})
+        .await
+        .expect("seed");
+    let mut tx = app.db.begin().await.expect("tx");
+    tx.execute_raw("ANALYZE").await.expect("analyze");
+    tx.commit().await.expect("commit");
+    (app, ShopScope::authorised(shop.shop_id))
+}
+
+/// The admin list's common shapes, each with the index it must walk (newest first, no sort).
+fn shapes() -> Vec<(
+    &'static str,
+    OrderFilter,
+    Option<Cursor>,
+    Option<&'static str>,
+)> {
+    let now = now_micros();
+    let window = |f: OrderFilter| OrderFilter {
+        created_from: Some(now - 90 * DAY),
+        created_to: Some(now),
+        ..f
+    };
+    vec![
+        (
+            "newest first",
+            OrderFilter::default(),
+            None,
+            Some("orders_created"),
+        ),
+        (
+            "state + 90-day window",
+            window(OrderFilter {
+                states: vec!["open".into()],
+                ..OrderFilter::default()
+            }),
+            None,
+            Some("orders_state_created"),
+        ),
+        (
+            "state + 90-day window + name fragment",
+            window(OrderFilter {
+                states: vec!["completed".into()],
+                text: Some("virta".into()),
+                ..OrderFilter::default()
+            }),
+            None,
+            None,
+        ),
+        (
+            "channel",
+            OrderFilter {
+                channels: vec!["pos".into()],
+                ..OrderFilter::default()
+            },
+            None,
+            Some("orders_channel_created"),
+        ),
+        (
+            "tag",
+            OrderFilter {
+                tag: Some("vip".into()),
+                ..OrderFilter::default()
+            },
+            None,
+            None,
+        ),
+        (
+            "a later page (keyset cursor)",
+            OrderFilter::default(),
+            Some(Cursor {
+                created_at: now - 200 * DAY,
+                order_id: uuid::Uuid::max(),
+            }),
+            Some("orders_created"),
+        ),
+    ]
+}
+
+async fn plans_use_indexes(db: TestDb) {
+    let (app, scope) = seeded(&db).await;
+    let mut conn = app.db.read().await.expect("conn");
+    let backend = conn.backend();
+    for (name, filter, cursor, index) in shapes() {
+        let plan = explain_list(&mut conn, scope, &filter, cursor, 51)
+            .await
+            .expect("explain");
+        println!("-- {backend:?}: {name}\n{}\n", plan.join("\n"));
+        let text = plan.join("\n");
+        match backend {
+            Backend::Sqlite => {
+                assert!(!text.contains("TEMP B-TREE"), "{name}: sorts\n{text}");
+                assert!(
+                    !plan.iter().any(|l| l.trim() == "SCAN orders"),
+                    "{name}: scans the table\n{text}"
+                );
+            }
+            Backend::Postgres => {
+                assert!(
+                    !text.contains("Seq Scan on orders"),
+                    "{name}: scans the table\n{text}"
+                );
+            }
+        }
+        if let Some(index) = index {
+            assert!(text.contains(index), "{name}: does not use {index}\n{text}");
+        }
+        // The page itself comes back newest first.
+        let rows = list(&mut conn, scope, &filter, cursor, 51)
+            .await
+            .expect("list");
+        assert!(
+            rows.windows(2).all(|w| w[0].created_at >= w[1].created_at),
+            "{name}: order"
+        );
+    }
+}
+
+/// PostgreSQL must plan the list for the actual values on every call: after five executions of
+/// a cached prepared statement it would switch to a generic plan that cannot see the search
+/// pattern (reference/performance.md, trap 1). So the list statement is never cached.
+async fn list_is_never_a_cached_statement(db: TestDb) {
+    let (app, scope) = seeded(&db).await;
+    let mut conn = app.db.read().await.expect("conn");
+    let filter = OrderFilter {
+        states: vec!["completed".into()],
+        text: Some("virta".into()),
+        ..OrderFilter::default()
+    };
+    for _ in 0..7 {
+        list(&mut conn, scope, &filter, None, 51)
+            .await
+            .expect("list");
+    }
+    const CACHED_LIST: &str = "SELECT count(*) = $1 FROM pg_prepared_statements \
+         WHERE statement LIKE '%search_text\" LIKE%' \
+         AND statement NOT LIKE '%pg_prepared_statements%'";
+    assert!(
+        conn.fetch_bool(CACHED_LIST, 0).await.expect("query"),
+        "the list statement was cached"
+    );
+    // Control: ordinary statements are cached on this very connection.
+    const CACHED_ANY: &str = "SELECT count(*) > $1 FROM pg_prepared_statements";
+    tilaus_store::order::get(&mut conn, scope, uuid::Uuid::nil())
+        .await
+        .expect("get");
+    assert!(conn.fetch_bool(CACHED_ANY, 0).await.expect("query"));
+    // The seventh plan is still a custom plan: it names the search pattern.
+    let plan = explain_list(&mut conn, scope, &filter, None, 51)
+        .await
+        .expect("explain");
+    assert!(plan.join("\n").contains("%virta%"), "{}", plan.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_list_plans_use_indexes() {
+    plans_use_indexes(testkit::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_list_plans_use_indexes() {
+    testkit::drop_stale_postgres_databases().await;
+    if let Some(db) = testkit::postgres("list_plans").await {
+        plans_use_indexes(db).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_list_is_planned_for_its_values_every_time() {
+    if let Some(db) = testkit::postgres("generic_plans").await {
+        list_is_never_a_cached_statement(db).await;
+    }
+}

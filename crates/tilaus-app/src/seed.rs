@@ -28,7 +28,7 @@ const FIRST_NAMES: &[&str] = &[
     "Onni", "Pirjo", "Riikka", "Sanna", "Tuomas", "Veera", "Elsa", "Björn", "Astrid", "Gustav",
     "Ingrid", "Johan", "Karin", "Nils", "Emily", "James", "Olivia", "Lukas", "Sophie", "Daniel",
 ];
-const LAST_NAMES: &[&str] = &[
+pub const LAST_NAMES: &[&str] = &[
     "Virtanen",
     "Korhonen",
     "Mäkinen",
@@ -210,9 +210,8 @@ impl App {
         let started = std::time::Instant::now();
         let principal = Principal::system(shop_id, "seed");
         let scope = principal.write_scope()?;
-        let items = self.seed_catalogue(&principal, scope).await?;
-        let mut rng = StdRng::seed_from_u64(seed);
-        let pool = self.seed_customers(scope, orders, &mut rng).await?;
+        let mut factory = OrderFactory::new(self.seed_catalogue(shop_id).await?, seed);
+        let pool = self.seed_customers(scope, orders, &mut factory).await?;
         let now = now_micros();
         let start = now - 365 * DAY_MICROS;
         let step = (365 * DAY_MICROS) / i64::try_from(orders.max(1)).unwrap_or(i64::MAX);
@@ -225,15 +224,9 @@ impl App {
             let batch: Vec<SeededOrder> = (0..count)
                 .map(|k| {
                     let i = (written + k) as i64;
-                    let created_at = start + i * step + rng.random_range(0..step.max(1));
-                    seeded_order(
-                        &mut rng,
-                        &pool,
-                        &items,
-                        first_number + k as i64,
-                        created_at,
-                        now,
-                    )
+                    let created_at = start + i * step + factory.rng.random_range(0..step.max(1));
+                    let customer = factory.returning_customer(&pool);
+                    factory.order(customer, first_number + k as i64, created_at, now)
                 })
                 .collect::<Result<_, _>>()?;
             let new: Vec<NewOrder<'_>> = batch
@@ -253,21 +246,20 @@ impl App {
             shop_id,
             orders,
             customers: pool.len(),
-            products: items.len(),
+            products: factory.products.len(),
             seconds: started.elapsed().as_secs_f64(),
         })
     }
 
-    async fn seed_catalogue(
-        &self,
-        principal: &Principal,
-        scope: ShopScope,
-    ) -> Result<Vec<Product>, AppError> {
+    /// Adds the seed catalogue's products the shop lacks, and returns all of them by sku.
+    pub async fn seed_catalogue(&self, shop_id: Uuid) -> Result<Vec<Product>, AppError> {
+        let principal = Principal::system(shop_id, "seed");
+        let scope = principal.write_scope()?;
         let inputs = catalogue();
         let skus: Vec<&str> = inputs.iter().map(|p| p.sku.as_str()).collect();
         let existing = crate::product::catalogue(&mut self.db.read().await?, scope, &skus).await?;
         for input in inputs.iter().filter(|p| !existing.contains_key(&p.sku)) {
-            self.create_product(principal, input).await?;
+            self.create_product(&principal, input).await?;
         }
         let stored = crate::product::catalogue(&mut self.db.read().await?, scope, &skus).await?;
         let mut products: Vec<Product> = stored.into_values().collect();
@@ -281,12 +273,11 @@ impl App {
         &self,
         scope: ShopScope,
         orders: usize,
-        rng: &mut StdRng,
+        factory: &mut OrderFactory,
     ) -> Result<Vec<customer::CustomerRow>, AppError> {
         let now = now_micros();
-        let run = Uuid::now_v7().simple().to_string();
         let pool: Vec<customer::CustomerRow> = (0..(orders / 3).max(1))
-            .map(|i| seeded_customer(rng, i, &run[..8], now))
+            .map(|_| factory.customer(now))
             .collect();
         for chunk in pool.chunks(10 * BATCH) {
             let mut tx = self.db.begin().await?;
@@ -294,6 +285,76 @@ impl App {
             tx.commit().await?;
         }
         Ok(pool)
+    }
+}
+
+/// Makes realistic customers and orders from a catalogue, reproducibly from a seed.
+pub struct OrderFactory {
+    rng: StdRng,
+    products: Vec<Product>,
+    /// Makes e-mail addresses unique across runs on one database.
+    run: String,
+    customers: usize,
+}
+
+impl OrderFactory {
+    pub fn new(products: Vec<Product>, seed: u64) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            products,
+            run: Uuid::now_v7().simple().to_string()[..12].to_owned(),
+            customers: 0,
+        }
+    }
+
+    /// A new customer with a unique e-mail address.
+    pub fn customer(&mut self, now: i64) -> customer::CustomerRow {
+        self.customers += 1;
+        seeded_customer(&mut self.rng, self.customers, &self.run, now)
+    }
+
+    /// One of `pool`: a third of orders come from the most loyal twentieth of customers.
+    fn returning_customer<'a>(&mut self, pool: &'a [customer::CustomerRow]) -> &'a customer::CustomerRow {
+        let loyal = (pool.len() / 20).max(1);
+        let bound = if self.rng.random_bool(0.33) { loyal } else { pool.len() };
+        &pool[self.rng.random_range(0..bound.min(pool.len()).max(1))]
+    }
+
+    /// `count` catalogue products with a quantity of 1–3 each.
+    pub fn pick_lines(&mut self, count: usize) -> Vec<(&Product, i64)> {
+        let rng = &mut self.rng;
+        (0..count)
+            .filter_map(|_| Some((self.products.choose(rng)?, rng.random_range(1..=3))))
+            .collect()
+    }
+
+    /// An order of `customer` with 1–4 lines, in a state that fits its age.
+    pub fn order(
+        &mut self,
+        customer: &customer::CustomerRow,
+        number: i64,
+        created_at: i64,
+        now: i64,
+    ) -> Result<SeededOrder, AppError> {
+        let count = self.rng.random_range(1..=4);
+        self.order_with_lines(customer, count, number, created_at, now)
+    }
+
+    /// An order of `customer` with `count` lines.
+    pub fn order_with_lines(
+        &mut self,
+        customer: &customer::CustomerRow,
+        count: usize,
+        number: i64,
+        created_at: i64,
+        now: i64,
+    ) -> Result<SeededOrder, AppError> {
+        let lines: Vec<(Product, i64)> = self
+            .pick_lines(count)
+            .into_iter()
+            .map(|(p, q)| (p.clone(), q))
+            .collect();
+        seeded_order(&mut self.rng, customer, &lines, number, created_at, now)
     }
 }
 
@@ -347,10 +408,11 @@ fn seeded_customer(rng: &mut StdRng, i: usize, run: &str, now: i64) -> customer:
     }
 }
 
-struct SeededOrder {
-    row: OrderRow,
-    lines: Vec<order::LineRow>,
-    tags: Vec<String>,
+/// An order's rows as the store writes them.
+pub struct SeededOrder {
+    pub row: OrderRow,
+    pub lines: Vec<order::LineRow>,
+    pub tags: Vec<String>,
 }
 
 /// A state with the payment and delivery states that go with it; older orders are mostly done.
@@ -391,37 +453,27 @@ fn channel(rng: &mut StdRng) -> (&'static str, Option<&'static str>) {
 
 fn seeded_order(
     rng: &mut StdRng,
-    pool: &[customer::CustomerRow],
-    items: &[Product],
+    c: &customer::CustomerRow,
+    picked: &[(Product, i64)],
     number: i64,
     created_at: i64,
     now: i64,
 ) -> Result<SeededOrder, AppError> {
-    // A third of orders come from the most loyal twentieth of customers.
-    let loyal = (pool.len() / 20).max(1);
-    let c = if rng.random_bool(0.33) {
-        &pool[rng.random_range(0..loyal)]
-    } else {
-        &pool[rng.random_range(0..pool.len())]
-    };
     let organisation = c.kind == "organisation";
     let language = c
         .language
         .as_deref()
         .and_then(Language::parse)
         .unwrap_or(Language::Fi);
-    let picked: Vec<(&Product, i64)> = (0..rng.random_range(1..=4))
-        .filter_map(|_| Some((items.choose(rng)?, rng.random_range(1..=3))))
-        .collect();
     let drafts: Vec<LineDraft> = picked
-        .into_iter()
+        .iter()
         .map(|(item, quantity)| {
             Ok(LineDraft {
                 product_id: Some(item.product_id),
                 sku: Some(item.sku.clone()),
                 name: item.name_for(language, Language::Fi).to_owned(),
                 kind: item.kind,
-                quantity,
+                quantity: *quantity,
                 unit_price: item.unit_price_in(!organisation)?,
                 vat_rate: item.vat_rate,
                 discount: 0,

@@ -104,6 +104,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Runs benchmark workloads against a real server over HTTP (build with --release).
+    Bench {
+        /// ingest, list, export, memory or all; several joined by commas.
+        workload: String,
+        /// Where the server keeps its data; a fresh SQLite file in the temp dir by default.
+        #[arg(long = "database-url", env = "TILAUS_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Closed-loop client counts for ingest.
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        clients: Vec<usize>,
+        /// Orders per ingest run; the shop's size for list and export.
+        #[arg(long, default_value_t = 5_000)]
+        orders: usize,
+        /// Queries per list run.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// One JSON object per workload instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     #[command(subcommand)]
     Shop(ShopCommand),
     #[command(subcommand)]
@@ -274,6 +294,34 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo { db, orders, json } => {
             let demo = open(&db).await?.create_demo_shop(orders).await?;
             print_demo(&demo, json)
+        }
+        Command::Bench {
+            workload,
+            database_url,
+            clients,
+            orders,
+            queries,
+            json,
+        } => {
+            let options = tilaus_bench::Options {
+                workloads: tilaus_bench::Workload::parse(&workload)?,
+                database_url,
+                clients,
+                orders,
+                queries,
+                server_exe: std::env::current_exe()?,
+            };
+            if !json {
+                println!("{}", tilaus_bench::Report::table_header());
+            }
+            tilaus_bench::run(&options, |report| {
+                if json {
+                    println!("{}", serde_json::to_string(report).unwrap_or_default());
+                } else {
+                    println!("{}", report.table_row());
+                }
+            })
+            .await
         }
         Command::Seed {
             db,

@@ -1,0 +1,136 @@
+//! `tilaus bench`: the project's benchmark workloads, run against a real `tilaus serve` over
+//! HTTP on 127.0.0.1, reported as one JSON object (or table row) per workload.
+//!
+//! The same definitions were used to measure peers, so the figures compare (issue 7):
+//! `ingest` (closed loop, and its raw floor straight through the store), `list` (the admin's
+//! common query on a large shop, and 20 pages deep), `export` (CSV and XLSX of the whole shop)
+//! and `memory` (idle, and peak under ingest at 16 clients).
+
+mod ingest;
+mod list;
+mod report;
+mod server;
+mod stats;
+
+pub use report::Report;
+
+use anyhow::{Context, Result, bail};
+use server::Server;
+use tilaus_app::App;
+use tilaus_app::shop::NewShop;
+
+/// What to run and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub workloads: Vec<Workload>,
+    /// `sqlite:PATH` or `postgres://…`; a fresh SQLite file in the temp dir when absent.
+    pub database_url: Option<String>,
+    /// Closed-loop client counts for ingest.
+    pub clients: Vec<usize>,
+    /// Orders per ingest run, or the shop's size for list and export.
+    pub orders: usize,
+    /// Queries per list run.
+    pub queries: usize,
+    /// The `tilaus` executable to start as the server.
+    pub server_exe: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    Ingest,
+    List,
+    Export,
+    Memory,
+}
+
+impl Workload {
+    pub fn parse(text: &str) -> Result<Vec<Workload>> {
+        let mut workloads = Vec::new();
+        for name in text.split(',').map(str::trim) {
+            match name {
+                "ingest" => workloads.push(Workload::Ingest),
+                "list" => workloads.push(Workload::List),
+                "export" => workloads.push(Workload::Export),
+                "memory" => workloads.push(Workload::Memory),
+                "all" => workloads.extend([
+                    Workload::Memory,
+                    Workload::Ingest,
+                    Workload::List,
+                    Workload::Export,
+                ]),
+                other => bail!("unknown workload '{other}': use ingest, list, export, memory or all"),
+            }
+        }
+        Ok(workloads)
+    }
+}
+
+/// A shop made for the run, with its owner's API token.
+pub(crate) struct BenchShop {
+    pub app: App,
+    pub shop_id: uuid::Uuid,
+    pub token: String,
+}
+
+/// Runs the workloads in order, calling `emit` with each report as soon as it exists.
+pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()> {
+    let url = match &options.database_url {
+        Some(url) => url.clone(),
+        None => format!(
+            "sqlite:{}",
+            std::env::temp_dir()
+                .join(format!("tilaus-bench-{}.db", std::process::id()))
+                .display()
+        ),
+    };
+    let app = App::open(&url)
+        .await
+        .with_context(|| format!("cannot open --database-url {url}"))?;
+    let created = app
+        .create_shop(NewShop {
+            name: format!("Benchmark {}", uuid::Uuid::now_v7()),
+            owner_email: format!("bench-{}@tilaus.example", uuid::Uuid::now_v7().simple()),
+            ..NewShop::default()
+        })
+        .await?;
+    let shop = BenchShop {
+        app,
+        shop_id: created.shop_id,
+        token: created.api_token,
+    };
+    shop.app.seed_catalogue(shop.shop_id).await?;
+    let server = Server::start(&options.server_exe, &url).await?;
+    let backend = format!("{:?}", shop.app.db.backend()).to_lowercase();
+    let mut seeded = false;
+    for workload in &options.workloads {
+        let reports = match workload {
+            Workload::Ingest => ingest::run(&server, &shop, options, &backend).await?,
+            Workload::Memory => ingest::memory(&server, &shop, options, &backend).await?,
+            Workload::List | Workload::Export => {
+                if !seeded {
+                    shop.app
+                        .seed_orders(shop.shop_id, options.orders, 2026, |_| {})
+                        .await?;
+                    seeded = true;
+                }
+                if *workload == Workload::List {
+                    list::run(&server, &shop, options, &backend).await?
+                } else {
+                    list::export(&server, &shop, options, &backend).await?
+                }
+            }
+        };
+        for report in &reports {
+            emit(report);
+        }
+    }
+    server.stop();
+    if options.database_url.is_none() {
+        shop.app.db.close().await;
+        let path = url.trim_start_matches("sqlite:");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+    Ok(())
+}

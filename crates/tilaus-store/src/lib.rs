@@ -13,6 +13,7 @@ mod schema;
 pub mod customer;
 pub mod idempotency;
 pub mod order;
+pub mod session;
 pub mod shop;
 #[cfg(feature = "testkit")]
 pub mod testkit;

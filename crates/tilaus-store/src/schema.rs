@@ -192,3 +192,24 @@ pub enum IdempotencyKeys {
     ResponseBody,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum AdminSessions {
+    Table,
+    TokenHash,
+    UserId,
+    ShopId,
+    CsrfToken,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginThrottle {
+    Table,
+    Bucket,
+    Failures,
+    WindowStart,
+    LockedUntil,
+}

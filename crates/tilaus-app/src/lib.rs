@@ -9,6 +9,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod order;
+pub mod session;
 pub mod shop;
 mod time;
 

@@ -5,12 +5,14 @@ mod ingest;
 mod input;
 mod list;
 pub(crate) use list::page;
+mod situation;
 mod view;
 
 pub use change::{OrderChanges, StateChange};
 pub use ingest::{IdempotencyKey, IngestOutcome};
 pub use input::{CustomerInput, LineInput, NewOrderRequest};
 pub use list::{ListQuery, OrderPage};
+pub use situation::{COUNT_CAP, WaitingGroup};
 pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
 
 use crate::{App, AppError};

@@ -245,11 +245,12 @@ mod tests {
             );
         }
         // Every message resolves (with the arguments the code passes) in every language.
-        let args: Vec<(&'static str, String)> =
-            ["minutes", "count", "number", "from", "to", "current", "allowed"]
-                .into_iter()
-                .map(|name| (name, "1".to_owned()))
-                .collect();
+        let args: Vec<(&'static str, String)> = [
+            "minutes", "count", "number", "from", "to", "current", "allowed",
+        ]
+        .into_iter()
+        .map(|name| (name, "1".to_owned()))
+        .collect();
         for key in &fi {
             for lang in Lang::ALL {
                 assert_ne!(lang.t_args(key, &args), *key, "{key} in {lang:?}");

@@ -142,6 +142,33 @@ async fn login_sets_a_safe_cookie_and_logout_ends_the_session(s: Server) {
     assert_eq!(after.status, StatusCode::SEE_OTHER);
     assert_eq!(after.location(), "/admin/login");
 
+    // A session left idle for longer than the idle timeout is over.
+    let idle = s.client();
+    let ok = idle.login(&s.owner_email, PASSWORD).await;
+    let token = ok
+        .set_cookies()
+        .into_iter()
+        .find_map(|c| {
+            c.strip_prefix("tilaus_session=")
+                .and_then(|rest| rest.split(';').next())
+                .map(str::to_owned)
+        })
+        .expect("a session cookie");
+    assert_eq!(idle.get("/admin").await.status, StatusCode::OK);
+    let mut tx = s.app.db.begin().await.expect("tx");
+    let long_ago = tilaus_store::now_micros() - tilaus_app::session::IDLE_TIMEOUT - 1;
+    tilaus_store::session::touch(
+        &mut tx,
+        &tilaus_app::auth::sha256_hex(token.as_bytes()),
+        long_ago,
+    )
+    .await
+    .expect("age the session");
+    tx.commit().await.expect("commit");
+    let after = idle.get("/admin").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location(), "/admin/login");
+
     // Over https (a proxy says so) the cookie is Secure.
     let mut secure = s.client();
     secure.headers.push(("x-forwarded-proto", "https".into()));

@@ -90,8 +90,10 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 fn screenshot_dir() -> PathBuf {
+    // A relative TILAUS_SCREENSHOTS is taken from the workspace root (tests run in the crate).
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = std::env::var_os("TILAUS_SCREENSHOTS")
-        .map(PathBuf::from)
+        .map(|d| workspace.join(d))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
     std::fs::create_dir_all(&dir).expect("screenshot directory");
     dir

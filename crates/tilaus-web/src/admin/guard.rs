@@ -74,7 +74,9 @@ async fn prepare(state: &AdminState, request: &mut Request) -> Result<(), Respon
         client,
         prelogin: cookies.get(cookies::PRELOGIN).map(str::to_owned),
     };
-    if let Some(token) = cookies.get(cookies::SESSION) {
+    // Static files need no session (and no database round trip).
+    let is_static = request.uri().path().starts_with("/admin/static/");
+    if let Some(token) = cookies.get(cookies::SESSION).filter(|_| !is_static) {
         match state.app.resume_session(token).await {
             Ok(Some(session)) => {
                 ctx.session = Some(Arc::new(session));

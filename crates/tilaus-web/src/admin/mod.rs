@@ -51,7 +51,18 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/{id}/notes", post(detail::add_note))
         .route("/admin/static/admin.css", get(css))
         .route("/admin/static/admin.js", get(js))
+        .route("/admin/{*rest}", get(not_found).post(not_found))
         .layer(axum::middleware::from_fn_with_state(state, guard::gate))
+}
+
+/// Unknown admin pages get the admin's own page (and headers), not the API's problem document.
+async fn not_found(ctx: guard::Ctx) -> axum::response::Response {
+    render::message(
+        &ctx,
+        axum::http::StatusCode::NOT_FOUND,
+        "error-title",
+        &ctx.lang.t("error-not-found"),
+    )
 }
 
 const CACHE: &str = "public, max-age=300";

@@ -400,6 +400,17 @@ async fn other_shops_orders_do_not_exist(s: Server) {
     assert!(!export.body.contains("Bertta"));
     let garbage = browser.get("/admin/orders/not-a-uuid").await;
     assert_eq!(garbage.status, StatusCode::NOT_FOUND);
+    let unknown = browser.get("/admin/no/such/page").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(
+        unknown.body.contains("Etsimääsi ei löydy"),
+        "{}",
+        unknown.body
+    );
+    has_security_headers(&unknown);
+    let css = browser.get("/admin/static/admin.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    has_security_headers(&css);
     // Our user cannot pick their shop either.
     let pick = browser
         .post(

@@ -136,6 +136,16 @@ pub async fn delete(q: &mut impl Queries, token_hash: &str) -> Result<(), StoreE
     .map(|_| ())
 }
 
+/// Ends every session of a user (after a password change).
+pub async fn delete_for_user(q: &mut impl Queries, user_id: Uuid) -> Result<u64, StoreError> {
+    q.execute(
+        Query::delete()
+            .from_table(AdminSessions::Table)
+            .and_where(Expr::col(AdminSessions::UserId).eq(user_id)),
+    )
+    .await
+}
+
 /// Removes sessions past their absolute end and idle throttle buckets.
 pub async fn purge(q: &mut impl Queries, now: i64, window: i64) -> Result<(), StoreError> {
     q.execute(

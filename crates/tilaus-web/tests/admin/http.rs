@@ -169,6 +169,16 @@ async fn login_sets_a_safe_cookie_and_logout_ends_the_session(s: Server) {
     assert_eq!(after.status, StatusCode::SEE_OTHER);
     assert_eq!(after.location(), "/admin/login");
 
+    // A password reset ends the user's sessions.
+    let kept = s.client();
+    kept.login(&s.owner_email, PASSWORD).await;
+    assert_eq!(kept.get("/admin").await.status, StatusCode::OK);
+    s.app
+        .reset_password(&s.owner_email, PASSWORD.into())
+        .await
+        .expect("reset");
+    assert_eq!(kept.get("/admin").await.location(), "/admin/login");
+
     // Over https (a proxy says so) the cookie is Secure.
     let mut secure = s.client();
     secure.headers.push(("x-forwarded-proto", "https".into()));

@@ -27,6 +27,19 @@ impl Principal {
         }
     }
 
+    /// A staff user acting in one of their shops (the admin UI's sessions).
+    pub(crate) fn user(shop_id: Uuid, role: Role, user_id: Uuid, name: &str) -> Self {
+        Self {
+            shop_id,
+            role,
+            actor: Actor {
+                kind: ActorKind::User,
+                id: Some(user_id),
+                label: name.to_owned(),
+            },
+        }
+    }
+
     pub fn shop_id(&self) -> Uuid {
         self.shop_id
     }
@@ -148,9 +161,14 @@ impl App {
         const REFUSED: AppError =
             AppError::Unauthenticated("the e-mail address or password is wrong");
         let mut conn = self.db.read().await?;
-        let user = shop::find_user_by_email(&mut conn, &tilaus_domain::text::fold(email))
-            .await?
-            .ok_or(REFUSED)?;
+        let Some(user) =
+            shop::find_user_by_email(&mut conn, &tilaus_domain::text::fold(email)).await?
+        else {
+            // Spend the same time as for a wrong password, so that the answer's timing does not
+            // tell which e-mail addresses have accounts.
+            verify_password(password, dummy_hash().await).await;
+            return Err(REFUSED);
+        };
         if !verify_password(password, &user.password_hash).await {
             return Err(REFUSED);
         }
@@ -185,6 +203,18 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
     })
     .await
     .map_err(|e| AppError::Conflict(format!("password hashing stopped: {e}")))?
+}
+
+/// A hash of nothing, for spending a password check's time on unknown accounts.
+async fn dummy_hash() -> &'static str {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            hash_password("no account has this password".into())
+                .await
+                .unwrap_or_default()
+        })
+        .await
 }
 
 async fn verify_password(password: &str, stored: &str) -> bool {

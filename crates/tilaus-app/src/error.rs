@@ -9,6 +9,9 @@ pub enum AppError {
     /// No credentials, or credentials that are unknown, malformed or revoked.
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// Too many failed logins for the account or from the client address.
+    #[error("too many failed logins; try again in {minutes} minutes")]
+    TooManyAttempts { minutes: i64 },
     /// The principal's role does not allow the action.
     #[error("{0}")]
     Forbidden(String),

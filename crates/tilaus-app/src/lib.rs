@@ -12,6 +12,7 @@ pub mod export;
 pub mod order;
 pub mod product;
 pub mod seed;
+pub mod session;
 pub mod shop;
 mod time;
 

@@ -314,9 +314,16 @@ impl OrderFactory {
     }
 
     /// One of `pool`: a third of orders come from the most loyal twentieth of customers.
-    fn returning_customer<'a>(&mut self, pool: &'a [customer::CustomerRow]) -> &'a customer::CustomerRow {
+    fn returning_customer<'a>(
+        &mut self,
+        pool: &'a [customer::CustomerRow],
+    ) -> &'a customer::CustomerRow {
         let loyal = (pool.len() / 20).max(1);
-        let bound = if self.rng.random_bool(0.33) { loyal } else { pool.len() };
+        let bound = if self.rng.random_bool(0.33) {
+            loyal
+        } else {
+            pool.len()
+        };
         &pool[self.rng.random_range(0..bound.min(pool.len()).max(1))]
     }
 

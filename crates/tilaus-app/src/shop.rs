@@ -361,6 +361,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("user"))?;
         shop::set_password_hash(&mut tx, user.user_id, &hash).await?;
+        // Whoever knew the old password may hold a session: a reset ends them all.
+        tilaus_store::session::delete_for_user(&mut tx, user.user_id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -134,7 +134,14 @@ pub(crate) async fn closed_loop(
     if failures > 0 {
         bail!("{failures} of {orders} ingest requests failed");
     }
-    Ok(Report::new("ingest", backend, clients, seconds, latencies, server.peak_rss_mib()))
+    Ok(Report::new(
+        "ingest",
+        backend,
+        clients,
+        seconds,
+        latencies,
+        server.peak_rss_mib(),
+    ))
 }
 
 /// The rows one ingest writes, made up front.
@@ -146,7 +153,12 @@ struct RawOrder {
 /// The floor: the same rows through the store, no HTTP and no domain rules, one transaction per
 /// order with the same statements ingest runs (customer upsert, counters, order, lines, event,
 /// idempotency record).
-async fn raw_floor(shop: &BenchShop, clients: usize, orders: usize, backend: &str) -> Result<Report> {
+async fn raw_floor(
+    shop: &BenchShop,
+    clients: usize,
+    orders: usize,
+    backend: &str,
+) -> Result<Report> {
     let products = shop.app.seed_catalogue(shop.shop_id).await?;
     let mut factory = OrderFactory::new(products, rand::random());
     let now = now_micros();
@@ -183,10 +195,22 @@ async fn raw_floor(shop: &BenchShop, clients: usize, orders: usize, backend: &st
         latencies.extend(done??);
     }
     let seconds = started.elapsed().as_secs_f64();
-    Ok(Report::new("ingest_raw", backend, clients, seconds, latencies, f64::NAN))
+    Ok(Report::new(
+        "ingest_raw",
+        backend,
+        clients,
+        seconds,
+        latencies,
+        f64::NAN,
+    ))
 }
 
-async fn write_raw(db: &tilaus_store::Db, scope: ShopScope, raw: &RawOrder, key: &str) -> Result<()> {
+async fn write_raw(
+    db: &tilaus_store::Db,
+    scope: ShopScope,
+    raw: &RawOrder,
+    key: &str,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let customer_id = customer::attach(&mut tx, scope, &raw.customer).await?;
     let mut row = raw.order.row.clone();

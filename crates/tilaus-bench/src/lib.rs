@@ -58,7 +58,9 @@ impl Workload {
                     Workload::List,
                     Workload::Export,
                 ]),
-                other => bail!("unknown workload '{other}': use ingest, list, export, memory or all"),
+                other => {
+                    bail!("unknown workload '{other}': use ingest, list, export, memory or all")
+                }
             }
         }
         Ok(workloads)

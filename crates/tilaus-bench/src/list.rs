@@ -13,7 +13,14 @@ use rand::seq::IndexedRandom;
 use std::time::Instant;
 use tilaus_app::seed::LAST_NAMES;
 
-const STATES: &[&str] = &["open", "confirmed", "invoiced", "paid", "completed", "cancelled"];
+const STATES: &[&str] = &[
+    "open",
+    "confirmed",
+    "invoiced",
+    "paid",
+    "completed",
+    "cancelled",
+];
 const DAY_SECONDS: i64 = 86_400;
 const DEEP_PAGES: usize = 20;
 
@@ -23,10 +30,23 @@ fn random_filter(rng: &mut impl Rng, with_text: bool) -> String {
     let now = jiff::Timestamp::now().as_second();
     let to = now - rng.random_range(0..275) * DAY_SECONDS;
     let from = to - 90 * DAY_SECONDS;
-    let stamp = |s: i64| jiff::Timestamp::from_second(s).map(|t| t.to_string()).unwrap_or_default();
-    let mut query = format!("state={state}&created_from={}&created_to={}&limit=50", stamp(from), stamp(to));
+    let stamp = |s: i64| {
+        jiff::Timestamp::from_second(s)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    let mut query = format!(
+        "state={state}&created_from={}&created_to={}&limit=50",
+        stamp(from),
+        stamp(to)
+    );
     if with_text {
-        let name: Vec<char> = LAST_NAMES.choose(rng).unwrap_or(&"Virtanen").to_lowercase().chars().collect();
+        let name: Vec<char> = LAST_NAMES
+            .choose(rng)
+            .unwrap_or(&"Virtanen")
+            .to_lowercase()
+            .chars()
+            .collect();
         let start = rng.random_range(0..name.len().saturating_sub(4).max(1));
         let piece: String = name[start..(start + 4).min(name.len())].iter().collect();
         query.push_str(&format!("&q={}", encode(&piece)));
@@ -57,7 +77,12 @@ async fn get_page(server: &Server, shop: &BenchShop, query: &str) -> Result<serd
     Ok(response.json().await?)
 }
 
-pub(crate) async fn run(server: &Server, shop: &BenchShop, options: &Options, backend: &str) -> Result<Vec<Report>> {
+pub(crate) async fn run(
+    server: &Server,
+    shop: &BenchShop,
+    options: &Options,
+    backend: &str,
+) -> Result<Vec<Report>> {
     let mut rng = rand::rng();
     server.reset_peak();
     let mut latencies = Latencies::default();
@@ -70,9 +95,19 @@ pub(crate) async fn run(server: &Server, shop: &BenchShop, options: &Options, ba
         latencies.record(sent.elapsed());
         hits += page["items"].as_array().map_or(0, Vec::len);
     }
-    let list = Report::new("list", backend, 1, started.elapsed().as_secs_f64(), latencies, server.peak_rss_mib())
-        .with("orders_in_shop", options.orders)
-        .with("mean_rows_per_page", (hits as f64 / options.queries.max(1) as f64 * 10.0).round() / 10.0);
+    let list = Report::new(
+        "list",
+        backend,
+        1,
+        started.elapsed().as_secs_f64(),
+        latencies,
+        server.peak_rss_mib(),
+    )
+    .with("orders_in_shop", options.orders)
+    .with(
+        "mean_rows_per_page",
+        (hits as f64 / options.queries.max(1) as f64 * 10.0).round() / 10.0,
+    );
 
     let mut latencies = Latencies::default();
     let started = Instant::now();
@@ -89,12 +124,24 @@ pub(crate) async fn run(server: &Server, shop: &BenchShop, options: &Options, ba
             }
         }
     }
-    let deep = Report::new("list_deep", backend, 1, started.elapsed().as_secs_f64(), latencies, server.peak_rss_mib())
-        .with("orders_in_shop", options.orders);
+    let deep = Report::new(
+        "list_deep",
+        backend,
+        1,
+        started.elapsed().as_secs_f64(),
+        latencies,
+        server.peak_rss_mib(),
+    )
+    .with("orders_in_shop", options.orders);
     Ok(vec![list, deep])
 }
 
-pub(crate) async fn export(server: &Server, shop: &BenchShop, options: &Options, backend: &str) -> Result<Vec<Report>> {
+pub(crate) async fn export(
+    server: &Server,
+    shop: &BenchShop,
+    options: &Options,
+    backend: &str,
+) -> Result<Vec<Report>> {
     let mut reports = Vec::new();
     for format in ["csv", "xlsx"] {
         server.reset_peak();
@@ -116,9 +163,16 @@ pub(crate) async fn export(server: &Server, shop: &BenchShop, options: &Options,
         let mut latencies = Latencies::default();
         latencies.record(elapsed);
         reports.push(
-            Report::new(&format!("export_{format}"), backend, 1, elapsed.as_secs_f64(), latencies, server.peak_rss_mib())
-                .with("orders", options.orders)
-                .with("bytes", bytes),
+            Report::new(
+                &format!("export_{format}"),
+                backend,
+                1,
+                elapsed.as_secs_f64(),
+                latencies,
+                server.peak_rss_mib(),
+            )
+            .with("orders", options.orders)
+            .with("bytes", bytes),
         );
     }
     Ok(reports)

@@ -55,8 +55,16 @@ impl Report {
     pub fn table_header() -> String {
         format!(
             "{:<14} {:<9} {:>7} {:>8} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8}  extra",
-            "workload", "backend", "clients", "count", "seconds", "per_second", "p50_ms", "p95_ms",
-            "p99_ms", "rss_mib"
+            "workload",
+            "backend",
+            "clients",
+            "count",
+            "seconds",
+            "per_second",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "rss_mib"
         )
     }
 

@@ -13,9 +13,16 @@ pub(crate) struct Server {
 impl Server {
     /// Starts `exe serve` on a free local port against `database_url` and waits until ready.
     pub async fn start(exe: &std::path::Path, database_url: &str) -> Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let child = Command::new(exe)
-            .args(["serve", "--no-demo", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--no-demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .env("TILAUS_DATABASE_URL", database_url)
             .env("TILAUS_LOG", "warn")
             .stdout(Stdio::null())

@@ -132,10 +132,18 @@ mod tests {
         let mut names = BTreeMap::new();
         assert!(validate_names(&names).is_err());
         names.insert("xx".into(), "Thing".into());
-        assert!(validate_names(&names).expect_err("invalid").contains("'xx'"));
+        assert!(
+            validate_names(&names)
+                .expect_err("invalid")
+                .contains("'xx'")
+        );
         names.clear();
         names.insert("fi".into(), "  ".into());
-        assert!(validate_names(&names).expect_err("invalid").contains("fi name"));
+        assert!(
+            validate_names(&names)
+                .expect_err("invalid")
+                .contains("fi name")
+        );
     }
 
     proptest! {

@@ -15,6 +15,7 @@ pub mod customer;
 pub mod idempotency;
 pub mod order;
 pub mod product;
+pub mod session;
 pub mod shop;
 #[cfg(feature = "testkit")]
 pub mod testkit;

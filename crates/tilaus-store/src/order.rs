@@ -452,6 +452,51 @@ fn list_statement(
     select
 }
 
+/// The orders matching the filter that have waited longest, oldest first.
+pub async fn oldest(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    filter: &OrderFilter,
+    limit: u64,
+) -> Result<Vec<OrderRow>, StoreError> {
+    let mut select = select_orders(scope);
+    apply_filter(&mut select, scope, filter);
+    select
+        .order_by((Orders::Table, Orders::CreatedAt), Order::Asc)
+        .order_by((Orders::Table, Orders::OrderId), Order::Asc)
+        .limit(limit);
+    q.fetch_all_planned(&select).await
+}
+
+/// How many orders match the filter, counting no further than `cap`: the count walks at most
+/// `cap` index entries however large the shop is.
+pub async fn count_up_to(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    filter: &OrderFilter,
+    cap: u64,
+) -> Result<i64, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        n: i64,
+    }
+    let mut capped = Query::select();
+    capped
+        .expr(Expr::val(1))
+        .from(Orders::Table)
+        .and_where(Expr::col((Orders::Table, Orders::ShopId)).eq(scope.shop_id()));
+    apply_filter(&mut capped, scope, filter);
+    capped.limit(cap);
+    let count: Option<Count> = q
+        .fetch_optional(
+            Query::select()
+                .expr_as(Expr::col(sea_query::Asterisk).count(), "n")
+                .from_subquery(capped, "capped"),
+        )
+        .await?;
+    Ok(count.map_or(0, |c| c.n))
+}
+
 fn apply_filter(select: &mut SelectStatement, scope: ShopScope, filter: &OrderFilter) {
     let col = |c: Orders| Expr::col((Orders::Table, c));
     if let Some(text) = &filter.text {

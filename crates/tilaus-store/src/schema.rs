@@ -223,3 +223,24 @@ pub enum AuditLog {
     Data,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum AdminSessions {
+    Table,
+    TokenHash,
+    UserId,
+    ShopId,
+    CsrfToken,
+    CreatedAt,
+    LastSeenAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginThrottle {
+    Table,
+    Bucket,
+    Failures,
+    WindowStart,
+    LockedUntil,
+}

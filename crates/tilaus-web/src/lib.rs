@@ -2,7 +2,9 @@
 // Problems are built only on the error path, once per request; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod admin;
 mod api;
+mod download;
 mod extract;
 mod problem;
 
@@ -26,14 +28,20 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole application as one router.
+/// The whole application as one router, with the admin UI's default deployment settings.
 pub fn router(app: App) -> Router {
+    router_with(app, admin::AdminConfig::default())
+}
+
+/// The whole application as one router.
+pub fn router_with(app: App, admin: admin::AdminConfig) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
     });
     Router::new()
         .merge(api::routes())
+        .merge(admin::routes(app.clone(), admin))
         .fallback(|| async { Problem::not_found("no such endpoint") })
         .with_state(app)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

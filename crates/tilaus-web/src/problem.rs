@@ -96,6 +96,11 @@ impl From<AppError> for Problem {
             AppError::Unauthenticated(detail) => {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
             }
+            e @ AppError::TooManyAttempts { .. } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                e.to_string(),
+            ),
             AppError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
             AppError::NotFound(what) => Problem::not_found(&format!("{what} not found")),
             AppError::Invalid(errors) => Problem::invalid(errors.0),

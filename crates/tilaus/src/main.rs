@@ -73,6 +73,12 @@ enum Command {
         /// Do not create the demo shop on an empty database.
         #[arg(long)]
         no_demo: bool,
+        /// Always mark admin cookies Secure (behind a TLS proxy that sends no X-Forwarded-Proto).
+        #[arg(long, env = "TILAUS_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+        #[arg(long, env = "TILAUS_TRUST_PROXY")]
+        trust_proxy: bool,
     },
     /// Brings the database schema up to date.
     Migrate {
@@ -285,7 +291,15 @@ async fn run(cli: Cli) -> Result<()> {
             db,
             listen,
             no_demo,
-        } => serve(&db, listen, no_demo).await,
+            secure_cookies,
+            trust_proxy,
+        } => {
+            let admin = tilaus_web::admin::AdminConfig {
+                secure_cookies,
+                trust_proxy,
+            };
+            serve(&db, listen, no_demo, admin).await
+        }
         Command::Migrate { db } => {
             open(&db).await?;
             println!("database is up to date");
@@ -501,7 +515,7 @@ fn print_demo(demo: &tilaus_app::demo::DemoShop, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string(demo)?);
     } else {
         println!(
-            "Demo shop ready with {} orders.\n  shop_id:        {}\n  api_token:      {}\n  admin_email:    {}\n  admin_password: {}\nTry: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/orders",
+            "Demo shop ready with {} orders.\n  shop_id:        {}\n  api_token:      {}\n  admin_email:    {}\n  admin_password: {}\nAdmin UI: http://127.0.0.1:8080/admin (log in with the e-mail and password above)\nTry: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/orders",
             demo.orders,
             demo.shop_id,
             demo.api_token,
@@ -513,7 +527,12 @@ fn print_demo(demo: &tilaus_app::demo::DemoShop, json: bool) -> Result<()> {
     Ok(())
 }
 
-async fn serve(db: &Database, listen: SocketAddr, no_demo: bool) -> Result<()> {
+async fn serve(
+    db: &Database,
+    listen: SocketAddr,
+    no_demo: bool,
+    admin: tilaus_web::admin::AdminConfig,
+) -> Result<()> {
     let app = open(db).await?;
     if !no_demo && !app.any_shop().await? {
         let demo = app.create_demo_shop(300).await?;
@@ -526,7 +545,10 @@ async fn serve(db: &Database, listen: SocketAddr, no_demo: bool) -> Result<()> {
     tracing::info!(%listen, backend = ?app.db.backend(), "tilaus is serving");
     let db_handle = app.db.clone();
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
-    axum::serve(listener, tilaus_web::router(app))
+    // The peer address feeds the admin login throttle (per client address).
+    let service =
+        tilaus_web::router_with(app, admin).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     housekeeping.abort();

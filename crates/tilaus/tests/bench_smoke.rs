@@ -6,7 +6,17 @@ use std::process::Command;
 #[test]
 fn bench_reports_every_workload_as_json() {
     let output = Command::new(env!("CARGO_BIN_EXE_tilaus"))
-        .args(["bench", "all", "--clients", "2", "--orders", "30", "--queries", "20", "--json"])
+        .args([
+            "bench",
+            "all",
+            "--clients",
+            "2",
+            "--orders",
+            "30",
+            "--queries",
+            "20",
+            "--json",
+        ])
         .env_remove("TILAUS_BENCH_DATABASE_URL")
         .output()
         .expect("run tilaus bench");
@@ -19,13 +29,34 @@ fn bench_reports_every_workload_as_json() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    let workloads: Vec<&str> = reports.iter().filter_map(|r| r["workload"].as_str()).collect();
+    let workloads: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| r["workload"].as_str())
+        .collect();
     assert_eq!(
         workloads,
-        ["memory", "ingest", "ingest_raw", "list", "list_deep", "export_csv", "export_xlsx"]
+        [
+            "memory",
+            "ingest",
+            "ingest_raw",
+            "list",
+            "list_deep",
+            "export_csv",
+            "export_xlsx"
+        ]
     );
     for report in &reports {
-        for field in ["backend", "clients", "count", "seconds", "per_second", "p50_ms", "p95_ms", "p99_ms", "max_rss_mib"] {
+        for field in [
+            "backend",
+            "clients",
+            "count",
+            "seconds",
+            "per_second",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "max_rss_mib",
+        ] {
             assert!(report.get(field).is_some(), "{field} missing in {report}");
         }
         assert_eq!(report["backend"], "sqlite");

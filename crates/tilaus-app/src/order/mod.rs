@@ -5,6 +5,7 @@ mod ingest;
 mod input;
 mod list;
 pub(crate) use list::page;
+mod situation;
 mod view;
 
 pub use change::{OrderChanges, StateChange};
@@ -12,6 +13,7 @@ pub use ingest::{IDEMPOTENCY_RETENTION, IdempotencyKey, IngestOutcome};
 pub(crate) use ingest::{line_rows, search_text};
 pub use input::{CustomerInput, LineInput, NewOrderRequest};
 pub use list::{ListQuery, OrderPage};
+pub use situation::{COUNT_CAP, WaitingGroup};
 pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
 
 use crate::{App, AppError};

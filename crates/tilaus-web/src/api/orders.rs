@@ -3,7 +3,6 @@
 use crate::Problem;
 use crate::extract::{Auth, Id, JsonBody, QueryParams};
 use crate::problem::ApiError;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -113,28 +112,7 @@ pub(crate) async fn export_orders(
         params.format.as_deref().unwrap_or("csv"),
         params.delimiter.as_deref(),
     )?;
-    // The export goes to an unlinked temporary file and streams from there: memory stays
-    // bounded and a failure halfway never sends a truncated file with a 200.
-    let path = std::env::temp_dir().join(format!("tilaus-export-{}", uuid::Uuid::now_v7()));
-    let file = std::fs::File::create(&path).map_err(AppError::from)?;
-    let written = app
-        .export_orders(&principal, &filter, format, std::io::BufWriter::new(file))
-        .await;
-    let opened = tokio::fs::File::open(&path).await;
-    let _ = std::fs::remove_file(&path);
-    written?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(
-        opened.map_err(AppError::from)?,
-    ));
-    let disposition = format!("attachment; filename=\"orders.{}\"", format.extension());
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::download::export(&app, &principal, &filter, format).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = uuid::Uuid, Path)),

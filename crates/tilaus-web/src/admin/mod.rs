@@ -1,0 +1,88 @@
+//! The admin UI under `/admin`: server-rendered pages (askama), plain CSS and a small script
+//! served as static files, text in Finnish, Swedish and English (Fluent).
+//!
+//! Every request passes [`guard::gate`], which resolves the session, checks Origin and the CSRF
+//! token of state-changing requests in one place, and adds the security headers.
+
+mod cookies;
+mod detail;
+mod guard;
+mod home;
+mod i18n;
+mod login;
+mod orders;
+mod render;
+mod view;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tilaus_app::App;
+
+/// How the admin UI is deployed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AdminConfig {
+    /// Always mark cookies Secure (behind a TLS proxy that does not send X-Forwarded-Proto).
+    pub secure_cookies: bool,
+    /// Take the client address for login throttling from X-Forwarded-For (only behind a proxy
+    /// that sets it; otherwise clients could pick their own address).
+    pub trust_proxy: bool,
+}
+
+#[derive(Clone)]
+pub(crate) struct AdminState {
+    pub app: App,
+    pub config: AdminConfig,
+}
+
+pub fn routes(app: App, config: AdminConfig) -> Router<App> {
+    let state = AdminState { app, config };
+    Router::new()
+        .route("/admin", get(home::show))
+        .route("/admin/login", get(login::show).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/shops", get(login::shops).post(login::choose_shop))
+        .route("/admin/language", get(login::language))
+        .route("/admin/orders", get(orders::list))
+        .route("/admin/orders/export", get(orders::export))
+        .route("/admin/orders/{id}", get(detail::show))
+        .route("/admin/orders/{id}/state", post(detail::change_state))
+        .route("/admin/orders/{id}/notes", post(detail::add_note))
+        .route("/admin/static/admin.css", get(css))
+        .route("/admin/static/admin.js", get(js))
+        .route("/admin/{*rest}", get(not_found).post(not_found))
+        .layer(axum::middleware::from_fn_with_state(state, guard::gate))
+}
+
+/// Unknown admin pages get the admin's own page (and headers), not the API's problem document.
+async fn not_found(ctx: guard::Ctx) -> axum::response::Response {
+    render::message(
+        &ctx,
+        axum::http::StatusCode::NOT_FOUND,
+        "error-title",
+        &ctx.lang.t("error-not-found"),
+    )
+}
+
+const CACHE: &str = "public, max-age=300";
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        include_str!("../../static/admin.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        include_str!("../../static/admin.js"),
+    )
+}

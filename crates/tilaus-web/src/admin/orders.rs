@@ -1,0 +1,279 @@
+//! The order list (ORD-9): filters in the URL, keyset paging, exports of the current filter.
+
+use super::guard::Staff;
+use super::i18n::Lang;
+use super::render::{self, Layout, Page};
+use super::view::{self, Badge, Choice};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{RawQuery, State};
+use axum::response::IntoResponse;
+use tilaus_app::App;
+use tilaus_app::export::ExportFormat;
+use tilaus_app::order::{ListQuery, OrderSummary};
+use tilaus_domain::order::{DeliveryState, OrderState, PaymentState};
+
+/// The list's filters exactly as they stand in the URL (and in the form).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filters {
+    pub q: String,
+    pub state: String,
+    pub payment_state: String,
+    pub delivery_state: String,
+    pub channel: String,
+    pub tag: String,
+    pub created_from: String,
+    pub created_to: String,
+    pub cursor: String,
+}
+
+impl Filters {
+    pub fn parse(query: Option<&str>) -> Self {
+        let mut filters = Filters::default();
+        for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            let value = value.trim().to_owned();
+            match name.as_ref() {
+                "q" => filters.q = value,
+                "state" => filters.state = value,
+                "payment_state" => filters.payment_state = value,
+                "delivery_state" => filters.delivery_state = value,
+                "channel" => filters.channel = value,
+                "tag" => filters.tag = value,
+                "created_from" => filters.created_from = value,
+                "created_to" => filters.created_to = value,
+                "cursor" => filters.cursor = value,
+                _ => {}
+            }
+        }
+        filters
+    }
+
+    fn pairs(&self) -> [(&'static str, &str); 8] {
+        [
+            ("q", &self.q),
+            ("state", &self.state),
+            ("payment_state", &self.payment_state),
+            ("delivery_state", &self.delivery_state),
+            ("channel", &self.channel),
+            ("tag", &self.tag),
+            ("created_from", &self.created_from),
+            ("created_to", &self.created_to),
+        ]
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        self.pairs().iter().any(|(_, v)| !v.is_empty())
+    }
+
+    /// The app's list query; empty fields mean "any".
+    pub fn to_query(&self, limit: u64) -> ListQuery {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        let list = |v: &str| some(v).into_iter().collect();
+        ListQuery {
+            q: some(&self.q),
+            state: list(&self.state),
+            payment_state: list(&self.payment_state),
+            delivery_state: list(&self.delivery_state),
+            channel: list(&self.channel),
+            tag: some(&self.tag),
+            created_from: some(&self.created_from),
+            created_to: some(&self.created_to),
+            limit: Some(limit),
+            cursor: some(&self.cursor),
+        }
+    }
+
+    /// The filters as a query string with extra parameters (a cursor, an export format).
+    pub fn href(&self, path: &str, extra: &[(&str, &str)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.pairs().iter().chain(extra) {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        }
+    }
+}
+
+const PAGE_SIZE: u64 = 50;
+
+/// One row of the list, formatted for the user's locale.
+pub(crate) struct ListRow {
+    pub id: String,
+    pub number: i64,
+    pub time: String,
+    pub customer: String,
+    pub organisation: Option<String>,
+    pub channel: String,
+    pub state: Badge,
+    pub payment: Badge,
+    pub delivery: Badge,
+    pub total: String,
+    pub tags: Vec<String>,
+}
+
+impl ListRow {
+    pub fn new(
+        lang: Lang,
+        zone: &jiff::tz::TimeZone,
+        channels: &[tilaus_app::shop::ChannelInfo],
+        o: &OrderSummary,
+    ) -> Self {
+        let (customer, organisation) = view::customer_names(&o.customer);
+        ListRow {
+            id: o.id.to_string(),
+            number: o.number,
+            time: lang.datetime(&o.created_at, zone),
+            customer,
+            organisation,
+            channel: view::channel_label(lang, channels, &o.channel, o.origin.as_deref()),
+            state: Badge::state(lang, &o.state),
+            payment: Badge::payment(lang, &o.payment_state),
+            delivery: Badge::delivery(lang, &o.delivery_state),
+            total: lang.money(o.totals.gross, &o.currency),
+            tags: o.tags.clone(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/orders.html")]
+struct OrdersPage {
+    t: Lang,
+    layout: Layout,
+    filters: Filters,
+    rows: Vec<ListRow>,
+    more: Option<String>,
+    export_csv: String,
+    export_xlsx: String,
+    states: Vec<Choice>,
+    payment_states: Vec<Choice>,
+    delivery_states: Vec<Choice>,
+    channels: Vec<Choice>,
+    legend: Vec<Badge>,
+    error: Option<String>,
+    details: Vec<String>,
+    /// Whether this page continues an earlier one (a cursor is set).
+    continued: bool,
+}
+
+pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): RawQuery) -> Page {
+    let ctx = &staff.ctx;
+    let lang = ctx.lang;
+    let filters = Filters::parse(raw.as_deref());
+    let zone = view::zone(&staff);
+    let channels = app
+        .list_channels(&staff.principal)
+        .await
+        .map_err(|e| render::app_error(ctx, e))?;
+    let (rows, more, error, details, status) = match app
+        .list_orders(&staff.principal, &filters.to_query(PAGE_SIZE))
+        .await
+    {
+        Ok(page) => (
+            page.items
+                .iter()
+                .map(|o| ListRow::new(lang, &zone, &channels, o))
+                .collect(),
+            page.next_cursor
+                .map(|c| filters.href("/admin/orders", &[("cursor", &c)])),
+            None,
+            Vec::new(),
+            axum::http::StatusCode::OK,
+        ),
+        Err(error @ tilaus_app::AppError::Invalid(_)) => {
+            let (status, message, details) = render::explain(lang, &error);
+            (Vec::new(), None, Some(message), details, status)
+        }
+        Err(other) => return Err(render::app_error(ctx, other)),
+    };
+    let page = OrdersPage {
+        t: lang,
+        layout: Layout::new(ctx, lang.t("orders-title"), "orders"),
+        rows,
+        more,
+        export_csv: filters.href("/admin/orders/export", &[("format", "csv")]),
+        export_xlsx: filters.href("/admin/orders/export", &[("format", "xlsx")]),
+        states: view::choices(
+            lang,
+            "state",
+            OrderState::ALL.iter().map(|s| s.as_str()),
+            &filters.state,
+        ),
+        payment_states: view::choices(
+            lang,
+            "payment",
+            PaymentState::ALL.iter().map(|s| s.as_str()),
+            &filters.payment_state,
+        ),
+        delivery_states: view::choices(
+            lang,
+            "delivery",
+            DeliveryState::ALL.iter().map(|s| s.as_str()),
+            &filters.delivery_state,
+        ),
+        channels: channels
+            .iter()
+            .map(|c| Choice {
+                value: c.code.clone(),
+                label: view::channel_label(lang, &channels, &c.code, None),
+                selected: c.code == filters.channel,
+            })
+            .collect(),
+        legend: OrderState::ALL
+            .iter()
+            .map(|s| Badge::state(lang, s.as_str()))
+            .collect(),
+        error,
+        details,
+        continued: !filters.cursor.is_empty(),
+        filters,
+    };
+    Ok((status, page).into_response())
+}
+
+/// The current filter as a file, through the same export as the API.
+pub(crate) async fn export(State(app): State<App>, staff: Staff, RawQuery(raw): RawQuery) -> Page {
+    let filters = Filters {
+        cursor: String::new(),
+        ..Filters::parse(raw.as_deref())
+    };
+    let format = form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "format")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| "csv".into());
+    let fail = |e| render::app_error(&staff.ctx, e);
+    let format = ExportFormat::parse(&format, None).map_err(fail)?;
+    let mut query = filters.to_query(PAGE_SIZE);
+    query.limit = None;
+    crate::download::export(&app, &staff.principal, &query, format)
+        .await
+        .map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_through_the_url() {
+        let filters = Filters::parse(Some("q=aino+v&state=open&tag=&cursor=abc&bogus=1"));
+        assert_eq!(filters.q, "aino v");
+        assert_eq!(filters.state, "open");
+        assert!(filters.is_filtered());
+        assert_eq!(
+            filters.href("/admin/orders", &[("format", "csv")]),
+            "/admin/orders?q=aino+v&state=open&format=csv"
+        );
+        let query = filters.to_query(50);
+        assert_eq!(query.state, vec!["open".to_owned()]);
+        assert_eq!(query.tag, None);
+        assert_eq!(query.cursor.as_deref(), Some("abc"));
+        assert!(!Filters::parse(None).is_filtered());
+    }
+}

@@ -1,0 +1,5 @@
+//! The admin UI: HTTP-level tests on both backends and a real-browser test (one test binary).
+
+mod browser;
+mod http;
+mod support;

@@ -1,0 +1,233 @@
+//! A real server on an ephemeral port with a shop whose owner can log in, and a small HTTP
+//! client that keeps cookies the way a browser does (by hand, so that tests can read them).
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use tilaus_app::App;
+use tilaus_app::shop::NewShop;
+use tilaus_store::testkit::TestDb;
+
+pub const PASSWORD: &str = "oikein-hyvä-salasana";
+
+pub struct Server {
+    pub base: String,
+    pub app: App,
+    pub shop_id: uuid::Uuid,
+    pub owner_email: String,
+    pub token: String,
+    pub db: TestDb,
+}
+
+impl Server {
+    pub async fn start(db: TestDb) -> Server {
+        let app = App::open(&db.url).await.expect("open the database");
+        let shop = app
+            .create_shop(NewShop {
+                name: "Kahvila Aalto".into(),
+                owner_email: "owner@example.fi".into(),
+                owner_name: Some("Olli Omistaja".into()),
+                owner_password: Some(PASSWORD.into()),
+                ..NewShop::default()
+            })
+            .await
+            .expect("create a shop");
+        let base = serve(app.clone()).await;
+        Server {
+            base,
+            app,
+            shop_id: shop.shop_id,
+            owner_email: shop.owner_email,
+            token: shop.api_token,
+            db,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Takes in an order through the JSON API; returns its id.
+    pub async fn order(&self, external_id: &str, name: &str) -> String {
+        self.order_with(&self.token, external_id, name).await
+    }
+
+    pub async fn order_with(&self, token: &str, external_id: &str, name: &str) -> String {
+        let body = json!({
+            "channel": "web", "external_id": external_id, "language": "fi",
+            "customer": {"kind": "consumer", "name": name, "email": format!("{external_id}@example.fi")},
+            "lines": [{"sku": "TEE-1", "name": "T-paita", "quantity": 2, "unit_price": 2490, "vat_rate": 2550}],
+            "tags": ["web"]
+        });
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("post an order");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let created: Value = response.json().await.expect("json");
+        created["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn order_state(&self, id: &str) -> String {
+        let response: Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/orders/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        response["state"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// Serves the app on 127.0.0.1 with peer addresses (for the per-address login throttle).
+pub async fn serve(app: App) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let service = tilaus_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    base
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        let end = self.body[start..].find('"').expect("end of value") + start;
+        self.body[start..end].to_owned()
+    }
+}
+
+/// A cookie-keeping client that does not follow redirects.
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    pub cookies: Mutex<BTreeMap<String, String>>,
+    pub origin: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: Mutex::new(BTreeMap::new()),
+            origin: Some(base.to_owned()),
+            headers: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        let cookies = self.cookies.lock().expect("cookies");
+        cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Response {
+        let mut request = request.header("cookie", self.cookie_header());
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body");
+        let response = Response {
+            status,
+            headers,
+            body,
+        };
+        let mut cookies = self.cookies.lock().expect("cookies");
+        for set in response.set_cookies() {
+            let pair = set.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || set.contains("Max-Age=0") {
+                    cookies.remove(name);
+                } else {
+                    cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in fields {
+            body.append_pair(name, value);
+        }
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.finish());
+        if let Some(origin) = &self.origin {
+            request = request.header("origin", origin);
+        }
+        self.send(request).await
+    }
+
+    /// Logs in through the form; returns the answer to the POST.
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        let page = self.get("/admin/login").await;
+        let csrf = if page.status == StatusCode::OK {
+            page.csrf()
+        } else {
+            String::new()
+        };
+        self.post(
+            "/admin/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// A page's CSRF token (the logout form in the frame carries it).
+    pub async fn csrf(&self, path: &str) -> String {
+        self.get(path).await.csrf()
+    }
+}

@@ -13,8 +13,9 @@ use tilaus_domain::language::Language;
 use tilaus_domain::money::{AmountError, Currency};
 use tilaus_domain::order::{LineDraft, OrderContent, ProductKind};
 use tilaus_domain::product::Product;
+use tilaus_store::dialect::take_order_numbers;
 use tilaus_store::order::{NewOrder, OrderRow};
-use tilaus_store::{ShopScope, customer, now_micros, order, shop};
+use tilaus_store::{ShopScope, customer, now_micros, order};
 use uuid::Uuid;
 
 /// Orders written per transaction.
@@ -219,14 +220,14 @@ impl App {
         while written < orders {
             let count = BATCH.min(orders - written);
             let mut tx = self.db.begin().await?;
-            let (last, _) = shop::reserve_numbers(&mut tx, scope, count as i64, 0).await?;
-            let first_number = last - count as i64 + 1;
+            let numbers = take_order_numbers(&mut tx, scope, count as i64).await?;
             let batch: Vec<SeededOrder> = (0..count)
-                .map(|k| {
+                .zip(numbers)
+                .map(|(k, number)| {
                     let i = (written + k) as i64;
                     let created_at = start + i * step + factory.rng.random_range(0..step.max(1));
                     let customer = factory.returning_customer(&pool);
-                    factory.order(customer, first_number + k as i64, created_at, now)
+                    factory.order(customer, number, created_at, now)
                 })
                 .collect::<Result<_, _>>()?;
             let new: Vec<NewOrder<'_>> = batch

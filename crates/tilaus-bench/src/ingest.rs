@@ -14,6 +14,7 @@ use std::time::Instant;
 use tilaus_app::seed::{OrderFactory, SeededOrder};
 use tilaus_domain::access::Actor;
 use tilaus_store::customer::CustomerRow;
+use tilaus_store::dialect::take_order_numbers;
 use tilaus_store::{ShopScope, customer, idempotency, now_micros, order, shop};
 
 const LINES: usize = 3;
@@ -216,9 +217,19 @@ async fn write_raw(
     let mut row = raw.order.row.clone();
     row.customer_id = customer_id;
     row.order_id = uuid::Uuid::now_v7();
-    let (number, event_id) = shop::reserve_numbers(&mut tx, scope, 1, 1).await?;
-    row.number = number;
+    row.number = take_order_numbers(&mut tx, scope, 1)
+        .await?
+        .first()
+        .copied()
+        .unwrap_or_default();
     order::insert(&mut tx, scope, &row, &raw.order.lines, &raw.order.tags).await?;
+    let stored = idempotency::StoredResponse {
+        request_hash: key.into(),
+        response_status: 201,
+        response_body: "{}".into(),
+    };
+    idempotency::insert(&mut tx, scope, key, &stored, row.created_at).await?;
+    let event_id = shop::reserve_event_ids(&mut tx, scope, 1).await?;
     let actor = Actor::system("bench");
     let event = order::EventRow {
         event_id,
@@ -231,12 +242,6 @@ async fn write_raw(
         created_at: row.created_at,
     };
     order::insert_event(&mut tx, scope, &event).await?;
-    let stored = idempotency::StoredResponse {
-        request_hash: key.into(),
-        response_status: 201,
-        response_body: "{}".into(),
-    };
-    idempotency::insert(&mut tx, scope, key, &stored, row.created_at).await?;
     tx.commit().await?;
     Ok(())
 }

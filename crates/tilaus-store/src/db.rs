@@ -205,6 +205,14 @@ pub trait Queries: Send {
         &mut self,
         sql: &'static str,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Runs a constant query from [`crate::dialect`] with a key and a count; reads one `i64`
+    /// per row.
+    fn fetch_i64s(
+        &mut self,
+        sql: &'static str,
+        key: uuid::Uuid,
+        count: i64,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
     /// Runs a constant query with one `i64` argument and reads one boolean back.
     fn fetch_bool(
         &mut self,
@@ -334,6 +342,30 @@ macro_rules! impl_queries {
                 Ok(match self {
                     $type::Sqlite(c) => sqlx::query(sql).execute(&mut **c).await?.rows_affected(),
                     $type::Postgres(c) => sqlx::query(sql).execute(&mut **c).await?.rows_affected(),
+                })
+            }
+
+            async fn fetch_i64s(
+                &mut self,
+                sql: &'static str,
+                key: uuid::Uuid,
+                count: i64,
+            ) -> Result<Vec<i64>, StoreError> {
+                Ok(match self {
+                    $type::Sqlite(c) => {
+                        sqlx::query_scalar(sql)
+                            .bind(key)
+                            .bind(count)
+                            .fetch_all(&mut **c)
+                            .await?
+                    }
+                    $type::Postgres(c) => {
+                        sqlx::query_scalar(sql)
+                            .bind(key)
+                            .bind(count)
+                            .fetch_all(&mut **c)
+                            .await?
+                    }
                 })
             }
 

@@ -1,6 +1,9 @@
 //! The few statements that differ between SQLite and PostgreSQL, side by side.
 
-use crate::{Backend, Queries, StoreError};
+use crate::schema::ShopCounters;
+use crate::{Backend, Queries, ShopScope, StoreError};
+use sea_query::{Expr, ExprTrait, Query};
+use uuid::Uuid;
 
 /// Serialises work on one key (an idempotency key or an external order id) until the
 /// transaction ends, waiting for a twin that holds it. On SQLite every write transaction is
@@ -34,4 +37,66 @@ pub fn lock_key_of(parts: &[&[u8]]) -> i64 {
         }
     }
     i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// Prepares a new shop's order numbers, the first being `after + 1`.
+pub async fn create_order_numbers(
+    q: &mut impl Queries,
+    shop_id: Uuid,
+    after: i64,
+) -> Result<(), StoreError> {
+    if q.backend() == Backend::Postgres {
+        q.fetch_i64s(
+            "SELECT 0::bigint FROM (SELECT tilaus_create_order_numbers($1, $2)) AS created",
+            shop_id,
+            after,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes `count` new order numbers of the shop, in increasing order.
+///
+/// PostgreSQL draws them from the shop's sequence without waiting for other transactions
+/// (concurrent callers may interleave, so the numbers need not be contiguous). SQLite advances
+/// the counter row, which its single writer serialises anyway.
+pub async fn take_order_numbers(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    count: i64,
+) -> Result<Vec<i64>, StoreError> {
+    match q.backend() {
+        Backend::Postgres => {
+            q.fetch_i64s(
+                "SELECT nextval(('order_no_' || replace($1::text, '-', ''))::regclass) \
+                 FROM generate_series(1, $2)",
+                scope.shop_id(),
+                count,
+            )
+            .await
+        }
+        Backend::Sqlite => {
+            #[derive(sqlx::FromRow)]
+            struct Last {
+                last_order_number: i64,
+            }
+            let last: Option<Last> = q
+                .fetch_optional(
+                    Query::update()
+                        .table(ShopCounters::Table)
+                        .value(
+                            ShopCounters::LastOrderNumber,
+                            Expr::col(ShopCounters::LastOrderNumber).add(count),
+                        )
+                        .and_where(Expr::col(ShopCounters::ShopId).eq(scope.shop_id()))
+                        .returning_col(ShopCounters::LastOrderNumber),
+                )
+                .await?;
+            let last = last
+                .ok_or_else(|| StoreError::corrupt("shop_counters", scope.shop_id()))?
+                .last_order_number;
+            Ok((last - count + 1..=last).collect())
+        }
+    }
 }

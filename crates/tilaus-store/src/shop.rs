@@ -71,7 +71,7 @@ pub async fn insert_shop(q: &mut impl Queries, shop: &ShopRow) -> Result<(), Sto
             .values_panic([shop.shop_id.into(), 0_i64.into(), 0_i64.into()]),
     )
     .await?;
-    Ok(())
+    crate::dialect::create_order_numbers(q, shop.shop_id, 0).await
 }
 
 pub async fn get_shop(
@@ -87,41 +87,33 @@ pub async fn get_shop(
     .await
 }
 
-/// Reserves `orders` order numbers and `events` event ids for the shop, returning the last of
-/// each. Call it as late in the transaction as possible: it locks the shop's counter row until
-/// commit (reference/performance.md, trap 3).
-pub async fn reserve_numbers(
+/// Reserves `count` event ids for the shop and returns the last. Event ids follow commit order,
+/// which the live list's `Last-Event-ID` resumption relies on, so the shop's counter row stays
+/// locked until commit: take them just before COMMIT (reference/performance.md, trap 3).
+pub async fn reserve_event_ids(
     q: &mut impl Queries,
     scope: ShopScope,
-    orders: i64,
-    events: i64,
-) -> Result<(i64, i64), StoreError> {
+    count: i64,
+) -> Result<i64, StoreError> {
     #[derive(sqlx::FromRow)]
-    struct Numbers {
-        last_order_number: i64,
+    struct Last {
         last_event_id: i64,
     }
-    let numbers: Option<Numbers> = q
+    let last: Option<Last> = q
         .fetch_optional(
             Query::update()
                 .table(ShopCounters::Table)
                 .value(
-                    ShopCounters::LastOrderNumber,
-                    Expr::col(ShopCounters::LastOrderNumber).add(orders),
-                )
-                .value(
                     ShopCounters::LastEventId,
-                    Expr::col(ShopCounters::LastEventId).add(events),
+                    Expr::col(ShopCounters::LastEventId).add(count),
                 )
                 .and_where(Expr::col(ShopCounters::ShopId).eq(scope.shop_id()))
-                .returning(
-                    Query::returning()
-                        .columns([ShopCounters::LastOrderNumber, ShopCounters::LastEventId]),
-                ),
+                .returning_col(ShopCounters::LastEventId),
         )
         .await?;
-    let numbers = numbers.ok_or_else(|| StoreError::corrupt("shop_counters", scope.shop_id()))?;
-    Ok((numbers.last_order_number, numbers.last_event_id))
+    Ok(last
+        .ok_or_else(|| StoreError::corrupt("shop_counters", scope.shop_id()))?
+        .last_event_id)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

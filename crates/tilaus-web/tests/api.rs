@@ -121,6 +121,7 @@ on_both_backends!(
     keyset_pages_and_filters,
     export_streams_csv_and_xlsx,
     products_fill_lines_and_writes_are_audited,
+    concurrent_orders_get_distinct_numbers,
 );
 
 async fn order_life_cycle(s: Server) {
@@ -907,4 +908,42 @@ async fn products_fill_lines_and_writes_are_audited(s: Server) {
         .send(reqwest::Method::GET, "/api/v1/audit", None, &reader)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn concurrent_orders_get_distinct_numbers(s: Server) {
+    // PostgreSQL draws numbers from a per-shop sequence without waiting; SQLite from its counter.
+    let requests = (0..40).map(|i| s.post("/api/v1/orders", order(&format!("N-{i}"))));
+    let created = futures::future::join_all(requests).await;
+    assert!(
+        created
+            .iter()
+            .all(|(status, _)| *status == StatusCode::CREATED)
+    );
+    let mut numbers: Vec<i64> = created
+        .iter()
+        .filter_map(|(_, o)| o["number"].as_i64())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 40, "{numbers:?}");
+    assert!(
+        numbers.iter().all(|n| (1..=40).contains(n)),
+        "no gaps without failures: {numbers:?}"
+    );
+    // Every order has exactly one creation event.
+    for (_, o) in &created {
+        let (_, events) = s
+            .get(&format!(
+                "/api/v1/orders/{}/events",
+                o["id"].as_str().expect("id")
+            ))
+            .await;
+        let kinds: Vec<&str> = events
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["kind"].as_str())
+            .collect();
+        assert_eq!(kinds, ["order.created"], "{events}");
+    }
 }

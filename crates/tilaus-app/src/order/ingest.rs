@@ -1,9 +1,9 @@
 //! Taking in a new order exactly once (ORD-1): by `Idempotency-Key` and by
 //! `(channel, external_id)`, under concurrency, on both backends.
 
+use super::append_event;
 use super::input::{NewOrderRequest, OrderDraft, named_skus};
 use super::view::{OrderSummary, OrderView, line_view, note_view};
-use super::write_event;
 use crate::auth::sha256_hex;
 use crate::product;
 use crate::{App, AppError, Principal};
@@ -13,8 +13,8 @@ use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
 use tilaus_domain::order::{DeliveryState, LineDraft, PaymentState};
 use tilaus_domain::text;
-use tilaus_store::dialect::{lock_key, lock_key_of, try_lock_key};
-use tilaus_store::{ShopScope, Tx, customer, idempotency, now_micros, order, shop};
+use tilaus_store::dialect::{lock_key, lock_key_of, take_order_numbers, try_lock_key};
+use tilaus_store::{ShopScope, StoreError, Tx, customer, idempotency, now_micros, order, shop};
 use uuid::Uuid;
 
 /// An `Idempotency-Key` with the fingerprint of the request that carries it.
@@ -118,6 +118,7 @@ impl App {
                 });
             }
         }
+        let mut created = None;
         let outcome = match existing_order(&mut tx, scope, &draft).await? {
             Some(existing) => IngestOutcome {
                 status: 200,
@@ -128,6 +129,7 @@ impl App {
                 let view = self
                     .insert_new_order(&mut tx, scope, principal, &shop, draft, totals)
                     .await?;
+                created = Some(view.summary.clone());
                 IngestOutcome {
                     status: 201,
                     body: serde_json::to_string(&view).unwrap_or_default(),
@@ -142,6 +144,19 @@ impl App {
                 response_body: outcome.body.clone(),
             };
             idempotency::insert(&mut tx, scope, &key.key, &stored, now_micros()).await?;
+        }
+        if let Some(order) = created {
+            // Last before COMMIT: the event id holds the shop's counter row until then.
+            let data = json!({"number": order.number, "state": order.state, "channel": order.channel, "origin": order.origin, "gross": order.totals.gross, "currency": order.currency});
+            append_event(
+                &mut tx,
+                scope,
+                order.id,
+                EventKind::OrderCreated,
+                &principal.actor,
+                data,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(outcome)
@@ -184,8 +199,11 @@ impl App {
         .await?;
         let language = Language::for_order(draft.language, c.language, shop.language());
         let lines = line_rows(&draft.content.lines)?;
-        // The shop's counter row is locked from here to commit: keep what follows short.
-        let (number, event_id) = shop::reserve_numbers(tx, scope, 1, 1).await?;
+        let number = take_order_numbers(tx, scope, 1)
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::corrupt("order numbers", "none taken"))?;
         let row = order::OrderRow {
             order_id: Uuid::now_v7(),
             number,
@@ -231,17 +249,6 @@ impl App {
             order::insert_note(tx, scope, row.order_id, &note).await?;
             notes.push(note_view(&note));
         }
-        let data = json!({"number": number, "state": row.state, "channel": row.channel, "origin": row.origin, "gross": row.gross, "currency": row.currency});
-        write_event(
-            tx,
-            scope,
-            event_id,
-            row.order_id,
-            EventKind::OrderCreated,
-            &principal.actor,
-            data,
-        )
-        .await?;
         Ok(OrderView {
             summary: OrderSummary::from(&row),
             lines: lines.iter().map(|l| line_view(l, &shop.zone)).collect(),

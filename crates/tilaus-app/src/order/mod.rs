@@ -61,7 +61,7 @@ pub(crate) async fn append_event(
     actor: &Actor,
     data: serde_json::Value,
 ) -> Result<i64, AppError> {
-    let (_, event_id) = shop::reserve_numbers(tx, scope, 0, 1).await?;
+    let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
     write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
     Ok(event_id)
 }

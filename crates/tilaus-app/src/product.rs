@@ -276,11 +276,12 @@ impl App {
         let text = text::optional(q, 200)
             .map_err(|e| AppError::invalid("/q", e))?
             .map(|t| text::fold(&t));
+        let after = text::optional(after, MAX_SKU).map_err(|e| AppError::invalid("/after", e))?;
         let rows = product::list(
             &mut self.db.read().await?,
             principal.read_scope(),
             text.as_deref(),
-            after,
+            after.as_deref(),
             limit + 1,
         )
         .await?;

@@ -122,6 +122,8 @@ on_both_backends!(
     export_streams_csv_and_xlsx,
     products_fill_lines_and_writes_are_audited,
     concurrent_orders_get_distinct_numbers,
+    no_endpoint_reaches_another_shops_data,
+    hostile_input_never_errors_or_changes_anything,
 );
 
 async fn order_life_cycle(s: Server) {
@@ -946,4 +948,353 @@ async fn concurrent_orders_get_distinct_numbers(s: Server) {
             .collect();
         assert_eq!(kinds, ["order.created"], "{events}");
     }
+}
+
+/// A plausible body for each write, so that the request gets past validation to the lookup;
+/// endpoints added later get `{}` and must still refuse.
+fn plausible_body(method: &str, path: &str) -> Option<Value> {
+    let body = match (method, path) {
+        ("post", "/api/v1/orders") => order("A-1"),
+        ("patch", "/api/v1/orders/{id}") => json!({"tags": ["taken"]}),
+        ("post", "/api/v1/orders/{id}/state") => json!({"state": "cancelled"}),
+        ("post", "/api/v1/orders/{id}/notes") => json!({"body": "hello"}),
+        ("put", "/api/v1/products/{id}") => {
+            json!({"sku": "STOLEN", "names": {"fi": "Varastettu"}, "unit_price": 1, "vat_rate": 0})
+        }
+        ("get" | "delete", _) => return None,
+        _ => json!({}),
+    };
+    Some(body)
+}
+
+/// Shop A's owner token tries every operation of the OpenAPI document against shop B's ids:
+/// nothing of B's ever comes back, nothing of B's changes. New endpoints are covered as soon as
+/// they are documented.
+async fn no_endpoint_reaches_another_shops_data(s: Server) {
+    // Shop B: an order with a note, a product and a token, under the server's own shop.
+    let (_, b_order) = s.post("/api/v1/orders", json!({"channel": "web", "customer": {"name": "Bertta Salainen", "email": "bertta@b.example"},
+        "lines": [{"name": "Salaisuus", "quantity": 1, "unit_price": 100, "vat_rate": 2550}]})).await;
+    let b_order_id = b_order["id"].as_str().expect("id").to_owned();
+    s.post(
+        &format!("/api/v1/orders/{b_order_id}/notes"),
+        json!({"body": "salainen muistiinpano"}),
+    )
+    .await;
+    let (_, b_product) = s.post("/api/v1/products", json!({"sku": "B-SECRET", "names": {"fi": "Salainen"}, "unit_price": 100, "vat_rate": 2550})).await;
+    let b_product_id = b_product["id"].as_str().expect("id").to_owned();
+    let (_, b_token) = s
+        .post("/api/v1/tokens", json!({"name": "b-erp", "role": "staff"}))
+        .await;
+    let b_token_id = b_token["id"].as_str().expect("id").to_owned();
+    let b_ids = [
+        b_order_id.as_str(),
+        b_product_id.as_str(),
+        b_token_id.as_str(),
+    ];
+    let secrets = [
+        "Bertta",
+        "bertta@b.example",
+        "salainen",
+        "B-SECRET",
+        "b-erp",
+        &b_order_id,
+        &b_product_id,
+        &b_token_id,
+    ];
+
+    let a = s
+        .app
+        .create_shop(NewShop {
+            name: "Shop A".into(),
+            owner_email: "owner@a.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop A");
+    let document = serde_json::to_value(tilaus_web::openapi()).expect("document");
+    let mut tried = 0;
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        for method in operations.as_object().expect("operations").keys() {
+            let targets: Vec<String> = if path.contains("{id}") {
+                b_ids.iter().map(|id| path.replace("{id}", id)).collect()
+            } else {
+                vec![path.clone()]
+            };
+            for target in targets {
+                let verb =
+                    reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                let (status, body) = s
+                    .send(verb, &target, plausible_body(method, path), &a.api_token)
+                    .await;
+                tried += 1;
+                assert!(
+                    !status.is_server_error(),
+                    "{method} {target}: {status} {body}"
+                );
+                if path.contains("{id}") {
+                    assert!(
+                        matches!(status.as_u16(), 403 | 404),
+                        "{method} {target} with A's token: {status} {body}"
+                    );
+                }
+                let text = body.to_string().to_lowercase();
+                for secret in secrets {
+                    assert!(
+                        !text.contains(&secret.to_lowercase()),
+                        "{method} {target} leaked {secret}: {body}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        tried >= 20,
+        "only {tried} requests: is the OpenAPI document complete?"
+    );
+    // B's data is untouched.
+    let (_, order) = s.get(&format!("/api/v1/orders/{b_order_id}")).await;
+    assert_eq!(
+        (order["state"].as_str(), order["updated_at"].as_str()),
+        (b_order["state"].as_str(), b_order["updated_at"].as_str())
+    );
+    assert_eq!(order["tags"], b_order["tags"]);
+    assert_eq!(
+        s.get(&format!("/api/v1/products/{b_product_id}")).await.1["sku"],
+        "B-SECRET"
+    );
+    let (status, _) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/orders",
+            None,
+            b_token["token"].as_str().expect("token"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "B's token still works");
+}
+
+/// Values that break naive code: wrong types, boundaries, overflow, odd and huge Unicode.
+fn hostile_values() -> Vec<Value> {
+    vec![
+        Value::Null,
+        json!(true),
+        json!(-1),
+        json!(0),
+        json!(i64::MAX),
+        json!(i64::MIN),
+        json!(1e300),
+        json!(0.5),
+        json!(""),
+        json!("\u{0}\u{7}\u{202e}"),
+        json!("💥".repeat(5_000)),
+        json!("x".repeat(300_000)),
+        json!([]),
+        json!({}),
+    ]
+}
+
+/// Every way to replace one field (at any depth) of `body` with `value`.
+fn mutations(body: &Value, value: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    match body {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let mut replaced = map.clone();
+                replaced.insert(key.clone(), value.clone());
+                out.push(Value::Object(replaced));
+                for nested in mutations(inner, value) {
+                    let mut deeper = map.clone();
+                    deeper.insert(key.clone(), nested);
+                    out.push(Value::Object(deeper));
+                }
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for nested in mutations(&items[0], value) {
+                let mut copy = items.clone();
+                copy[0] = nested;
+                out.push(Value::Array(copy));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Every documented write gets its body mutated field by field with hostile values, plus broken
+/// JSON and a missing content type: never a 5xx, and whatever was refused changed nothing.
+async fn hostile_input_never_errors_or_changes_anything(s: Server) {
+    let (_, order) = s.post("/api/v1/orders", order("H-1")).await;
+    let order_id = order["id"].as_str().expect("id").to_owned();
+    let (_, product) = s
+        .post(
+            "/api/v1/products",
+            json!({"sku": "H-1", "names": {"fi": "Hyvä"}, "unit_price": 100, "vat_rate": 2550}),
+        )
+        .await;
+    let product_id = product["id"].as_str().expect("id").to_owned();
+    let bodies: Vec<(&str, &str, Value)> = vec![
+        (
+            "POST",
+            "/api/v1/orders",
+            json!({"channel": "web", "external_id": "H-2", "origin": "Booking.com", "language": "fi", "currency": "EUR",
+            "prices_include_vat": true, "state": "open", "tags": ["a"], "note": "n",
+            "customer": {"kind": "consumer", "name": "Aino", "email": "a@b.fi", "phone": "+358401234567", "billing_address": {"line1": "Katu 1", "city": "Turku"}},
+            "lines": [{"sku": "H-1", "name": "Hyvä", "quantity": 1, "unit_price": 100, "vat_rate": 2550, "discount": 0}]}),
+        ),
+        (
+            "PATCH",
+            "/api/v1/orders/{order}",
+            json!({"tags": ["b"], "language": "sv", "lines": [{"name": "X", "quantity": 1, "unit_price": 1, "vat_rate": 0}]}),
+        ),
+        (
+            "POST",
+            "/api/v1/orders/{order}/notes",
+            json!({"body": "hello"}),
+        ),
+        (
+            "POST",
+            "/api/v1/products",
+            json!({"sku": "H-9", "names": {"fi": "Uusi"}, "unit_price": 5, "vat_rate": 1400, "kind": "goods", "purchase_process": "invoice"}),
+        ),
+        (
+            "PUT",
+            "/api/v1/products/{product}",
+            json!({"sku": "H-1", "names": {"fi": "Hyvä"}, "unit_price": 100, "vat_rate": 2550}),
+        ),
+        (
+            "POST",
+            "/api/v1/tokens",
+            json!({"name": "t", "role": "read_only"}),
+        ),
+        (
+            "POST",
+            "/api/v1/channels",
+            json!({"code": "shop2", "name": "Toinen", "kind": "web"}),
+        ),
+    ];
+    let count = |path: &'static str| {
+        let s = &s;
+        async move {
+            s.get(&format!("{path}?limit=200")).await.1["items"]
+                .as_array()
+                .map_or(0, Vec::len)
+        }
+    };
+    let (orders_before, products_before) = (
+        count("/api/v1/orders").await,
+        count("/api/v1/products").await,
+    );
+    let mut accepted_orders = 0;
+    let mut accepted_products = 0;
+    let mut sent = 0;
+    for (method, template, body) in &bodies {
+        let path = template
+            .replace("{order}", &order_id)
+            .replace("{product}", &product_id);
+        let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut cases: Vec<Value> = hostile_values()
+            .iter()
+            .flat_map(|v| mutations(body, v))
+            .collect();
+        cases.extend([json!(null), json!([]), json!("text"), json!(42)]);
+        for case in cases {
+            let (status, answer) = s
+                .send(verb.clone(), &path, Some(case.clone()), &s.token)
+                .await;
+            sent += 1;
+            assert!(
+                !status.is_server_error(),
+                "{method} {path} {case}: {status} {answer}"
+            );
+            if status == StatusCode::CREATED && *template == "/api/v1/orders" {
+                accepted_orders += 1;
+            }
+            if status == StatusCode::CREATED && *template == "/api/v1/products" {
+                accepted_products += 1;
+            }
+        }
+        // Broken JSON and a body without a JSON content type.
+        for raw in ["{", "{\"channel\": }", "\u{feff}{}", "[1,2", ""] {
+            let response = s
+                .client
+                .request(verb.clone(), s.url(&path))
+                .bearer_auth(&s.token)
+                .header("Content-Type", "application/json")
+                .body(raw)
+                .send()
+                .await
+                .expect("request");
+            assert!(
+                response.status().is_client_error(),
+                "{method} {path} {raw:?}: {}",
+                response.status()
+            );
+        }
+        // Without a content type the body is still read as JSON (curl -d sends a form type).
+        let response = s
+            .client
+            .request(verb.clone(), s.url(&path))
+            .bearer_auth(&s.token)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            !response.status().is_server_error(),
+            "{method} {path} without content type: {}",
+            response.status()
+        );
+        if response.status() == StatusCode::CREATED && *template == "/api/v1/orders" {
+            accepted_orders += 1;
+        }
+        if response.status() == StatusCode::CREATED && *template == "/api/v1/products" {
+            accepted_products += 1;
+        }
+    }
+    // Hostile query parameters on the lists.
+    for value in [
+        "%00",
+        "%FF%FE",
+        "\u{202e}",
+        &"x".repeat(5_000),
+        "-1",
+        "99999999999999999999",
+    ] {
+        for param in [
+            "q",
+            "tag",
+            "state",
+            "channel",
+            "cursor",
+            "limit",
+            "created_from",
+            "after",
+            "before",
+        ] {
+            for list in [
+                "/api/v1/orders",
+                "/api/v1/products",
+                "/api/v1/audit",
+                "/api/v1/orders/export",
+            ] {
+                let (status, answer) = s.get(&format!("{list}?{param}={value}")).await;
+                sent += 1;
+                assert!(
+                    !status.is_server_error(),
+                    "{list}?{param}={value}: {status} {answer}"
+                );
+            }
+        }
+    }
+    assert!(sent > 800, "only {sent} hostile requests");
+    assert_eq!(
+        count("/api/v1/orders").await,
+        orders_before + accepted_orders,
+        "refused orders left rows behind"
+    );
+    assert_eq!(
+        count("/api/v1/products").await,
+        products_before + accepted_products
+    );
 }

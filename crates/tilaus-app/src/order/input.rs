@@ -116,12 +116,13 @@ pub(crate) struct LineContext<'a> {
     pub prices_include_vat: bool,
 }
 
-/// The distinct skus that lines name, for one catalogue lookup.
+/// The distinct valid skus that lines name, for one catalogue lookup before validation (invalid
+/// ones are reported by it, and must not reach the database: PostgreSQL refuses NUL in text).
 pub(crate) fn named_skus(lines: &[LineInput]) -> Vec<&str> {
     let mut skus: Vec<&str> = lines
         .iter()
         .filter_map(|l| l.sku.as_deref().map(str::trim))
-        .filter(|s| !s.is_empty())
+        .filter(|s| matches!(text::optional(Some(s), MAX_SKU), Ok(Some(_))))
         .collect();
     skus.sort_unstable();
     skus.dedup();

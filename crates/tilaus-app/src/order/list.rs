@@ -5,7 +5,7 @@ use crate::{App, AppError, Principal};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use tilaus_domain::order::{DeliveryState, OrderState, PaymentState};
+use tilaus_domain::order::{DeliveryState, OrderState, PaymentState, parse_channel_code};
 use tilaus_domain::text;
 use tilaus_domain::validation::ValidationErrors;
 use tilaus_store::order::{Cursor, OrderFilter};
@@ -141,13 +141,12 @@ impl ListQuery {
                 .flat_map(|c| c.split(','))
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
-                .map(str::to_owned)
+                .filter_map(|c| errors.check("/channel", parse_channel_code(c)))
                 .collect(),
-            tag: self
-                .tag
-                .as_deref()
-                .map(text::fold)
-                .filter(|t| !t.is_empty()),
+            tag: errors
+                .check("/tag", text::optional(self.tag.as_deref(), 100))
+                .flatten()
+                .map(|t| text::fold(&t)),
             created_from: self
                 .created_from
                 .as_deref()

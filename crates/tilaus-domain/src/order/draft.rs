@@ -76,7 +76,8 @@ impl LineDraft {
     }
 
     pub fn parse_unit_price(price: i64) -> Result<i64, String> {
-        if price.abs() <= MAX_AMOUNT {
+        // A range, not `abs()`: `i64::MIN.abs()` overflows.
+        if (-MAX_AMOUNT..=MAX_AMOUNT).contains(&price) {
             Ok(price)
         } else {
             Err(format!("must be at most {MAX_AMOUNT} minor units"))
@@ -131,6 +132,16 @@ pub fn normalise_tags(tags: &[String]) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_numbers_are_refused_not_panicked_on() {
+        for value in [i64::MIN, i64::MAX, MAX_AMOUNT + 1, -MAX_AMOUNT - 1] {
+            assert!(LineDraft::parse_unit_price(value).is_err(), "{value}");
+            assert!(LineDraft::parse_discount(value).is_err(), "{value}");
+            assert!(LineDraft::parse_quantity(value).is_err(), "{value}");
+        }
+        assert_eq!(LineDraft::parse_unit_price(-MAX_AMOUNT), Ok(-MAX_AMOUNT));
+    }
 
     #[test]
     fn reservations_read_local_times_in_the_shop_zone() {

@@ -146,24 +146,41 @@ impl App {
             ..query.clone()
         };
         let (filter, _, _) = query.to_filter(&shop.zone)?;
-        let mut sheet: Box<dyn SheetWriter + Send> = match format {
-            ExportFormat::Csv(delimiter) => Box::new(CsvSheet::new(out, &HEADERS, delimiter)?),
-            ExportFormat::Xlsx => Box::new(XlsxSheet::new(out, "Orders", &HEADERS)?),
-        };
+        // Pages are read here while a blocking thread formats and writes the previous ones, so
+        // the two cores overlap the database and the formatting; the bounded channel keeps at
+        // most a few pages in memory.
+        let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<OrderRow>>(2);
+        let zone = shop.zone.clone();
+        let writer = tokio::task::spawn_blocking(move || -> Result<u64, AppError> {
+            let mut sheet: Box<dyn SheetWriter> = match format {
+                ExportFormat::Csv(delimiter) => Box::new(CsvSheet::new(out, &HEADERS, delimiter)?),
+                ExportFormat::Xlsx => Box::new(XlsxSheet::new(out, "Orders", &HEADERS)?),
+            };
+            let mut written = 0;
+            while let Some(rows) = received.blocking_recv() {
+                for row in &rows {
+                    sheet.write_row(&row_cells(row, &zone))?;
+                }
+                written += rows.len() as u64;
+            }
+            sheet.finish()?;
+            Ok(written)
+        });
         let mut cursor = None;
-        let mut written = 0;
         loop {
             let (rows, next) = crate::order::page(&mut conn, scope, &filter, cursor, PAGE).await?;
-            for row in &rows {
-                sheet.write_row(&row_cells(row, &shop.zone))?;
+            // A closed channel means the writer failed; its error is returned below.
+            if pages.send(rows).await.is_err() {
+                break;
             }
-            written += rows.len() as u64;
             match next {
                 Some(next) => cursor = Some(next),
                 None => break,
             }
         }
-        sheet.finish()?;
-        Ok(written)
+        drop(pages);
+        writer
+            .await
+            .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?
     }
 }

@@ -33,6 +33,9 @@ pub struct Options {
     pub queries: usize,
     /// The `tilaus` executable to start as the server.
     pub server_exe: std::path::PathBuf,
+    /// A running server and an API token of a shop already filled with orders: list and
+    /// export run against them instead of a fresh server and shop.
+    pub external: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,9 @@ pub(crate) struct BenchShop {
 
 /// Runs the workloads in order, calling `emit` with each report as soon as it exists.
 pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()> {
+    if let Some((url, token)) = &options.external {
+        return run_external(options, url, token, emit).await;
+    }
     let url = match &options.database_url {
         Some(url) => url.clone(),
         None => format!(
@@ -120,9 +126,9 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
                     seeded = true;
                 }
                 if *workload == Workload::List {
-                    list::run(&server, &shop, options, &backend).await?
+                    list::run(&server, &shop.token, options, &backend).await?
                 } else {
-                    list::export(&server, &shop, options, &backend).await?
+                    list::export(&server, &shop.token, options, &backend).await?
                 }
             }
         };
@@ -149,5 +155,30 @@ async fn refresh_statistics(app: &App) -> Result<()> {
     let mut tx = app.db.begin().await?;
     tx.execute_raw("ANALYZE").await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// List and export against a server and shop someone else prepared (`--url`, `--token`).
+async fn run_external(
+    options: &Options,
+    url: &str,
+    token: &str,
+    mut emit: impl FnMut(&Report),
+) -> Result<()> {
+    let server = Server::external(url)?;
+    for workload in &options.workloads {
+        let reports = match workload {
+            Workload::List => list::run(&server, token, options, "external").await?,
+            Workload::Export => list::export(&server, token, options, "external").await?,
+            Workload::Ingest | Workload::Memory => {
+                bail!(
+                    "with --url only list and export run (ingest and memory start their own server)"
+                )
+            }
+        };
+        for report in &reports {
+            emit(report);
+        }
+    }
     Ok(())
 }

@@ -3,10 +3,10 @@
 //! same filter without text followed 20 pages deep by cursor. `export`: the whole shop as CSV
 //! and as XLSX, streamed.
 
+use crate::Options;
 use crate::report::Report;
 use crate::server::Server;
 use crate::stats::Latencies;
-use crate::{BenchShop, Options};
 use anyhow::{Result, bail};
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -64,11 +64,11 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-async fn get_page(server: &Server, shop: &BenchShop, query: &str) -> Result<serde_json::Value> {
+async fn get_page(server: &Server, token: &str, query: &str) -> Result<serde_json::Value> {
     let response = server
         .client
         .get(server.url(&format!("/api/v1/orders?{query}")))
-        .bearer_auth(&shop.token)
+        .bearer_auth(token)
         .send()
         .await?;
     if !response.status().is_success() {
@@ -79,7 +79,7 @@ async fn get_page(server: &Server, shop: &BenchShop, query: &str) -> Result<serd
 
 pub(crate) async fn run(
     server: &Server,
-    shop: &BenchShop,
+    token: &str,
     options: &Options,
     backend: &str,
 ) -> Result<Vec<Report>> {
@@ -91,7 +91,7 @@ pub(crate) async fn run(
     for _ in 0..options.queries {
         let query = random_filter(&mut rng, true);
         let sent = Instant::now();
-        let page = get_page(server, shop, &query).await?;
+        let page = get_page(server, token, &query).await?;
         latencies.record(sent.elapsed());
         hits += page["items"].as_array().map_or(0, Vec::len);
     }
@@ -116,7 +116,7 @@ pub(crate) async fn run(
         let mut query = base.clone();
         for _ in 0..DEEP_PAGES {
             let sent = Instant::now();
-            let page = get_page(server, shop, &query).await?;
+            let page = get_page(server, token, &query).await?;
             latencies.record(sent.elapsed());
             match page["next_cursor"].as_str() {
                 Some(cursor) => query = format!("{base}&cursor={cursor}"),
@@ -138,7 +138,7 @@ pub(crate) async fn run(
 
 pub(crate) async fn export(
     server: &Server,
-    shop: &BenchShop,
+    token: &str,
     options: &Options,
     backend: &str,
 ) -> Result<Vec<Report>> {
@@ -149,7 +149,7 @@ pub(crate) async fn export(
         let mut response = server
             .client
             .get(server.url(&format!("/api/v1/orders/export?format={format}")))
-            .bearer_auth(&shop.token)
+            .bearer_auth(token)
             .send()
             .await?;
         if !response.status().is_success() {

@@ -5,7 +5,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub(crate) struct Server {
-    child: Child,
+    /// `None` for a server someone else started (`--url`): its memory is not ours to read.
+    child: Option<Child>,
     pub base: String,
     pub client: reqwest::Client,
 }
@@ -29,7 +30,7 @@ impl Server {
             .spawn()
             .with_context(|| format!("cannot start {}", exe.display()))?;
         let server = Server {
-            child,
+            child: Some(child),
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
@@ -44,6 +45,17 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("the server did not become ready within 60 s")
+    }
+
+    /// A server that is already running at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn external(base: &str) -> Result<Server> {
+        Ok(Server {
+            child: None,
+            base: base.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .build()?,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -62,12 +74,15 @@ impl Server {
 
     /// Starts a new peak measurement (Linux: writing 5 to clear_refs resets VmHWM).
     pub fn reset_peak(&self) {
-        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+        if let Some(child) = &self.child {
+            let _ = std::fs::write(format!("/proc/{}/clear_refs", child.id()), "5");
+        }
     }
 
     fn status_kib(&self, field: &str) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
+        self.child
+            .as_ref()
+            .and_then(|child| std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok())
             .and_then(|status| {
                 status
                     .lines()
@@ -79,7 +94,9 @@ impl Server {
     }
 
     pub fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Orders, their lines, tags, notes and events; the order list with keyset paging.
 
 use crate::schema::{OrderEvents, OrderLines, OrderNotes, OrderTags, Orders};
-use crate::{Queries, ShopScope, StoreError};
+use crate::{Backend, Queries, ShopScope, StoreError};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
 
@@ -400,6 +400,16 @@ pub struct Cursor {
     pub order_id: Uuid,
 }
 
+/// How many of the newest rows of the other filters a free-text search reads through their own
+/// index, stage by stage, before it lets the planner choose freely.
+///
+/// Why: PostgreSQL's trigram index estimates a few hundred matches for any 4-letter fragment,
+/// so for a common one (22,000 of 1,000,000 orders) it reads every match at random and sorts
+/// them — 140 ms — where walking the state/date index backwards fills the page in under 1 ms.
+/// A term that finds nothing in the newest rows is rare, and then the trigram index is the
+/// right tool (reference/performance.md, trap 5; docs/benchmarks.md).
+const TEXT_PROBES: [u64; 2] = [2_000, 20_000];
+
 /// One page of orders, newest first, after `cursor`. Keyset paging only: the query walks the
 /// `(shop_id, …, created_at, order_id)` indexes backwards and stops after `limit` rows.
 pub async fn list(
@@ -409,8 +419,119 @@ pub async fn list(
     cursor: Option<Cursor>,
     limit: u64,
 ) -> Result<Vec<OrderRow>, StoreError> {
-    q.fetch_all_planned(&list_statement(scope, filter, cursor, limit))
-        .await
+    // SQLite has no trigram index to be misled by: LIKE always filters the chosen index.
+    let text = filter
+        .text
+        .as_ref()
+        .filter(|_| q.backend() == Backend::Postgres);
+    let Some(text) = text else {
+        return q
+            .fetch_all_planned(&list_statement(scope, filter, cursor, limit))
+            .await;
+    };
+    let others = OrderFilter {
+        text: None,
+        ..filter.clone()
+    };
+    let mut found: Vec<OrderRow> = Vec::new();
+    let mut cursor = cursor;
+    for bound in TEXT_PROBES {
+        let need = limit.saturating_sub(found.len() as u64);
+        let hits = q
+            .fetch_all_planned(&probe_statement(scope, &others, text, cursor, bound, need))
+            .await?;
+        let hit_count = hits.len();
+        found.extend(hits);
+        if found.len() as u64 >= limit {
+            return Ok(found);
+        }
+        match probe_end(q, scope, &others, cursor, bound).await? {
+            // Fewer than `bound` rows matched the other filters: every candidate was read.
+            None => return Ok(found),
+            Some(end) => cursor = Some(end),
+        }
+        if hit_count == 0 {
+            break;
+        }
+    }
+    let rest = list_statement(
+        scope,
+        filter,
+        cursor,
+        limit.saturating_sub(found.len() as u64),
+    );
+    found.extend(q.fetch_all_planned::<OrderRow, _>(&rest).await?);
+    Ok(found)
+}
+
+/// The text matches among the newest `bound` rows of the other filters. The inner query's
+/// LIMIT keeps the planner on their index; the outer one filters by text.
+fn probe_statement(
+    scope: ShopScope,
+    others: &OrderFilter,
+    text: &str,
+    cursor: Option<Cursor>,
+    bound: u64,
+    need: u64,
+) -> SelectStatement {
+    let mut probe = Query::select();
+    probe
+        .columns(ORDER_COLUMNS.map(|c| (Orders::Table, c)))
+        .from_subquery(list_statement(scope, others, cursor, bound), Orders::Table)
+        .and_where(Expr::col((Orders::Table, Orders::SearchText)).like(crate::like_contains(text)))
+        .order_by((Orders::Table, Orders::CreatedAt), Order::Desc)
+        .order_by((Orders::Table, Orders::OrderId), Order::Desc)
+        .limit(need);
+    probe
+}
+
+/// Where a probe of `bound` rows stopped: its oldest row, or `None` when fewer rows matched the
+/// other filters (nothing older is left to read).
+async fn probe_end(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    others: &OrderFilter,
+    cursor: Option<Cursor>,
+    bound: u64,
+) -> Result<Option<Cursor>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct End {
+        created_at: i64,
+        order_id: Uuid,
+        scanned: i64,
+    }
+    let keys = |statement: SelectStatement| {
+        let mut keys = statement;
+        keys.clear_selects().columns([
+            (Orders::Table, Orders::CreatedAt),
+            (Orders::Table, Orders::OrderId),
+        ]);
+        keys
+    };
+    let window = keys(list_statement(scope, others, cursor, bound));
+    let mut end = Query::select();
+    end.columns([
+        (Orders::Table, Orders::CreatedAt),
+        (Orders::Table, Orders::OrderId),
+    ])
+    .expr_as(
+        Expr::expr(
+            Query::select()
+                .expr(Expr::cust("count(*)"))
+                .from_subquery(window.clone(), Orders::Table)
+                .take(),
+        ),
+        sea_query::Alias::new("scanned"),
+    )
+    .from_subquery(window, Orders::Table)
+    .order_by((Orders::Table, Orders::CreatedAt), Order::Asc)
+    .order_by((Orders::Table, Orders::OrderId), Order::Asc)
+    .limit(1);
+    let end: Option<End> = q.fetch_optional(&end).await?;
+    Ok(end.filter(|e| e.scanned as u64 >= bound).map(|e| Cursor {
+        created_at: e.created_at,
+        order_id: e.order_id,
+    }))
 }
 
 /// The plan the database picks for a page of [`list`], for tests and diagnosis.

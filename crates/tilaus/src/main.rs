@@ -129,6 +129,12 @@ enum Command {
         /// One JSON object per workload instead of a table.
         #[arg(long)]
         json: bool,
+        /// Run list/export against this running server instead of starting one.
+        #[arg(long, requires = "token")]
+        url: Option<String>,
+        /// An API token of the filled shop on `--url`.
+        #[arg(long, env = "TILAUS_BENCH_TOKEN", requires = "url")]
+        token: Option<String>,
     },
     #[command(subcommand)]
     Shop(ShopCommand),
@@ -316,8 +322,11 @@ async fn run(cli: Cli) -> Result<()> {
             orders,
             queries,
             json,
+            url,
+            token,
         } => {
             let options = tilaus_bench::Options {
+                external: url.zip(token),
                 workloads: tilaus_bench::Workload::parse(&workload)?,
                 database_url,
                 clients,

@@ -1,0 +1,249 @@
+//! Retries never duplicate, even when the server dies mid-request (issue 7): 16 clients ingest
+//! with retries that reuse their Idempotency-Key while the server is killed with SIGKILL and
+//! restarted several times. Afterwards every acknowledged order exists exactly once, whole.
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tilaus_store::testkit::{self, TestDb};
+
+const CLIENTS: usize = 16;
+const ORDERS_PER_CLIENT: usize = 20;
+const KILLS: usize = 4;
+
+struct Server {
+    url: String,
+    database_url: String,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Server {
+    fn spawn(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_tilaus"))
+            .args([
+                "serve",
+                "--no-demo",
+                "--listen",
+                &format!("127.0.0.1:{}", self.port),
+            ])
+            .env("TILAUS_DATABASE_URL", &self.database_url)
+            .env("TILAUS_LOG", "error")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start tilaus serve");
+        self.child = Some(child);
+    }
+
+    async fn wait_ready(&self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let ready = client.get(format!("{}/readyz", self.url)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not come back");
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reap");
+        }
+    }
+}
+
+fn order(client: usize, i: usize) -> Value {
+    json!({
+        "channel": "web", "external_id": format!("K-{client}-{i}"),
+        "customer": {"name": format!("Asiakas {client}"), "email": format!("c{client}@example.fi")},
+        "lines": [
+            {"name": "Yksi", "quantity": 1, "unit_price": 100, "vat_rate": 2550},
+            {"name": "Kaksi", "quantity": 2, "unit_price": 250, "vat_rate": 1400},
+            {"name": "Kolme", "quantity": 3, "unit_price": 990, "vat_rate": 1000}
+        ]
+    })
+}
+
+/// Sends one order until it is acknowledged, retrying timeouts, refused connections and 5xx
+/// with the same key; returns the acknowledged order's id.
+async fn ingest_until_acknowledged(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> String {
+    let key = body["external_id"]
+        .as_str()
+        .expect("external id")
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "{key} was never acknowledged");
+        let sent = client
+            .post(format!("{url}/api/v1/orders"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", &key)
+            .json(body)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        if let Ok(response) = sent {
+            let status = response.status();
+            if status.is_success() {
+                if let Ok(answer) = response.json::<Value>().await {
+                    return answer["id"].as_str().expect("id").to_owned();
+                }
+            } else {
+                assert!(
+                    status.is_server_error() || status == reqwest::StatusCode::CONFLICT,
+                    "{key}: {status}"
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+async fn kill_during_ingest(db: TestDb) {
+    let shop = Command::new(env!("CARGO_BIN_EXE_tilaus"))
+        .args([
+            "shop",
+            "create",
+            "--name",
+            "Kestävä",
+            "--owner-email",
+            "owner@kestava.fi",
+            "--json",
+        ])
+        .env("TILAUS_DATABASE_URL", &db.url)
+        .output()
+        .expect("shop create");
+    assert!(
+        shop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shop.stderr)
+    );
+    let shop: Value = serde_json::from_slice(&shop.stdout).expect("json");
+    let token = shop["api_token"].as_str().expect("token").to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut server = Server {
+        url: format!("http://127.0.0.1:{port}"),
+        database_url: db.url.clone(),
+        port,
+        child: None,
+    };
+    let client = reqwest::Client::new();
+    server.spawn();
+    server.wait_ready(&client).await;
+
+    let url = Arc::new(server.url.clone());
+    let token = Arc::new(token);
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut clients = tokio::task::JoinSet::new();
+    for c in 0..CLIENTS {
+        let (client, url, token, done) = (client.clone(), url.clone(), token.clone(), done.clone());
+        clients.spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0..ORDERS_PER_CLIENT {
+                let body = order(c, i);
+                let id = ingest_until_acknowledged(&client, &url, &token, &body).await;
+                acknowledged.push((body["external_id"].as_str().expect("id").to_owned(), id));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            acknowledged
+        });
+    }
+    // Kill the server mid-run, again and again, and bring it back each time.
+    let mut killed_mid_run = 0;
+    for _ in 0..KILLS {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if done.load(Ordering::Relaxed) < CLIENTS * ORDERS_PER_CLIENT {
+            killed_mid_run += 1;
+        }
+        server.kill();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        server.spawn();
+        server.wait_ready(&client).await;
+    }
+    assert!(
+        killed_mid_run >= 2,
+        "only {killed_mid_run} kills hit a running ingest"
+    );
+    let mut acknowledged: HashMap<String, String> = HashMap::new();
+    while let Some(done) = clients.join_next().await {
+        for (external_id, id) in done.expect("client") {
+            assert!(acknowledged.insert(external_id, id).is_none());
+        }
+    }
+
+    // Every acknowledged order exists exactly once, with all of its lines.
+    let mut stored: HashMap<String, Value> = HashMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_url = match &cursor {
+            Some(c) => format!("{}/api/v1/orders?limit=200&cursor={c}", server.url),
+            None => format!("{}/api/v1/orders?limit=200", server.url),
+        };
+        let page: Value = client
+            .get(page_url)
+            .bearer_auth(token.as_str())
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        for item in page["items"].as_array().expect("items") {
+            let external_id = item["external_id"]
+                .as_str()
+                .expect("external id")
+                .to_owned();
+            assert!(
+                stored.insert(external_id.clone(), item.clone()).is_none(),
+                "{external_id} twice"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    server.kill();
+    assert_eq!(stored.len(), CLIENTS * ORDERS_PER_CLIENT, "orders stored");
+    for (external_id, id) in &acknowledged {
+        let order = &stored[external_id];
+        assert_eq!(
+            order["id"].as_str(),
+            Some(id.as_str()),
+            "{external_id}: the acknowledged id"
+        );
+        assert_eq!(order["line_count"], 3, "{external_id} is whole");
+        assert_eq!(
+            order["totals"]["gross"],
+            100 + 500 + 2970,
+            "{external_id} totals"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_retries_never_duplicate_when_the_server_is_killed() {
+    kill_during_ingest(testkit::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_retries_never_duplicate_when_the_server_is_killed() {
+    if let Some(db) = testkit::postgres("kill_during_ingest").await {
+        kill_during_ingest(db).await;
+    }
+}

@@ -97,6 +97,17 @@ impl Db {
                 StoreError::Config(format!("invalid postgres URL '{}': {e}", redact(url)))
             })?
             .log_statements(tracing::log::LevelFilter::Trace);
+        // One direct connection first: a refused port or an unknown host then fails at once
+        // with its real reason, instead of after the pool's acquire timeout as "pool timed out".
+        let probe = tokio::time::timeout(Duration::from_secs(10), options.connect())
+            .await
+            .map_err(|_| {
+                StoreError::Config(format!(
+                    "PostgreSQL at '{}' did not answer within 10 s",
+                    redact(url)
+                ))
+            })??;
+        sqlx::Connection::close(probe).await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

@@ -1,0 +1,95 @@
+//! The live feed on both backends, without HTTP: listeners that fall far behind, or start far
+//! back, still receive every event exactly once and in order, then keep up live.
+
+use std::time::Duration;
+use tilaus_app::order::NewOrderRequest;
+use tilaus_app::shop::NewShop;
+use tilaus_app::{App, Principal};
+use tilaus_store::testkit::TestDb;
+
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(tilaus_store::testkit::sqlite()).await } )+ }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
+            tilaus_store::testkit::drop_stale_postgres_databases().await;
+            if let Some(db) = tilaus_store::testkit::postgres(stringify!($name)).await { super::$name(db).await }
+        } )+ }
+    };
+}
+
+on_both_backends!(lagging_and_late_listeners_miss_nothing);
+
+const ORDERS: i64 = 150;
+
+fn order(n: i64) -> NewOrderRequest {
+    serde_json::from_value(serde_json::json!({
+        "channel": "web", "external_id": format!("L-{n}"),
+        "customer": {"kind": "consumer", "name": format!("Asiakas {n}")},
+        "lines": [{"name": "Kahvi", "quantity": 1, "unit_price": 350, "vat_rate": 1400}]
+    }))
+    .expect("a valid request")
+}
+
+async fn next_id(feed: &mut tilaus_app::live::LiveFeed) -> i64 {
+    tokio::time::timeout(Duration::from_secs(5), feed.next())
+        .await
+        .expect("an event in time")
+        .expect("no error")
+        .expect("the feed goes on")
+        .id
+}
+
+async fn lagging_and_late_listeners_miss_nothing(db: TestDb) {
+    let app = App::open(&db.url).await.expect("open");
+    let shop = app
+        .create_shop(NewShop {
+            name: "Live".into(),
+            owner_email: "owner@live.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let principal = Principal::system(shop.shop_id, "test");
+    // Subscribed, but not reading while many more batches are published than the channel keeps.
+    let mut lagging = app.live_events(&principal, None).await.expect("feed");
+    assert_eq!(lagging.position(), 0);
+    for n in 1..=ORDERS {
+        app.ingest_order(&principal, &order(n), None)
+            .await
+            .expect("ingest");
+        if n % 10 == 0 {
+            // Let the feed publish in many small batches.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    for expected in 1..=ORDERS {
+        assert_eq!(next_id(&mut lagging).await, expected);
+    }
+    // A late listener starts far back and catches up from the database.
+    let mut late = app
+        .live_events(&principal, Some(ORDERS / 2))
+        .await
+        .expect("feed");
+    for expected in ORDERS / 2 + 1..=ORDERS {
+        assert_eq!(next_id(&mut late).await, expected);
+    }
+    // Both then follow live.
+    app.ingest_order(&principal, &order(ORDERS + 1), None)
+        .await
+        .expect("ingest");
+    assert_eq!(next_id(&mut lagging).await, ORDERS + 1);
+    assert_eq!(next_id(&mut late).await, ORDERS + 1);
+    assert_eq!(
+        app.live_position(&principal).await.expect("position"),
+        ORDERS + 1
+    );
+    // A negative position is refused.
+    assert!(app.live_events(&principal, Some(-1)).await.is_err());
+    // Once the server stops its live feed, streams end.
+    app.stop_live();
+    let ended = tokio::time::timeout(Duration::from_secs(2), lagging.next())
+        .await
+        .expect("ends promptly")
+        .expect("no error");
+    assert_eq!(ended, None);
+}

@@ -17,7 +17,10 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(lagging_and_late_listeners_miss_nothing);
+on_both_backends!(
+    lagging_and_late_listeners_miss_nothing,
+    another_servers_orders_arrive
+);
 
 const ORDERS: i64 = 150;
 
@@ -31,7 +34,11 @@ fn order(n: i64) -> NewOrderRequest {
 }
 
 async fn next_id(feed: &mut tilaus_app::live::LiveFeed) -> i64 {
-    tokio::time::timeout(Duration::from_secs(5), feed.next())
+    next_within(feed, Duration::from_secs(5)).await
+}
+
+async fn next_within(feed: &mut tilaus_app::live::LiveFeed, wait: Duration) -> i64 {
+    tokio::time::timeout(wait, feed.next())
         .await
         .expect("an event in time")
         .expect("no error")
@@ -92,4 +99,40 @@ async fn lagging_and_late_listeners_miss_nothing(db: TestDb) {
         .expect("ends promptly")
         .expect("no error");
     assert_eq!(ended, None);
+}
+
+/// Two servers on one database (two apps here): an order taken in by one reaches the other's
+/// listeners. PostgreSQL carries the wake-up with NOTIFY, at once; SQLite has no channel between
+/// processes, so the other server's safety poll finds it.
+async fn another_servers_orders_arrive(db: TestDb) {
+    let listening = App::open(&db.url).await.expect("open");
+    let writing = App::open(&db.url).await.expect("open again");
+    let shop = writing
+        .create_shop(NewShop {
+            name: "Two servers".into(),
+            owner_email: "owner@two.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let principal = Principal::system(shop.shop_id, "test");
+    let mut feed = listening.live_events(&principal, None).await.expect("feed");
+    let postgres = listening.db.backend() == tilaus_app::Backend::Postgres;
+    // Well under the 2-second safety poll on PostgreSQL, three times in a row.
+    let wait = if postgres {
+        Duration::from_millis(600)
+    } else {
+        tilaus_app::live::SAFETY_POLL + Duration::from_secs(1)
+    };
+    // Let the LISTEN connection settle (a missed wake-up is what the poll is for).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for n in 1..=3 {
+        let started = std::time::Instant::now();
+        writing
+            .ingest_order(&principal, &order(n), None)
+            .await
+            .expect("ingest");
+        assert_eq!(next_within(&mut feed, wait).await, n);
+        eprintln!("from the other server in {:?}", started.elapsed());
+    }
 }

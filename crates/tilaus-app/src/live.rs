@@ -33,6 +33,9 @@ const PAGE: u64 = 200;
 const CHANNEL_BATCHES: usize = 64;
 /// How often the feed looks for events whose wake-up never came.
 pub const SAFETY_POLL: Duration = Duration::from_secs(2);
+/// How many events a listener may resume behind the shop; further back (a tab that slept for a
+/// day) it starts from now instead and is told so, since reloading beats replaying thousands.
+pub const MAX_REPLAY: i64 = 1000;
 
 /// One order event as live views see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -326,6 +329,8 @@ pub struct LiveFeed {
     backlog: VecDeque<LiveEvent>,
     /// The listener's position may be behind what the channel carries: read the database first.
     catching_up: bool,
+    /// It asked to resume more than [`MAX_REPLAY`] events back and starts from now instead.
+    reset: bool,
 }
 
 impl std::fmt::Debug for LiveFeed {
@@ -341,6 +346,12 @@ impl LiveFeed {
     /// The id of the last event returned (or the starting position).
     pub fn position(&self) -> i64 {
         self.last
+    }
+
+    /// Whether the requested position was too far back, so that the feed starts from now: the
+    /// listener should reload what it shows rather than apply the events it missed.
+    pub fn was_reset(&self) -> bool {
+        self.reset
     }
 
     /// The next event; waits until there is one. `None` once the feed has stopped.
@@ -401,7 +412,11 @@ impl App {
             ));
         }
         let current = self.live_position(principal).await?;
-        let last = after.filter(|a| *a <= current).unwrap_or(current);
+        let mut last = after.filter(|a| *a <= current).unwrap_or(current);
+        let reset = current - last > MAX_REPLAY;
+        if reset {
+            last = current;
+        }
         // Events up to `current` are committed; a new feed publishes from there on. An existing
         // feed may already have published beyond `last` before this listener joined.
         let (receiver, published) = self.live.subscribe(&self.db, scope.shop_id(), current);
@@ -412,6 +427,7 @@ impl App {
             receiver,
             backlog: VecDeque::new(),
             catching_up: last < current.max(published),
+            reset,
         })
     }
 }

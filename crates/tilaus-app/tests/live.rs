@@ -19,7 +19,8 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     lagging_and_late_listeners_miss_nothing,
-    another_servers_orders_arrive
+    another_servers_orders_arrive,
+    listeners_far_behind_start_now,
 );
 
 const ORDERS: i64 = 150;
@@ -135,4 +136,54 @@ async fn another_servers_orders_arrive(db: TestDb) {
         assert_eq!(next_within(&mut feed, wait).await, n);
         eprintln!("from the other server in {:?}", started.elapsed());
     }
+}
+
+/// Writes `count` events straight into the shop's log (faster than taking in that many orders).
+async fn raw_events(app: &App, shop_id: uuid::Uuid, count: i64) -> i64 {
+    use tilaus_store::{ShopScope, order, shop};
+    let scope = ShopScope::authorised(shop_id);
+    let mut tx = app.db.begin().await.expect("tx");
+    let last = shop::reserve_event_ids(&mut tx, scope, count)
+        .await
+        .expect("ids");
+    for event_id in last - count + 1..=last {
+        let event = order::EventRow {
+            event_id,
+            order_id: uuid::Uuid::now_v7(),
+            kind: "order.updated".into(),
+            actor_kind: "system".into(),
+            actor_id: None,
+            actor_label: "test".into(),
+            data: "{}".into(),
+            created_at: tilaus_store::now_micros(),
+        };
+        order::insert_event(&mut tx, scope, &event)
+            .await
+            .expect("event");
+    }
+    tx.commit().await.expect("commit");
+    last
+}
+
+/// A listener that asks to resume further back than the replay limit starts from now and is
+/// told so; one just inside the limit replays.
+async fn listeners_far_behind_start_now(db: TestDb) {
+    use tilaus_app::live::MAX_REPLAY;
+    let app = App::open(&db.url).await.expect("open");
+    let shop = app
+        .create_shop(NewShop {
+            name: "Far".into(),
+            owner_email: "owner@far.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let principal = Principal::system(shop.shop_id, "test");
+    let last = raw_events(&app, shop.shop_id, MAX_REPLAY + 1).await;
+    let far = app.live_events(&principal, Some(0)).await.expect("feed");
+    assert!(far.was_reset());
+    assert_eq!(far.position(), last);
+    let mut near = app.live_events(&principal, Some(1)).await.expect("feed");
+    assert!(!near.was_reset());
+    assert_eq!(next_id(&mut near).await, 2);
 }

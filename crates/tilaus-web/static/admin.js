@@ -36,6 +36,8 @@ document.addEventListener("click", (event) => {
     root.dataset.liveState = source.readyState === EventSource.CLOSED ? "closed" : "reconnecting";
   });
   const stop = () => { source.close(); root.dataset.liveState = "closed"; };
+  // Too far behind to catch up event by event (the tab slept): show the current state instead.
+  source.addEventListener("reset", () => { window.location.reload(); });
   if (table) {
     followList(table, source, stop);
   } else {

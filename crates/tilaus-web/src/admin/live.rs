@@ -44,7 +44,9 @@ fn start_position(headers: &HeaderMap, query: Option<&str>) -> Result<Option<i64
 }
 
 /// The shop's order events as `text/event-stream`. Each message is
-/// `id: <event id>` and `data: {"id":…,"kind":"order.created","order_id":"…","at":"…"}`.
+/// `id: <event id>` and `data: {"id":…,"kind":"order.created","order_id":"…","at":"…"}`; a
+/// listener more than [`tilaus_app::live::MAX_REPLAY`] events behind gets one `event: reset`
+/// first and then the events from now on.
 pub(crate) async fn stream(
     State(app): State<App>,
     staff: Staff,
@@ -60,9 +62,16 @@ pub(crate) async fn stream(
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
     // An `id:` without data sets the browser's Last-Event-ID without dispatching anything, so a
     // reconnect resumes from here even when no event came in between.
+    // A listener too far behind is told to reload instead (`event: reset`).
     let start = feed.position().to_string();
+    let reset = feed.was_reset();
     let hello = futures_util::stream::once(async move {
-        Ok::<_, Infallible>(Event::default().retry(RECONNECT).id(start))
+        let hello = Event::default().retry(RECONNECT).id(start);
+        Ok::<_, Infallible>(if reset {
+            hello.event("reset").data("{}")
+        } else {
+            hello
+        })
     });
     let events = futures_util::stream::unfold(feed, move |feed| next_message(feed, deadline));
     let mut response = Sse::new(hello.chain(events))

@@ -22,6 +22,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_new_order_arrives_within_a_second,
     a_reconnect_receives_exactly_the_missed_events,
+    a_listener_far_behind_is_told_to_reload,
     other_shops_events_never_arrive,
     read_only_users_can_listen,
     many_listeners_share_one_feed,
@@ -149,9 +150,47 @@ async fn a_reconnect_receives_exactly_the_missed_events(s: Server) {
     let now = future.next(WITHIN).await.expect("live");
     assert_eq!((now.id, order_id(&now)), (seen.id + 5, fifth.as_str()));
 
+    // Plain messages carry no event name.
+    assert_eq!(now.event, None);
+
     // Garbage positions are refused.
     let garbage = browser.events("/admin/orders/live?after=abc", None).await;
     assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_listener_far_behind_is_told_to_reload(s: Server) {
+    let browser = owner(&s).await;
+    let first = s.order("Z-1", "Zeta Ensimmäinen").await;
+    // More events than a reconnect may replay, written straight into the log.
+    let mut tx = s.app.db.begin().await.expect("tx");
+    let scope = tilaus_store::ShopScope::authorised(s.shop_id);
+    let count = tilaus_app::live::MAX_REPLAY + 1;
+    let last = tilaus_store::shop::reserve_event_ids(&mut tx, scope, count)
+        .await
+        .expect("ids");
+    for event_id in last - count + 1..=last {
+        let event = tilaus_store::order::EventRow {
+            event_id,
+            order_id: uuid::Uuid::parse_str(&first).expect("id"),
+            kind: "order.updated".into(),
+            actor_kind: "system".into(),
+            actor_id: None,
+            actor_label: "test".into(),
+            data: "{}".into(),
+            created_at: tilaus_store::now_micros(),
+        };
+        tilaus_store::order::insert_event(&mut tx, scope, &event)
+            .await
+            .expect("event");
+    }
+    tx.commit().await.expect("commit");
+    let mut stream = open(&browser, "/admin/orders/live", Some(1)).await;
+    let reset = stream.next(WITHIN).await.expect("a reset");
+    assert_eq!(reset.event.as_deref(), Some("reset"));
+    assert_eq!(reset.id, last);
+    let id = s.order("Z-2", "Zeta Toinen").await;
+    let live = stream.next(WITHIN).await.expect("then live");
+    assert_eq!((live.id, order_id(&live)), (last + 1, id.as_str()));
 }
 
 async fn other_shops_events_never_arrive(s: Server) {

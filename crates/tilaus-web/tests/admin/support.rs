@@ -266,6 +266,8 @@ impl Client {
 #[derive(Debug, Clone)]
 pub struct Message {
     pub id: i64,
+    /// The `event:` field (absent for plain messages).
+    pub event: Option<String>,
     pub data: Value,
 }
 
@@ -299,10 +301,13 @@ impl EventStream {
                 let bytes: Vec<u8> = self.buffer.drain(..end + 2).collect();
                 let block = String::from_utf8(bytes).expect("UTF-8");
                 let mut id = None;
+                let mut event = None;
                 let mut data = String::new();
                 for line in block.lines() {
                     if let Some(value) = line.strip_prefix("id:") {
                         id = value.trim().parse().ok();
+                    } else if let Some(value) = line.strip_prefix("event:") {
+                        event = Some(value.trim().to_owned());
                     } else if let Some(value) = line.strip_prefix("data:") {
                         data.push_str(value.trim_start());
                     }
@@ -313,6 +318,7 @@ impl EventStream {
                 if !data.is_empty() {
                     return Some(Message {
                         id: id.expect("every message has an id"),
+                        event,
                         data: serde_json::from_str(&data).expect("JSON data"),
                     });
                 }

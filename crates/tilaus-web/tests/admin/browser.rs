@@ -225,7 +225,8 @@ async fn drive(
     Ok(())
 }
 
-/// The live list (ORD-9) in a real browser: an order taken in through the API appears at the top
+/// The live views in a real browser: the situation centre (ORD-18) counts a new order and drops a
+/// cancelled one; in the list (ORD-9) an order taken in through the API appears at the top
 /// without a reload, a state change updates its row in place, a filtered list drops a row that
 /// stops matching, and a user scrolled down is told how many new orders arrived.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,9 +299,27 @@ async fn follow_live(
         .click()
         .await?;
     client.wait().for_element(Locator::Css(".groups")).await?;
+
+    // The situation centre counts a new open order without a reload.
+    until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
+    let open_count = "return document.querySelector('.group .count').textContent.trim()";
+    assert_eq!(ask(client, open_count).await?, "1");
+    let newer = s.order("L-00", "Nea Välissä").await;
+    until(client, open_count, "2", Duration::from_secs(3)).await?;
+    assert!(
+        ask(
+            client,
+            "return document.querySelector('.groups').textContent"
+        )
+        .await?
+        .contains("Nea Välissä")
+    );
+    s.change_state(&newer, "cancelled").await;
+    until(client, open_count, "1", Duration::from_secs(3)).await?;
+
     client.goto(&format!("{}/admin/orders", s.base)).await?;
     until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
-    assert_eq!(ask(client, FIRST_ROW).await?, older);
+    assert_eq!(ask(client, FIRST_ROW).await?, newer);
 
     // A new order appears at the top, highlighted, without a reload.
     let marker = "window.__notReloaded = true; return 'set'";
@@ -330,13 +349,13 @@ async fn follow_live(
 
     // A state change updates the row in place.
     let rows = "return String(document.querySelectorAll('table.orders tbody tr').length)";
-    assert_eq!(ask(client, rows).await?, "2");
+    assert_eq!(ask(client, rows).await?, "3");
     s.change_state(&id, "confirmed").await;
     let badge = format!(
         "const r = {row}; return r ? r.querySelector('td:nth-child(5) .badge').textContent : ''"
     );
     until(client, &badge, "Vahvistettu", Duration::from_secs(3)).await?;
-    assert_eq!(ask(client, rows).await?, "2");
+    assert_eq!(ask(client, rows).await?, "3");
     assert_eq!(ask(client, FIRST_ROW).await?, id);
 
     // A filtered list drops the row that stops matching.

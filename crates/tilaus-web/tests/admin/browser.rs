@@ -236,9 +236,17 @@ async fn the_list_follows_new_and_changed_orders_live() {
     };
     let server = crate::support::Server::start(tilaus_store::testkit::sqlite()).await;
     let client = browser(&driver).await;
-    let result = follow_live(&client, &server).await;
+    // Close the browser even when an assertion fails: killing chromedriver alone would leave
+    // Chromium running.
+    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(follow_live(
+        &client, &server,
+    )))
+    .await;
     let _ = client.close().await;
-    result.expect("the live flow");
+    match outcome {
+        Ok(result) => result.expect("the live flow"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// Runs a script in the page and returns its answer as text ("" for null).

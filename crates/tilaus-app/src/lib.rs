@@ -9,6 +9,7 @@ pub mod auth;
 pub mod demo;
 mod error;
 pub mod export;
+pub mod live;
 pub mod order;
 pub mod product;
 pub mod seed;
@@ -24,6 +25,7 @@ pub use tilaus_store::{Backend, Db};
 #[derive(Clone, Debug)]
 pub struct App {
     pub db: Db,
+    live: live::Hub,
 }
 
 impl App {
@@ -31,7 +33,10 @@ impl App {
     pub async fn open(database_url: &str) -> Result<App, AppError> {
         let db = Db::connect(database_url).await?;
         tilaus_store::migrate::run(&db).await?;
-        Ok(App { db })
+        Ok(App {
+            db,
+            live: live::Hub::default(),
+        })
     }
 }
 

@@ -100,3 +100,63 @@ pub async fn take_order_numbers(
         }
     }
 }
+
+/// The PostgreSQL channel that carries "this shop has new order events" between servers.
+pub const EVENTS_CHANNEL: &str = "tilaus_order_events";
+
+/// Tells other servers' live feeds that the shop has new events. On PostgreSQL it queues a
+/// `NOTIFY` that the database delivers only if and when the transaction commits, so a wake-up is
+/// never lost between COMMIT and a separate notify. SQLite serves one process, whose app signals
+/// its own feed after commit; other processes writing the same file are found by the feed's
+/// slow poll.
+///
+/// The payload is only the shop id: listeners read the events themselves, in order.
+pub async fn notify_events(q: &mut impl Queries, scope: ShopScope) -> Result<(), StoreError> {
+    if q.backend() == Backend::Postgres {
+        q.fetch_i64s(
+            "SELECT $2::bigint FROM (SELECT pg_notify('tilaus_order_events', $1::text)) AS sent",
+            scope.shop_id(),
+            0,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What the event wake-up connection reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wakeup {
+    /// The shop committed new events.
+    Shop(Uuid),
+    /// Wake-ups may have been missed (the connection was lost and re-established, or a payload
+    /// could not be read): look at every shop.
+    Missed,
+}
+
+/// Wake-ups for the live feed from every server's committed events: `LISTEN` on PostgreSQL.
+pub struct EventWakeups(sqlx::postgres::PgListener);
+
+impl EventWakeups {
+    /// Starts listening; `None` on SQLite, which has no other servers to hear from.
+    pub async fn listen(db: &crate::Db) -> Result<Option<Self>, StoreError> {
+        match db {
+            crate::Db::Sqlite { .. } => Ok(None),
+            crate::Db::Postgres(pool) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                listener.listen(EVENTS_CHANNEL).await?;
+                Ok(Some(Self(listener)))
+            }
+        }
+    }
+
+    /// The next wake-up. A lost connection is re-established before [`Wakeup::Missed`] is
+    /// returned, so nothing committed after that answer can be missed.
+    pub async fn next(&mut self) -> Result<Wakeup, StoreError> {
+        Ok(match self.0.try_recv().await? {
+            Some(notification) => {
+                Uuid::parse_str(notification.payload()).map_or(Wakeup::Missed, Wakeup::Shop)
+            }
+            None => Wakeup::Missed,
+        })
+    }
+}

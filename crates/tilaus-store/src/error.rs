@@ -20,6 +20,11 @@ impl StoreError {
         matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
 
+    /// Whether the pool was closed (the server is shutting down).
+    pub fn is_pool_closed(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::PoolClosed))
+    }
+
     pub fn corrupt(column: &'static str, value: impl std::fmt::Display) -> Self {
         StoreError::Corrupt {
             column,

@@ -573,6 +573,20 @@ fn list_statement(
     select
 }
 
+/// The order if it exists and matches the filter: whether a live list showing that filter
+/// should show it. Exactly the list's conditions, on one order.
+pub async fn find_matching(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    filter: &OrderFilter,
+    order_id: Uuid,
+) -> Result<Option<OrderRow>, StoreError> {
+    let mut select = select_orders(scope);
+    apply_filter(&mut select, scope, filter);
+    select.and_where(Expr::col((Orders::Table, Orders::OrderId)).eq(order_id));
+    q.fetch_optional(&select).await
+}
+
 /// The orders matching the filter that have waited longest, oldest first.
 pub async fn oldest(
     q: &mut impl Queries,

@@ -116,6 +116,24 @@ pub async fn reserve_event_ids(
         .last_event_id)
 }
 
+/// The shop's latest committed event id (0 before the first event): where a live view that
+/// shows the current state starts.
+pub async fn last_event_id(q: &mut impl Queries, scope: ShopScope) -> Result<i64, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Last {
+        last_event_id: i64,
+    }
+    let last: Option<Last> = q
+        .fetch_optional(
+            Query::select()
+                .column(ShopCounters::LastEventId)
+                .from(ShopCounters::Table)
+                .and_where(Expr::col(ShopCounters::ShopId).eq(scope.shop_id())),
+        )
+        .await?;
+    Ok(last.map_or(0, |l| l.last_event_id))
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChannelRow {
     pub code: String,

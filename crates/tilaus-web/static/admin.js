@@ -19,3 +19,168 @@ document.addEventListener("click", (event) => {
     window.location.href = link.href;
   }
 });
+
+// Live updates (ORD-9, ORD-18): the order list and the situation centre follow the shop's order
+// events. The server streams events after the position the page was rendered at; the browser's
+// EventSource reconnects by itself with Last-Event-ID, so nothing is missed.
+(() => {
+  const table = document.querySelector("table.orders[data-live]");
+  const groups = document.querySelector(".groups[data-live-groups]");
+  const root = table || groups;
+  if (!root || !window.EventSource || !window.fetch) return;
+  const after = table ? table.dataset.live : groups.dataset.liveGroups;
+  const source = new EventSource("/admin/orders/live?after=" + encodeURIComponent(after));
+  source.addEventListener("open", () => { root.dataset.liveState = "open"; });
+  source.addEventListener("error", () => {
+    // Closed for good when the answer was not a stream (the session ended: a login page).
+    root.dataset.liveState = source.readyState === EventSource.CLOSED ? "closed" : "reconnecting";
+  });
+  const stop = () => { source.close(); root.dataset.liveState = "closed"; };
+  // Too far behind to catch up event by event (the tab slept): show the current state instead.
+  source.addEventListener("reset", () => { window.location.reload(); });
+  if (table) {
+    followList(table, source, stop);
+  } else {
+    followGroups(groups, source, stop);
+  }
+})();
+
+function followList(table, source, stop) {
+  const body = table.tBodies[0];
+  const filters = table.dataset.filters || "";
+  const firstPage = "firstPage" in table.dataset;
+  const more = "more" in table.dataset;
+  const counter = document.querySelector(".live-counter");
+  // Orders waiting to be re-read, in arrival order; a creation stays a creation.
+  const pending = new Map();
+  let busy = false;
+  let unseen = 0;
+
+  source.addEventListener("message", (message) => {
+    let event;
+    try {
+      event = JSON.parse(message.data);
+    } catch (_) {
+      return;
+    }
+    // Notes do not show in the list.
+    if (!event || !event.order_id || event.kind === "order.note_added") return;
+    const known = pending.get(event.order_id);
+    pending.set(event.order_id, known === "order.created" ? known : event.kind);
+    if (!busy) drain();
+  });
+
+  async function drain() {
+    busy = true;
+    while (pending.size) {
+      const [id, kind] = pending.entries().next().value;
+      pending.delete(id);
+      try {
+        await refresh(id, kind);
+      } catch (_) {
+        // A failed request leaves the row as it was; the next event or a reload fixes it.
+      }
+    }
+    busy = false;
+  }
+
+  async function refresh(id, kind) {
+    const url = "/admin/orders/" + encodeURIComponent(id) + "/row" + (filters ? "?" + filters : "");
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (response.redirected) {
+      stop(); // The session ended: the login page came back instead of a row.
+      return;
+    }
+    const current = body.querySelector('tr[data-id="' + CSS.escape(id) + '"]');
+    if (response.status === 204) {
+      if (current) current.remove();
+      return;
+    }
+    if (!response.ok) return;
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    const row = template.content.querySelector("tr");
+    if (!row) return;
+    if (current) {
+      current.replaceWith(row);
+      flash(row, "live-changed");
+      return;
+    }
+    if (!place(row)) return;
+    flash(row, "live-new");
+    const empty = document.querySelector("p.empty");
+    if (empty) empty.hidden = true;
+    if (kind === "order.created") countIfOutOfSight(row);
+  }
+
+  // Puts a row where the newest-first list has it; false when it belongs to another page.
+  function place(row) {
+    const created = Number(row.dataset.created);
+    const rows = Array.from(body.rows);
+    const next = rows.find((r) => Number(r.dataset.created) < created);
+    if (next) {
+      if (next === rows[0] && !firstPage) return false;
+      body.insertBefore(row, next);
+      return true;
+    }
+    if (more) return false;
+    body.appendChild(row);
+    return true;
+  }
+
+  function flash(row, name) {
+    row.classList.add(name);
+    setTimeout(() => row.classList.remove(name), 4000);
+  }
+
+  function countIfOutOfSight(row) {
+    if (!counter || row.getBoundingClientRect().bottom > 0) return;
+    unseen += 1;
+    counter.textContent = unseen === 1 ? counter.dataset.one : unseen + " " + counter.dataset.many;
+    counter.hidden = false;
+  }
+
+  function resetCounter() {
+    unseen = 0;
+    if (counter) counter.hidden = true;
+  }
+
+  if (counter) {
+    counter.addEventListener("click", () => {
+      window.scrollTo({ top: 0, behavior: "smooth" });
+      resetCounter();
+    });
+  }
+  window.addEventListener("scroll", () => {
+    const first = body.rows[0];
+    if (unseen && first && first.getBoundingClientRect().top >= 0) resetCounter();
+  }, { passive: true });
+}
+
+function followGroups(groups, source, stop) {
+  // At most one refresh a second, however many events arrive.
+  let timer = null;
+  let last = 0;
+  let latest = 0;
+  source.addEventListener("message", () => {
+    if (timer) return;
+    timer = setTimeout(refresh, Math.max(0, last + 1000 - Date.now()));
+  });
+
+  async function refresh() {
+    timer = null;
+    last = Date.now();
+    const mine = ++latest;
+    try {
+      const response = await fetch("/admin/groups", { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (response.redirected) {
+        stop();
+        return;
+      }
+      const html = await response.text();
+      if (response.ok && mine === latest) groups.innerHTML = html;
+    } catch (_) {
+      // The next event tries again.
+    }
+  }
+}

@@ -553,12 +553,17 @@ async fn serve(
         .with_context(|| format!("cannot listen on TILAUS_LISTEN / --listen {listen}"))?;
     tracing::info!(%listen, backend = ?app.db.backend(), "tilaus is serving");
     let db_handle = app.db.clone();
+    let live = app.clone();
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     // The peer address feeds the admin login throttle (per client address).
     let service =
         tilaus_web::router_with(app, admin).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live streams would otherwise hold the shutdown open until they end by themselves.
+            live.stop_live();
+        })
         .await?;
     housekeeping.abort();
     db_handle.close().await;

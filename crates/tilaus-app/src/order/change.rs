@@ -171,6 +171,7 @@ impl App {
         append_event(&mut tx, scope, order_id, kind, &principal.actor, data).await?;
         let view = self.full_view(&mut tx, scope, &shop, &after).await?;
         tx.commit().await?;
+        self.events_committed(scope);
         Ok(view)
     }
 
@@ -221,6 +222,7 @@ impl App {
         let shop = self.shop_context(&mut tx, scope).await?;
         let view = self.full_view(&mut tx, scope, &shop, &after).await?;
         tx.commit().await?;
+        self.events_committed(scope);
         Ok(view)
     }
 
@@ -246,6 +248,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.events_committed(scope);
         Ok(())
     }
 
@@ -272,6 +275,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.events_committed(scope);
         Ok(note_view(&note))
     }
 }

@@ -145,6 +145,7 @@ impl App {
             };
             idempotency::insert(&mut tx, scope, &key.key, &stored, now_micros()).await?;
         }
+        let any_event = created.is_some();
         if let Some(order) = created {
             // Last before COMMIT: the event id holds the shop's counter row until then.
             let data = json!({"number": order.number, "state": order.state, "channel": order.channel, "origin": order.origin, "gross": order.totals.gross, "currency": order.currency});
@@ -159,6 +160,9 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        if any_event {
+            self.events_committed(scope);
+        }
         Ok(outcome)
     }
 

@@ -185,6 +185,25 @@ impl App {
     }
 }
 
+impl App {
+    /// The order if the list with these filters would show it (cursor and page size aside):
+    /// what a live list asks when one of its shop's orders changed. `None` when it does not
+    /// match or does not exist.
+    pub async fn order_if_listed(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+        query: &ListQuery,
+    ) -> Result<Option<OrderSummary>, AppError> {
+        let scope = principal.read_scope();
+        let mut conn = self.db.read().await?;
+        let shop = self.shop_context(&mut conn, scope).await?;
+        let (filter, _, _) = query.to_filter(&shop.zone)?;
+        let row = order::find_matching(&mut conn, scope, &filter, order_id).await?;
+        Ok(row.as_ref().map(OrderSummary::from))
+    }
+}
+
 /// Fetches one page plus one row to learn whether another page follows.
 pub(crate) async fn page(
     q: &mut impl Queries,

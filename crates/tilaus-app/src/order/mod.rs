@@ -37,6 +37,11 @@ impl ShopContext {
 }
 
 impl App {
+    /// Wakes this process's live feed for a shop whose transaction with events just committed.
+    pub(crate) fn events_committed(&self, scope: ShopScope) {
+        self.live.wake(scope.shop_id());
+    }
+
     pub(crate) async fn shop_context(
         &self,
         q: &mut impl Queries,
@@ -50,9 +55,13 @@ impl App {
     }
 }
 
-/// Appends one event to the order's history, taking the next event id of the shop.
+/// Appends one event to the order's history, taking the next event id of the shop, and wakes
+/// every server's live feed once the transaction commits.
 ///
-/// Call it last in the transaction: the shop's counter row stays locked until commit.
+/// Call it last in the transaction: the shop's counter row stays locked until commit. The
+/// wake-up is queued before the counter is taken so that it does not lengthen that lock; the
+/// database delivers it only on commit. After commit, call [`App::events_committed`] so that
+/// this process's own feed wakes without a round trip through the database.
 pub(crate) async fn append_event(
     tx: &mut impl Queries,
     scope: ShopScope,
@@ -61,6 +70,7 @@ pub(crate) async fn append_event(
     actor: &Actor,
     data: serde_json::Value,
 ) -> Result<i64, AppError> {
+    tilaus_store::dialect::notify_events(tx, scope).await?;
     let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
     write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
     Ok(event_id)

@@ -27,16 +27,53 @@ struct HomePage {
     t: Lang,
     layout: Layout,
     groups: Vec<Group>,
+    /// The shop's latest event when the groups were read: live updates start there.
+    live_after: i64,
+}
+
+/// Only the groups, for the page's live updates.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/_groups.html")]
+struct GroupsFragment {
+    t: Lang,
+    groups: Vec<Group>,
 }
 
 pub(crate) async fn show(State(app): State<App>, staff: Staff) -> Page {
+    let ctx = &staff.ctx;
+    // Read before the groups: an event in between is replayed, never lost.
+    let live_after = app
+        .live_position(&staff.principal)
+        .await
+        .map_err(|e| render::app_error(ctx, e))?;
+    let groups = groups(&app, &staff).await?;
+    let page = HomePage {
+        t: ctx.lang,
+        layout: Layout::new(ctx, ctx.lang.t("home-title"), "home"),
+        groups,
+        live_after,
+    };
+    Ok(page.into_response())
+}
+
+/// `GET /admin/groups`: the situation centre's groups alone.
+pub(crate) async fn fragment(State(app): State<App>, staff: Staff) -> Page {
+    let groups = groups(&app, &staff).await?;
+    Ok(GroupsFragment {
+        t: staff.ctx.lang,
+        groups,
+    }
+    .into_response())
+}
+
+async fn groups(app: &App, staff: &Staff) -> Result<Vec<Group>, axum::response::Response> {
     let ctx = &staff.ctx;
     let lang = ctx.lang;
     let fail = |e| render::app_error(ctx, e);
     let waiting = app.waiting_orders(&staff.principal).await.map_err(fail)?;
     let channels = app.list_channels(&staff.principal).await.map_err(fail)?;
-    let zone = view::zone(&staff);
-    let groups = waiting
+    let zone = view::zone(staff);
+    Ok(waiting
         .iter()
         .map(|g| {
             let filters = Filters {
@@ -61,11 +98,5 @@ pub(crate) async fn show(State(app): State<App>, staff: Staff) -> Page {
                     .collect(),
             }
         })
-        .collect();
-    let page = HomePage {
-        t: lang,
-        layout: Layout::new(ctx, lang.t("home-title"), "home"),
-        groups,
-    };
-    Ok(page.into_response())
+        .collect())
 }

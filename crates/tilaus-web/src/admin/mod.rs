@@ -9,6 +9,7 @@ mod detail;
 mod guard;
 mod home;
 mod i18n;
+mod live;
 mod login;
 mod orders;
 mod render;
@@ -46,7 +47,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/language", get(login::language))
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/export", get(orders::export))
+        .route("/admin/orders/live", get(live::stream))
+        .route("/admin/groups", get(home::fragment))
         .route("/admin/orders/{id}", get(detail::show))
+        .route("/admin/orders/{id}/row", get(live::row))
         .route("/admin/orders/{id}/state", post(detail::change_state))
         .route("/admin/orders/{id}/notes", post(detail::add_note))
         .route("/admin/static/admin.css", get(css))

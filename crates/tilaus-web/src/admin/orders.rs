@@ -83,6 +83,12 @@ impl Filters {
         }
     }
 
+    /// The filters alone as a query string (no cursor), e.g. `state=open&q=aino`.
+    pub fn query(&self) -> String {
+        let href = self.href("", &[]);
+        href.strip_prefix('?').unwrap_or(&href).to_owned()
+    }
+
     /// The filters as a query string with extra parameters (a cursor, an export format).
     pub fn href(&self, path: &str, extra: &[(&str, &str)]) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -100,11 +106,13 @@ impl Filters {
     }
 }
 
-const PAGE_SIZE: u64 = 50;
+pub(crate) const PAGE_SIZE: u64 = 50;
 
 /// One row of the list, formatted for the user's locale.
 pub(crate) struct ListRow {
     pub id: String,
+    /// Unix microseconds, for placing a row that arrives live.
+    pub created: i64,
     pub number: i64,
     pub time: String,
     pub customer: String,
@@ -127,6 +135,10 @@ impl ListRow {
         let (customer, organisation) = view::customer_names(&o.customer);
         ListRow {
             id: o.id.to_string(),
+            created: o
+                .created_at
+                .parse::<jiff::Timestamp>()
+                .map_or(0, |t| t.as_microsecond()),
             number: o.number,
             time: lang.datetime(&o.created_at, zone),
             customer,
@@ -160,6 +172,10 @@ struct OrdersPage {
     details: Vec<String>,
     /// Whether this page continues an earlier one (a cursor is set).
     continued: bool,
+    /// The shop's latest event when the page was read: its live updates start there.
+    live_after: i64,
+    /// The filters as a query string, for the live row requests.
+    row_query: String,
 }
 
 pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): RawQuery) -> Page {
@@ -167,6 +183,11 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
     let lang = ctx.lang;
     let filters = Filters::parse(raw.as_deref());
     let zone = view::zone(&staff);
+    // Read before the list: an event in between is replayed by the live updates, never lost.
+    let live_after = app
+        .live_position(&staff.principal)
+        .await
+        .map_err(|e| render::app_error(ctx, e))?;
     let channels = app
         .list_channels(&staff.principal)
         .await
@@ -232,6 +253,8 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
         error,
         details,
         continued: !filters.cursor.is_empty(),
+        live_after,
+        row_query: filters.query(),
         filters,
     };
     Ok((status, page).into_response())

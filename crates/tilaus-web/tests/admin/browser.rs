@@ -224,3 +224,184 @@ async fn drive(
     save(client, "orders-phone.png").await;
     Ok(())
 }
+
+/// The live views in a real browser: the situation centre (ORD-18) counts a new order and drops a
+/// cancelled one; in the list (ORD-9) an order taken in through the API appears at the top
+/// without a reload, a state change updates its row in place, a filtered list drops a row that
+/// stops matching, and a user scrolled down is told how many new orders arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_follows_new_and_changed_orders_live() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = crate::support::Server::start(tilaus_store::testkit::sqlite()).await;
+    let client = browser(&driver).await;
+    // Close the browser even when an assertion fails: killing chromedriver alone would leave
+    // Chromium running.
+    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(follow_live(
+        &client, &server,
+    )))
+    .await;
+    let _ = client.close().await;
+    match outcome {
+        Ok(result) => result.expect("the live flow"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Runs a script in the page and returns its answer as text ("" for null).
+async fn ask(client: &Client, script: &str) -> Result<String, fantoccini::error::CmdError> {
+    let value = client.execute(script, Vec::new()).await?;
+    Ok(match value {
+        serde_json::Value::String(text) => text,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// Waits until a script answers `expected`, at most `within`; returns how long it took.
+async fn until(
+    client: &Client,
+    script: &str,
+    expected: &str,
+    within: Duration,
+) -> Result<Duration, fantoccini::error::CmdError> {
+    let started = std::time::Instant::now();
+    loop {
+        let answer = ask(client, script).await?;
+        if answer == expected {
+            return Ok(started.elapsed());
+        }
+        assert!(
+            started.elapsed() < within,
+            "waited {within:?} for `{script}` to be {expected:?}; it is {answer:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+const CONNECTED: &str = "return document.querySelector('[data-live-state]') ? document.querySelector('[data-live-state]').dataset.liveState : ''";
+const FIRST_ROW: &str =
+    "const r = document.querySelector('table.orders tbody tr'); return r ? r.dataset.id : ''";
+
+async fn follow_live(
+    client: &Client,
+    s: &crate::support::Server,
+) -> Result<(), fantoccini::error::CmdError> {
+    let older = s.order("L-0", "Olli Aiempi").await;
+    client.goto(&format!("{}/admin/login", s.base)).await?;
+    client
+        .wait()
+        .for_element(Locator::Css("#email"))
+        .await?
+        .send_keys(&s.owner_email)
+        .await?;
+    client
+        .find(Locator::Css("#password"))
+        .await?
+        .send_keys(crate::support::PASSWORD)
+        .await?;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    client.wait().for_element(Locator::Css(".groups")).await?;
+
+    // The situation centre counts a new open order without a reload.
+    until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
+    let open_count = "return document.querySelector('.group .count').textContent.trim()";
+    assert_eq!(ask(client, open_count).await?, "1");
+    let newer = s.order("L-00", "Nea Välissä").await;
+    until(client, open_count, "2", Duration::from_secs(3)).await?;
+    assert!(
+        ask(
+            client,
+            "return document.querySelector('.groups').textContent"
+        )
+        .await?
+        .contains("Nea Välissä")
+    );
+    s.change_state(&newer, "cancelled").await;
+    until(client, open_count, "1", Duration::from_secs(3)).await?;
+
+    client.goto(&format!("{}/admin/orders", s.base)).await?;
+    until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
+    assert_eq!(ask(client, FIRST_ROW).await?, newer);
+
+    // A new order appears at the top, highlighted, without a reload.
+    let marker = "window.__notReloaded = true; return 'set'";
+    assert_eq!(ask(client, marker).await?, "set");
+    let id = s.order("L-1", "Liisa Live").await;
+    let took = until(client, FIRST_ROW, &id, Duration::from_secs(3)).await?;
+    eprintln!("the new row appeared {took:?} after the API answered");
+    assert_eq!(
+        ask(client, "return String(window.__notReloaded)").await?,
+        "true"
+    );
+    let row = format!("document.querySelector('tr[data-id=\"{id}\"]')");
+    assert_eq!(
+        ask(
+            client,
+            &format!("return String({row}.classList.contains('live-new'))")
+        )
+        .await?,
+        "true"
+    );
+    assert!(
+        ask(client, &format!("return {row}.textContent"))
+            .await?
+            .contains("Liisa Live")
+    );
+    save(client, "orders-live.png").await;
+
+    // A state change updates the row in place.
+    let rows = "return String(document.querySelectorAll('table.orders tbody tr').length)";
+    assert_eq!(ask(client, rows).await?, "3");
+    s.change_state(&id, "confirmed").await;
+    let badge = format!(
+        "const r = {row}; return r ? r.querySelector('td:nth-child(5) .badge').textContent : ''"
+    );
+    until(client, &badge, "Vahvistettu", Duration::from_secs(3)).await?;
+    assert_eq!(ask(client, rows).await?, "3");
+    assert_eq!(ask(client, FIRST_ROW).await?, id);
+
+    // A filtered list drops the row that stops matching.
+    client
+        .goto(&format!("{}/admin/orders?state=open", s.base))
+        .await?;
+    until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
+    assert_eq!(ask(client, FIRST_ROW).await?, older);
+    s.change_state(&older, "cancelled").await;
+    until(client, rows, "0", Duration::from_secs(3)).await?;
+
+    // Scrolled down, the user is told how many new orders arrived above.
+    client.set_window_size(390, 420).await?;
+    client.goto(&format!("{}/admin/orders", s.base)).await?;
+    until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
+    // Room below the list (CSSOM, which the CSP allows), then scroll the rows out of sight.
+    let scroll = "document.body.style.paddingBottom = '3000px'; \
+        const r = document.querySelector('table.orders tbody tr'); \
+        window.scrollTo(0, window.scrollY + r.getBoundingClientRect().bottom + 200); \
+        return String(r.getBoundingClientRect().bottom < 0)";
+    assert_eq!(ask(client, scroll).await?, "true");
+    s.order("L-2", "Toka Live").await;
+    s.order("L-3", "Kolmas Live").await;
+    let counter =
+        "const c = document.querySelector('.live-counter'); return c.hidden ? '' : c.textContent";
+    until(
+        client,
+        counter,
+        "2 uutta tilausta ↑",
+        Duration::from_secs(3),
+    )
+    .await?;
+    save(client, "orders-live-counter.png").await;
+    client
+        .find(Locator::Css(".live-counter"))
+        .await?
+        .click()
+        .await?;
+    until(client, counter, "", Duration::from_secs(3)).await?;
+    Ok(())
+}

@@ -487,7 +487,7 @@ async fn list_filters_pages_and_exports(s: Server) {
     let first = browser.get("/admin/orders").await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(
-        first.body.matches("<tr>").count(),
+        first.body.matches("<tr").count(),
         51,
         "a header and 50 rows"
     );
@@ -508,7 +508,7 @@ async fn list_filters_pages_and_exports(s: Server) {
         .replace("&#38;", "&");
     assert!(href.contains("cursor="), "{href}");
     let second = browser.get(&href).await;
-    assert_eq!(second.body.matches("<tr>").count(), 4);
+    assert_eq!(second.body.matches("<tr").count(), 4);
     assert!(second.body.contains("Asiakas 00"));
     assert!(!second.body.contains("button secondary more"));
 
@@ -521,7 +521,7 @@ async fn list_filters_pages_and_exports(s: Server) {
         )
         .await;
     let confirmed = browser.get("/admin/orders?state=confirmed").await;
-    assert_eq!(confirmed.body.matches("<tr>").count(), 2);
+    assert_eq!(confirmed.body.matches("<tr").count(), 2);
     assert!(confirmed.body.contains("Asiakas 03"));
     assert!(
         confirmed
@@ -529,7 +529,7 @@ async fn list_filters_pages_and_exports(s: Server) {
             .contains("<option value=\"confirmed\" selected>")
     );
     let found = browser.get("/admin/orders?q=asiakas+1&channel=web").await;
-    assert_eq!(found.body.matches("<tr>").count(), 11, "10–19 and 1");
+    assert_eq!(found.body.matches("<tr").count(), 11, "10–19 and 1");
     let bad = browser.get("/admin/orders?created_from=eilen").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -681,6 +681,6 @@ async fn situation_centre_counts_waiting_orders(s: Server) {
     assert!(home.body.contains("href=\"/admin/orders?state=open\""));
     let link = "/admin/orders?state=confirmed&payment_state=unpaid%2Cpartially_paid";
     let list = browser.get(link).await;
-    assert_eq!(list.body.matches("<tr>").count(), 2);
+    assert_eq!(list.body.matches("<tr").count(), 2);
     assert!(list.body.contains("Aino"));
 }

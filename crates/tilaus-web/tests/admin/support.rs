@@ -74,6 +74,18 @@ impl Server {
         created["id"].as_str().expect("id").to_owned()
     }
 
+    /// Moves an order to another state through the JSON API.
+    pub async fn change_state(&self, id: &str, state: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/orders/{id}/state", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({"state": state}))
+            .send()
+            .await
+            .expect("change the state");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
     pub async fn order_state(&self, id: &str) -> String {
         let response: Value = reqwest::Client::new()
             .get(format!("{}/api/v1/orders/{id}", self.base))
@@ -211,6 +223,24 @@ impl Client {
         self.send(request).await
     }
 
+    /// Opens a server-sent event stream with the client's cookies (and `Last-Event-ID`).
+    pub async fn events(&self, path: &str, last_event_id: Option<i64>) -> EventStream {
+        let mut request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await.expect("open the stream");
+        EventStream {
+            response,
+            buffer: Vec::new(),
+            last_event_id: None,
+        }
+    }
+
     /// Logs in through the form; returns the answer to the POST.
     pub async fn login(&self, email: &str, password: &str) -> Response {
         let page = self.get("/admin/login").await;
@@ -229,5 +259,84 @@ impl Client {
     /// A page's CSRF token (the logout form in the frame carries it).
     pub async fn csrf(&self, path: &str) -> String {
         self.get(path).await.csrf()
+    }
+}
+
+/// One message of a server-sent event stream.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: i64,
+    /// The `event:` field (absent for plain messages).
+    pub event: Option<String>,
+    pub data: Value,
+}
+
+/// The reading end of a server-sent event stream.
+pub struct EventStream {
+    pub response: reqwest::Response,
+    buffer: Vec<u8>,
+    /// What a browser would send as `Last-Event-ID` on reconnecting.
+    pub last_event_id: Option<i64>,
+}
+
+impl EventStream {
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    pub fn header(&self, name: &str) -> String {
+        self.response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The next message with data, or `None` when none came within `wait` (or the stream ended).
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<Message> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let bytes: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let block = String::from_utf8(bytes).expect("UTF-8");
+                let mut id = None;
+                let mut event = None;
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("id:") {
+                        id = value.trim().parse().ok();
+                    } else if let Some(value) = line.strip_prefix("event:") {
+                        event = Some(value.trim().to_owned());
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.trim_start());
+                    }
+                }
+                if id.is_some() {
+                    self.last_event_id = id;
+                }
+                if !data.is_empty() {
+                    return Some(Message {
+                        id: id.expect("every message has an id"),
+                        event,
+                        data: serde_json::from_str(&data).expect("JSON data"),
+                    });
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .expect("read the stream")?;
+            self.buffer.extend_from_slice(&chunk);
+        }
+    }
+
+    /// Every message that arrives within `wait` of the one before.
+    pub async fn drain(&mut self, wait: std::time::Duration) -> Vec<Message> {
+        let mut messages = Vec::new();
+        while let Some(message) = self.next(wait).await {
+            messages.push(message);
+        }
+        messages
     }
 }

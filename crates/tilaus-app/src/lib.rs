@@ -4,6 +4,7 @@
 //! applied the same way whoever asks. Functions take a [`Principal`] and check its role before
 //! touching the store.
 
+mod announce;
 pub mod audit;
 pub mod auth;
 pub mod demo;
@@ -26,6 +27,7 @@ pub use tilaus_store::{Backend, Db};
 pub struct App {
     pub db: Db,
     live: live::Hub,
+    announcer: announce::Announcer,
 }
 
 impl App {
@@ -36,6 +38,7 @@ impl App {
         Ok(App {
             db,
             live: live::Hub::default(),
+            announcer: announce::Announcer::default(),
         })
     }
 }

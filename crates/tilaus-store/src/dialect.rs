@@ -104,11 +104,10 @@ pub async fn take_order_numbers(
 /// The PostgreSQL channel that carries "this shop has new order events" between servers.
 pub const EVENTS_CHANNEL: &str = "tilaus_order_events";
 
-/// Tells other servers' live feeds that the shop has new events. On PostgreSQL it queues a
-/// `NOTIFY` that the database delivers only if and when the transaction commits, so a wake-up is
-/// never lost between COMMIT and a separate notify. SQLite serves one process, whose app signals
-/// its own feed after commit; other processes writing the same file are found by the feed's
-/// slow poll.
+/// Tells other servers' live feeds that the shop has new events: a PostgreSQL `NOTIFY`, sent
+/// after the events committed (outside their transaction: see the app's `announce.rs`). SQLite
+/// serves one process, whose app signals its own feed; other processes writing the same file
+/// are found by the feed's slow poll.
 ///
 /// The payload is only the shop id: listeners read the events themselves, in order.
 pub async fn notify_events(q: &mut impl Queries, scope: ShopScope) -> Result<(), StoreError> {

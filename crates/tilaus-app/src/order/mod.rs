@@ -40,6 +40,7 @@ impl App {
     /// Wakes this process's live feed for a shop whose transaction with events just committed.
     pub(crate) fn events_committed(&self, scope: ShopScope) {
         self.live.wake(scope.shop_id());
+        self.announcer.announce(&self.db, scope.shop_id());
     }
 
     pub(crate) async fn shop_context(
@@ -55,13 +56,11 @@ impl App {
     }
 }
 
-/// Appends one event to the order's history, taking the next event id of the shop, and wakes
-/// every server's live feed once the transaction commits.
+/// Appends one event to the order's history, taking the next event id of the shop.
 ///
-/// Call it last in the transaction: the shop's counter row stays locked until commit. The
-/// wake-up is queued before the counter is taken so that it does not lengthen that lock; the
-/// database delivers it only on commit. After commit, call [`App::events_committed`] so that
-/// this process's own feed wakes without a round trip through the database.
+/// Call it last in the transaction: the shop's counter row stays locked until commit. After
+/// commit, call [`App::events_committed`] so that the live feeds of this and every other server
+/// wake (see `announce.rs` for why that is not a `NOTIFY` inside the transaction).
 pub(crate) async fn append_event(
     tx: &mut impl Queries,
     scope: ShopScope,
@@ -70,7 +69,6 @@ pub(crate) async fn append_event(
     actor: &Actor,
     data: serde_json::Value,
 ) -> Result<i64, AppError> {
-    tilaus_store::dialect::notify_events(tx, scope).await?;
     let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
     write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
     Ok(event_id)

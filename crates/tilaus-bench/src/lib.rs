@@ -6,6 +6,7 @@
 //! common query on a large shop, and 20 pages deep), `export` (CSV and XLSX of the whole shop)
 //! and `memory` (idle, and peak under ingest at 16 clients).
 
+mod admin;
 mod ingest;
 mod list;
 mod report;
@@ -44,6 +45,7 @@ pub enum Workload {
     List,
     Export,
     Memory,
+    Live,
 }
 
 impl Workload {
@@ -55,14 +57,18 @@ impl Workload {
                 "list" => workloads.push(Workload::List),
                 "export" => workloads.push(Workload::Export),
                 "memory" => workloads.push(Workload::Memory),
+                "live" => workloads.push(Workload::Live),
                 "all" => workloads.extend([
                     Workload::Memory,
                     Workload::Ingest,
+                    Workload::Live,
                     Workload::List,
                     Workload::Export,
                 ]),
                 other => {
-                    bail!("unknown workload '{other}': use ingest, list, export, memory or all")
+                    bail!(
+                        "unknown workload '{other}': use ingest, list, export, memory, live or all"
+                    )
                 }
             }
         }
@@ -75,7 +81,15 @@ pub(crate) struct BenchShop {
     pub app: App,
     pub shop_id: uuid::Uuid,
     pub token: String,
+    /// The owner's sign-in for the admin workloads.
+    pub email: String,
+    pub password: String,
 }
+
+/// Listeners on the live order stream (issue 7: 100).
+const LIVE_LISTENERS: usize = 100;
+/// Orders sent while they listen.
+const LIVE_ORDERS: usize = 200;
 
 /// Runs the workloads in order, calling `emit` with each report as soon as it exists.
 pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()> {
@@ -94,10 +108,13 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
     let app = App::open(&url)
         .await
         .with_context(|| format!("cannot open --database-url {url}"))?;
+    let email = format!("bench-{}@tilaus.example", uuid::Uuid::now_v7().simple());
+    let password = uuid::Uuid::new_v4().simple().to_string();
     let created = app
         .create_shop(NewShop {
             name: format!("Benchmark {}", uuid::Uuid::now_v7()),
-            owner_email: format!("bench-{}@tilaus.example", uuid::Uuid::now_v7().simple()),
+            owner_email: email.clone(),
+            owner_password: Some(password.clone()),
             ..NewShop::default()
         })
         .await?;
@@ -105,6 +122,8 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
         app,
         shop_id: created.shop_id,
         token: created.api_token,
+        email,
+        password,
     };
     shop.app.seed_catalogue(shop.shop_id).await?;
     let server = Server::start(&options.server_exe, &url).await?;
@@ -117,6 +136,15 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
         let reports = match workload {
             Workload::Ingest => ingest::run(&server, &shop, options, &backend).await?,
             Workload::Memory => ingest::memory(&server, &shop, options, &backend).await?,
+            Workload::Live => {
+                let session = admin::login(&server, &shop.email, &shop.password).await?;
+                let orders = LIVE_ORDERS.min(options.orders.max(1));
+                let listeners = LIVE_LISTENERS;
+                vec![
+                    admin::live(&server, &session, &shop.token, listeners, orders, &backend)
+                        .await?,
+                ]
+            }
             Workload::List | Workload::Export => {
                 if !seeded {
                     shop.app
@@ -126,7 +154,11 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
                     seeded = true;
                 }
                 if *workload == Workload::List {
-                    list::run(&server, &shop.token, options, &backend).await?
+                    let mut reports = list::run(&server, &shop.token, options, &backend).await?;
+                    let session = admin::login(&server, &shop.email, &shop.password).await?;
+                    let queries = list::random_queries(options.queries);
+                    reports.push(admin::admin_list(&server, &session, &queries, &backend).await?);
+                    reports
                 } else {
                     list::export(&server, &shop.token, options, &backend).await?
                 }
@@ -170,10 +202,8 @@ async fn run_external(
         let reports = match workload {
             Workload::List => list::run(&server, token, options, "external").await?,
             Workload::Export => list::export(&server, token, options, "external").await?,
-            Workload::Ingest | Workload::Memory => {
-                bail!(
-                    "with --url only list and export run (ingest and memory start their own server)"
-                )
+            Workload::Ingest | Workload::Memory | Workload::Live => {
+                bail!("with --url only list and export run (the others start their own server)")
             }
         };
         for report in &reports {

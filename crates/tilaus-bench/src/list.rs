@@ -77,6 +77,12 @@ async fn get_page(server: &Server, token: &str, query: &str) -> Result<serde_jso
     Ok(response.json().await?)
 }
 
+/// `count` random list filters with text, for the admin page.
+pub(crate) fn random_queries(count: usize) -> Vec<String> {
+    let mut rng = rand::rng();
+    (0..count).map(|_| random_filter(&mut rng, true)).collect()
+}
+
 pub(crate) async fn run(
     server: &Server,
     token: &str,

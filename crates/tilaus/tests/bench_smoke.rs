@@ -39,8 +39,10 @@ fn bench_reports_every_workload_as_json() {
             "memory",
             "ingest",
             "ingest_raw",
+            "live",
             "list",
             "list_deep",
+            "list_admin_page",
             "export_csv",
             "export_xlsx"
         ]
@@ -64,5 +66,10 @@ fn bench_reports_every_workload_as_json() {
     assert_eq!(reports[1]["count"], 30, "every ingest request succeeded");
     assert!(reports[1]["ratio_to_raw"].as_f64().is_some_and(|r| r > 0.0));
     assert!(reports[0]["idle_rss_mib"].as_f64().is_some_and(|r| r > 0.0));
-    assert!(reports[5]["bytes"].as_u64().is_some_and(|b| b > 0));
+    assert_eq!(
+        reports[3]["count"],
+        30 * 100,
+        "every order reached all 100 live listeners"
+    );
+    assert!(reports[7]["bytes"].as_u64().is_some_and(|b| b > 0));
 }

@@ -7,17 +7,7 @@ use tilaus_app::shop::NewShop;
 use tilaus_app::{App, Principal};
 use tilaus_store::testkit::TestDb;
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(tilaus_store::testkit::sqlite()).await } )+ }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
-            tilaus_store::testkit::drop_stale_postgres_databases().await;
-            if let Some(db) = tilaus_store::testkit::postgres(stringify!($name)).await { super::$name(db).await }
-        } )+ }
-    };
-}
-
-on_both_backends!(
+tilaus_store::on_both_backends!(
     lagging_and_late_listeners_miss_nothing,
     another_servers_orders_arrive,
     listeners_far_behind_start_now,

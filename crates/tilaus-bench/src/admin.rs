@@ -2,6 +2,7 @@
 //! `/admin/orders` (server render time), and `live`: 100 listeners on the order stream, timed
 //! from each order's `201` to the event's arrival at every listener.
 
+use crate::list::encode;
 use crate::report::Report;
 use crate::server::Server;
 use crate::stats::Latencies;
@@ -56,15 +57,6 @@ fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .find_map(|v| v.strip_prefix(&format!("{name}=")))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The first page of `/admin/orders` with the list workload's filters, as HTML.

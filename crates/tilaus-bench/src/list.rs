@@ -54,8 +54,8 @@ fn random_filter(rng: &mut impl Rng, with_text: bool) -> String {
     query
 }
 
-/// Percent-encodes a query value (the terms include ä and ö).
-fn encode(text: &str) -> String {
+/// Percent-encodes a query or form value (the terms include ä and ö).
+pub(crate) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

@@ -103,3 +103,38 @@ pub async fn drop_stale_postgres_databases() {
         }
     }
 }
+
+/// Runs each scenario on SQLite and on PostgreSQL, as the tests `sqlite::<name>` and
+/// `postgres::<name>`. A scenario is `async fn name(db: TestDb)`, or with
+/// `start = Fixture::start;` first, `async fn name(fixture)` where `Fixture::start(db)` makes
+/// the fixture. Without PostgreSQL the second half skips loudly (and fails under CI=true).
+#[macro_export]
+macro_rules! on_both_backends {
+    (start = $start:path; $($name:ident),+ $(,)?) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($start($crate::testkit::sqlite()).await).await } )+
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::testkit::drop_stale_postgres_databases().await;
+                if let Some(db) = $crate::testkit::postgres(stringify!($name)).await {
+                    super::$name($start(db).await).await
+                }
+            } )+
+        }
+    };
+    ($($name:ident),+ $(,)?) => {
+        $crate::on_both_backends!(start = $crate::testkit::ready; $($name),+);
+    };
+}
+
+/// The fixture of scenarios that take the database itself.
+pub async fn ready(db: TestDb) -> TestDb {
+    db
+}

@@ -101,18 +101,8 @@ fn order(external_id: &str) -> Value {
     })
 }
 
-/// Runs one scenario on SQLite and on PostgreSQL.
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Server::start(tilaus_store::testkit::sqlite()).await).await } )+ }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
-            tilaus_store::testkit::drop_stale_postgres_databases().await;
-            if let Some(db) = tilaus_store::testkit::postgres(stringify!($name)).await { super::$name(super::Server::start(db).await).await }
-        } )+ }
-    };
-}
-
-on_both_backends!(
+tilaus_store::on_both_backends!(
+    start = Server::start;
     order_life_cycle,
     idempotency_key_replays_and_refuses_other_bodies,
     concurrent_retries_create_exactly_one_order,

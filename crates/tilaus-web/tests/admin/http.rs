@@ -7,18 +7,8 @@ use tilaus_app::Principal;
 use tilaus_app::shop::NewShop;
 use tilaus_domain::access::Role;
 
-/// Runs one scenario on SQLite and on PostgreSQL.
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Server::start(tilaus_store::testkit::sqlite()).await).await } )+ }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
-            tilaus_store::testkit::drop_stale_postgres_databases().await;
-            if let Some(db) = tilaus_store::testkit::postgres(stringify!($name)).await { super::$name(super::Server::start(db).await).await }
-        } )+ }
-    };
-}
-
-on_both_backends!(
+tilaus_store::on_both_backends!(
+    start = Server::start;
     login_sets_a_safe_cookie_and_logout_ends_the_session,
     forms_without_the_right_token_or_origin_change_nothing,
     failed_logins_lock_the_account_and_the_address,

@@ -9,17 +9,8 @@ use tilaus_app::Principal;
 use tilaus_app::shop::NewShop;
 use tilaus_domain::access::Role;
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Server::start(tilaus_store::testkit::sqlite()).await).await } )+ }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
-            tilaus_store::testkit::drop_stale_postgres_databases().await;
-            if let Some(db) = tilaus_store::testkit::postgres(stringify!($name)).await { super::$name(super::Server::start(db).await).await }
-        } )+ }
-    };
-}
-
-on_both_backends!(
+tilaus_store::on_both_backends!(
+    start = Server::start;
     a_new_order_arrives_within_a_second,
     a_reconnect_receives_exactly_the_missed_events,
     a_listener_far_behind_is_told_to_reload,

@@ -168,8 +168,9 @@ impl App {
             EventKind::DeliveryDetailsChanged
         };
         let data = json!({"before": change_summary(&before), "after": change_summary(&after)});
-        append_event(&mut tx, scope, order_id, kind, &principal.actor, data).await?;
+        // The view first: the event takes the shop's counter row, held until COMMIT.
         let view = self.full_view(&mut tx, scope, &shop, &after).await?;
+        append_event(&mut tx, scope, order_id, kind, &principal.actor, data).await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(view)
@@ -209,6 +210,9 @@ impl App {
                 "the order was changed at the same time; reload and try again".into(),
             ));
         }
+        // The view first: the event takes the shop's counter row, held until COMMIT.
+        let shop = self.shop_context(&mut tx, scope).await?;
+        let view = self.full_view(&mut tx, scope, &shop, &after).await?;
         let data = json!({"before": {"state": from}, "after": {"state": to}});
         append_event(
             &mut tx,
@@ -219,8 +223,6 @@ impl App {
             data,
         )
         .await?;
-        let shop = self.shop_context(&mut tx, scope).await?;
-        let view = self.full_view(&mut tx, scope, &shop, &after).await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(view)

@@ -313,7 +313,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { db, orders, json } => {
             let demo = open(&db).await?.create_demo_shop(orders).await?;
-            print_demo(&demo, json)
+            print_demo(&demo, json, "http://127.0.0.1:8080")
         }
         Command::Bench {
             workload,
@@ -519,12 +519,14 @@ async fn user(command: UserCommand) -> Result<()> {
     Ok(())
 }
 
-fn print_demo(demo: &tilaus_app::demo::DemoShop, json: bool) -> Result<()> {
+/// Prints how to get into the demo shop; `base` is where the server answers (the default
+/// address for `tilaus demo`, the actual one for `tilaus serve`).
+fn print_demo(demo: &tilaus_app::demo::DemoShop, json: bool, base: &str) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(demo)?);
     } else {
         println!(
-            "Demo shop ready with {} orders.\n  shop_id:        {}\n  api_token:      {}\n  admin_email:    {}\n  admin_password: {}\nAdmin UI: http://127.0.0.1:8080/admin (log in with the e-mail and password above)\nTry: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/orders",
+            "Demo shop ready with {} orders.\n  shop_id:        {}\n  api_token:      {}\n  admin_email:    {}\n  admin_password: {}\nAdmin UI: {base}/admin (log in with the e-mail and password above)\nTry: curl -H 'Authorization: Bearer {}' {base}/api/v1/orders",
             demo.orders,
             demo.shop_id,
             demo.api_token,
@@ -546,7 +548,7 @@ async fn serve(
     if !no_demo && !app.any_shop().await? {
         let demo = app.create_demo_shop(300).await?;
         println!("First start on an empty database: created a demo shop.");
-        print_demo(&demo, false)?;
+        print_demo(&demo, false, &format!("http://{listen}"))?;
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -308,21 +308,7 @@ async fn failed_logins_lock_the_account_and_the_address(s: Server) {
 
 async fn read_only_users_see_but_cannot_change(s: Server) {
     let id = s.order("W-1", "Aino Virtanen").await;
-    s.app
-        .create_user(
-            &Principal::system(s.shop_id, "test"),
-            "reader@example.fi",
-            Some("Reija Reader"),
-            PASSWORD.into(),
-            Role::ReadOnly,
-        )
-        .await
-        .expect("user");
-    let reader = s.client();
-    assert_eq!(
-        reader.login("reader@example.fi", PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let reader = s.read_only_client().await;
     let list = reader.get("/admin/orders").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("Aino Virtanen"));

@@ -5,9 +5,7 @@
 use crate::support::{Client, EventStream, Message, PASSWORD, Server};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
-use tilaus_app::Principal;
 use tilaus_app::shop::NewShop;
-use tilaus_domain::access::Role;
 
 tilaus_store::on_both_backends!(
     start = Server::start;
@@ -216,21 +214,7 @@ async fn other_shops_events_never_arrive(s: Server) {
 }
 
 async fn read_only_users_can_listen(s: Server) {
-    s.app
-        .create_user(
-            &Principal::system(s.shop_id, "test"),
-            "reader@example.fi",
-            Some("Reija Reader"),
-            PASSWORD.into(),
-            Role::ReadOnly,
-        )
-        .await
-        .expect("user");
-    let reader = s.client();
-    assert_eq!(
-        reader.login("reader@example.fi", PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
+    let reader = s.read_only_client().await;
     let mut stream = open(&reader, "/admin/orders/live", None).await;
     let id = s.order("RO-1", "Luku Oikeus").await;
     let message = stream.next(WITHIN).await.expect("the event");

@@ -51,6 +51,26 @@ impl Server {
     }
 
     /// Takes in an order through the JSON API; returns its id.
+    /// A read-only staff member of the shop, signed in.
+    pub async fn read_only_client(&self) -> Client {
+        self.app
+            .create_user(
+                &tilaus_app::Principal::system(self.shop_id, "test"),
+                "reader@example.fi",
+                Some("Reija Reader"),
+                PASSWORD.into(),
+                tilaus_domain::access::Role::ReadOnly,
+            )
+            .await
+            .expect("user");
+        let reader = self.client();
+        assert_eq!(
+            reader.login("reader@example.fi", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        reader
+    }
+
     pub async fn order(&self, external_id: &str, name: &str) -> String {
         self.order_with(&self.token, external_id, name).await
     }

@@ -418,6 +418,8 @@ impl App {
                     order_id,
                     &StateChange {
                         state: (*state).into(),
+                        // Staff say why they cancel; the demo's history should look like it.
+                        reason: (*state == "cancelled").then(|| "Asiakas perui puhelimessa".into()),
                     },
                 )
                 .await?;

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use std::net::IpAddr;
 use tilaus_domain::access::Role;
+use tilaus_domain::language::Language;
 use tilaus_store::{now_micros, session};
 use uuid::Uuid;
 
@@ -74,6 +75,8 @@ pub struct AdminSession {
     pub user_id: Uuid,
     pub user_name: String,
     pub user_email: String,
+    /// The admin UI language the user chose (a code such as "sv"), if any.
+    pub ui_language: Option<String>,
     pub csrf_token: String,
     pub shops: Vec<ShopChoice>,
     /// The chosen shop, while the user still belongs to it.
@@ -225,11 +228,24 @@ impl App {
             user_id: row.user_id,
             user_name: row.user_name,
             user_email: row.user_email,
+            ui_language: row.ui_language,
             csrf_token: row.csrf_token,
             shops,
             current,
             principal,
         }))
+    }
+
+    /// Remembers the admin UI language the user chose, so that it follows them to any browser.
+    pub async fn remember_ui_language(
+        &self,
+        session: &AdminSession,
+        language: Language,
+    ) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        session::set_ui_language(&mut tx, session.user_id, language.as_str()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Makes one of the user's shops the one the session works in.

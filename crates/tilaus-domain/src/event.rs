@@ -12,5 +12,7 @@ string_enum! {
         OrderDeleted = "order.deleted",
         NoteAdded = "order.note_added",
         DeliveryDetailsChanged = "order.delivery_details_changed",
+        /// Tags or the order's language changed (allowed in every state).
+        LabelsChanged = "order.labels_changed",
     }
 }

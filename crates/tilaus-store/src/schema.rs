@@ -36,6 +36,7 @@ pub enum Users {
     Name,
     PasswordHash,
     CreatedAt,
+    UiLanguage,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -31,6 +31,8 @@ pub struct SessionUserRow {
     pub expires_at: i64,
     pub user_name: String,
     pub user_email: String,
+    /// The admin UI language the user chose, if any.
+    pub ui_language: Option<String>,
 }
 
 /// A shop the user belongs to, with their role there.
@@ -86,6 +88,7 @@ pub async fn find(
             ])
             .expr_as(Expr::col((Users::Table, Users::Name)), "user_name")
             .expr_as(Expr::col((Users::Table, Users::Email)), "user_email")
+            .expr_as(Expr::col((Users::Table, Users::UiLanguage)), "ui_language")
             .from(AdminSessions::Table)
             .inner_join(
                 Users::Table,
@@ -103,6 +106,22 @@ pub async fn touch(q: &mut impl Queries, token_hash: &str, now: i64) -> Result<(
             .table(AdminSessions::Table)
             .value(AdminSessions::LastSeenAt, now)
             .and_where(Expr::col(AdminSessions::TokenHash).eq(token_hash)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Remembers the admin UI language the user chose.
+pub async fn set_ui_language(
+    q: &mut impl Queries,
+    user_id: Uuid,
+    language: &str,
+) -> Result<(), StoreError> {
+    q.execute(
+        Query::update()
+            .table(Users::Table)
+            .value(Users::UiLanguage, language)
+            .and_where(Expr::col(Users::UserId).eq(user_id)),
     )
     .await
     .map(|_| ())

@@ -168,9 +168,12 @@ async fn order_life_cycle(s: Server) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(confirmed["state"], "confirmed");
 
-    // Confirmed: content is frozen, delivery details are not.
+    // Confirmed: content is frozen; delivery details, tags and language are not.
     let (status, problem) = s
-        .patch(&format!("/api/v1/orders/{id}"), json!({"tags": ["x"]}))
+        .patch(
+            &format!("/api/v1/orders/{id}"),
+            json!({"lines": [{"name": "Muki", "quantity": 2, "unit_price": 1000, "vat_rate": 1400}]}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["current_state"], "confirmed");
@@ -186,6 +189,15 @@ async fn order_life_cycle(s: Server) {
         .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["delivery_address"]["country"], "FI");
+    let (status, labelled) = s
+        .patch(
+            &format!("/api/v1/orders/{id}"),
+            json!({"tags": ["VIP", "soita"], "language": "sv"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{labelled}");
+    assert_eq!(labelled["tags"], json!(["vip", "soita"]));
+    assert_eq!(labelled["language"], "sv");
     let (status, _) = s
         .send(
             reqwest::Method::DELETE,
@@ -236,6 +248,7 @@ async fn order_life_cycle(s: Server) {
             "order.updated",
             "order.state_changed",
             "order.delivery_details_changed",
+            "order.labels_changed",
             "order.state_changed",
             "order.note_added"
         ]

@@ -17,14 +17,15 @@ use tilaus_domain::event::EventKind;
 use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
 use tilaus_domain::order::{OrderContent, OrderState, normalise_tags};
-use tilaus_domain::text::{self, MAX_LONG};
+use tilaus_domain::text::{self, MAX_LONG, MAX_SHORT};
 use tilaus_domain::validation::ValidationErrors;
 use tilaus_store::{Queries, ShopScope, Tx, now_micros, order};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Changes to an order; absent fields stay as they are. Lines, customer, language and tags
-/// change only on open orders; addresses also on confirmed ones (ORD-3, ORD-21).
+/// Changes to an order; absent fields stay as they are. Lines, customer and the price basis
+/// change only on open orders; addresses also on confirmed ones (ORD-3, ORD-21); tags and the
+/// language in every state (ORD-19).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderChanges {
@@ -46,6 +47,9 @@ pub struct OrderChanges {
 pub struct StateChange {
     /// The state to move to: confirmed, invoiced, paid, completed or cancelled.
     pub state: String,
+    /// Why, in the staff's words (e.g. why an order was cancelled); kept in the order's history.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 pub(crate) fn note_row(body: &str, actor: &Actor, now: i64) -> order::NoteRow {
@@ -144,14 +148,17 @@ impl App {
         }
         let touches_content = changes.lines.is_some()
             || changes.customer.is_some()
-            || changes.language.is_some()
-            || changes.tags.is_some()
             || changes.prices_include_vat.is_some();
+        let touches_delivery =
+            changes.billing_address.is_some() || changes.delivery_address.is_some();
         if touches_content {
             state.ensure_content_editable()?;
         }
-        if changes.billing_address.is_some() || changes.delivery_address.is_some() {
+        if touches_delivery {
             state.ensure_delivery_editable()?;
+        }
+        if changes.language.is_some() || changes.tags.is_some() {
+            state.ensure_labels_editable()?;
         }
         let skus = changes.lines.as_deref().map(named_skus).unwrap_or_default();
         let catalogue = crate::product::catalogue(&mut tx, scope, &skus).await?;
@@ -164,8 +171,10 @@ impl App {
         }
         let kind = if touches_content {
             EventKind::OrderUpdated
-        } else {
+        } else if touches_delivery {
             EventKind::DeliveryDetailsChanged
+        } else {
+            EventKind::LabelsChanged
         };
         let data = json!({"before": change_summary(&before), "after": change_summary(&after)});
         // The view first: the event takes the shop's counter row, held until COMMIT.
@@ -194,6 +203,8 @@ impl App {
                 ),
             )
         })?;
+        let reason = text::optional(change.reason.as_deref(), MAX_SHORT)
+            .map_err(|e| AppError::invalid("/reason", e))?;
         let mut tx = self.db.begin().await?;
         let before = load(&mut tx, scope, order_id).await?;
         let from = state_of(&before)?;
@@ -213,7 +224,10 @@ impl App {
         // The view first: the event takes the shop's counter row, held until COMMIT.
         let shop = self.shop_context(&mut tx, scope).await?;
         let view = self.full_view(&mut tx, scope, &shop, &after).await?;
-        let data = json!({"before": {"state": from}, "after": {"state": to}});
+        let mut data = json!({"before": {"state": from}, "after": {"state": to}});
+        if let Some(reason) = reason {
+            data["reason"] = reason.into();
+        }
         append_event(
             &mut tx,
             scope,

@@ -81,7 +81,7 @@ impl OrderState {
         matches!(self, OrderState::Open | OrderState::Confirmed)
     }
 
-    /// Lines, customer, language and tags may change only while the order is open (ORD-3).
+    /// Lines, customer and prices may change only while the order is open (ORD-3).
     pub fn ensure_content_editable(self) -> Result<(), StateError> {
         match self {
             OrderState::Open => Ok(()),
@@ -94,6 +94,16 @@ impl OrderState {
         match self {
             OrderState::Open | OrderState::Confirmed => Ok(()),
             _ => Err(self.refuse("editing the delivery details".into())),
+        }
+    }
+
+    /// Tags and the order's language are the merchant's own labels, not the agreed content:
+    /// staff change them in every state (a late message still goes out in the right language,
+    /// ORD-19), except on an order merged away into a consolidated one.
+    pub fn ensure_labels_editable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Consolidated => Err(self.refuse("changing tags or the language".into())),
+            _ => Ok(()),
         }
     }
 
@@ -147,6 +157,17 @@ mod tests {
         assert!(Confirmed.ensure_delivery_editable().is_ok());
         assert!(Paid.ensure_delivery_editable().is_err());
         assert!(Confirmed.ensure_deletable().is_err());
+    }
+
+    #[test]
+    fn tags_and_language_change_in_every_state_but_consolidated() {
+        for state in OrderState::ALL {
+            assert_eq!(
+                state.ensure_labels_editable().is_ok(),
+                *state != Consolidated,
+                "{state}"
+            );
+        }
     }
 
     #[test]

@@ -1,20 +1,22 @@
-//! One order (ORD-17): customer, lines, totals with VAT per rate, states, tags, notes and
-//! history; forms to move the state on (only to the states the domain allows) and add a note.
+//! One order (ORD-17): header, customer, tabs (products with totals and VAT per rate, payments
+//! and documents, deliveries, messages, notes, history) and the actions its state allows. The
+//! actions' handlers are in `actions.rs`.
 
 use super::guard::Staff;
+use super::history;
 use super::i18n::Lang;
 use super::render::{self, Layout, Page};
-use super::view::{self, Badge};
+use super::view::{self, Badge, Choice};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tilaus_app::order::{EventView, OrderView, StateChange};
+use tilaus_app::order::{CustomerView, LineView, OrderView};
 use tilaus_app::{App, AppError};
 use tilaus_domain::customer::Address;
+use tilaus_domain::language::Language;
 use tilaus_domain::order::OrderState;
 use uuid::Uuid;
 
@@ -40,12 +42,116 @@ pub(crate) struct Entry {
     time: String,
     who: String,
     text: String,
+    details: Vec<String>,
 }
 
 pub(crate) struct Action {
     state: String,
     label: String,
-    danger: bool,
+}
+
+/// A tab of the order page; `?tab=` picks it, so each works without JavaScript and links share.
+pub(crate) struct TabLink {
+    key: &'static str,
+    label: String,
+    count: Option<usize>,
+    current: bool,
+}
+
+/// The tabs, in order; the first is the default.
+const TABS: [&str; 6] = [
+    "products",
+    "payments",
+    "deliveries",
+    "messages",
+    "notes",
+    "history",
+];
+
+/// What the user may do to the order in its state (nothing for read_only users).
+pub(crate) struct Allowed {
+    states: Vec<Action>,
+    cancel: bool,
+    labels: bool,
+    delivery: bool,
+    delete: bool,
+}
+
+impl Allowed {
+    fn of(lang: Lang, state: Option<OrderState>, can_write: bool) -> Self {
+        let Some(state) = state.filter(|_| can_write) else {
+            return Allowed {
+                states: Vec::new(),
+                cancel: false,
+                labels: false,
+                delivery: false,
+                delete: false,
+            };
+        };
+        let next = state.allowed_next();
+        Allowed {
+            states: next
+                .iter()
+                .filter(|s| **s != OrderState::Cancelled)
+                .map(|s| Action {
+                    state: s.as_str().to_owned(),
+                    label: lang.t(&format!("action-{s}")),
+                })
+                .collect(),
+            cancel: next.contains(&OrderState::Cancelled),
+            labels: state.ensure_labels_editable().is_ok(),
+            delivery: state.ensure_delivery_editable().is_ok(),
+            delete: state.ensure_deletable().is_ok(),
+        }
+    }
+
+    fn any(&self) -> bool {
+        !self.states.is_empty() || self.cancel || self.delete
+    }
+}
+
+/// The delivery address form's fields, from the order or from a refused submission.
+#[derive(Default, Deserialize)]
+pub(crate) struct AddressFields {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub country: String,
+}
+
+impl AddressFields {
+    fn of(address: Option<&Address>) -> Self {
+        let text = |v: Option<&String>| v.cloned().unwrap_or_default();
+        AddressFields {
+            name: text(address.and_then(|a| a.name.as_ref())),
+            line1: text(address.and_then(|a| a.line1.as_ref())),
+            line2: text(address.and_then(|a| a.line2.as_ref())),
+            postal_code: text(address.and_then(|a| a.postal_code.as_ref())),
+            city: text(address.and_then(|a| a.city.as_ref())),
+            country: text(address.and_then(|a| a.country.as_ref())),
+        }
+    }
+
+    /// The address to store; blank fields are absent.
+    pub fn to_address(&self) -> Address {
+        let field = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        Address {
+            name: field(&self.name),
+            line1: field(&self.line1),
+            line2: field(&self.line2),
+            postal_code: field(&self.postal_code),
+            city: field(&self.city),
+            country: field(&self.country),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -54,6 +160,9 @@ struct OrderPage {
     t: Lang,
     layout: Layout,
     id: String,
+    version: i64,
+    tab: &'static str,
+    tabs: Vec<TabLink>,
     state: Badge,
     payment: Badge,
     delivery: Badge,
@@ -62,11 +171,13 @@ struct OrderPage {
     created: String,
     updated: String,
     language: String,
+    languages: Vec<Choice>,
     customer: String,
     organisation: Option<String>,
     contact: Vec<String>,
     billing_address: Vec<String>,
     delivery_address: Vec<String>,
+    address_form: AddressFields,
     lines: Vec<LineItem>,
     vat_rows: Vec<VatItem>,
     net: String,
@@ -77,11 +188,12 @@ struct OrderPage {
     notes: Vec<Entry>,
     history: Vec<Entry>,
     can_write: bool,
-    actions: Vec<Action>,
+    allowed: Allowed,
     notice: Option<String>,
     error: Option<String>,
     details: Vec<String>,
     note_draft: String,
+    reason_draft: String,
 }
 
 fn address_lines(address: Option<&Address>) -> Vec<String> {
@@ -106,42 +218,95 @@ fn address_lines(address: Option<&Address>) -> Vec<String> {
     .collect()
 }
 
-/// An event in words: what happened, with the states for state changes.
-fn event_text(lang: Lang, event: &EventView) -> String {
-    let key = format!("event-{}", event.kind.replace(['.', '_'], "-"));
-    if event.kind == "order.state_changed" {
-        let state = |side: &str| {
-            event.data[side]["state"]
-                .as_str()
-                .map(|s| lang.t(&format!("state-{s}")))
-                .unwrap_or_default()
-        };
-        return lang.t_args(&key, &[("from", state("before")), ("to", state("after"))]);
-    }
-    lang.try_t(&key).unwrap_or_else(|| event.kind.clone())
-}
-
-struct Outcome {
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
-    details: Vec<String>,
-    note_draft: String,
+/// What the page shows beside the order after an action: a notice, or why it was refused
+/// with the user's input kept.
+pub(crate) struct Outcome {
+    pub status: StatusCode,
+    pub tab: &'static str,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub details: Vec<String>,
+    pub note_draft: String,
+    pub reason_draft: String,
+    pub address_draft: Option<AddressFields>,
 }
 
 impl Default for Outcome {
     fn default() -> Self {
         Outcome {
             status: StatusCode::OK,
+            tab: TABS[0],
             notice: None,
             error: None,
             details: Vec::new(),
             note_draft: String::new(),
+            reason_draft: String::new(),
+            address_draft: None,
         }
     }
 }
 
-async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> Page {
+/// The tab named in a query or form; anything else is the first tab.
+pub(crate) fn tab(name: &str) -> &'static str {
+    TABS.into_iter().find(|t| *t == name).unwrap_or(TABS[0])
+}
+
+fn line_item(lang: Lang, zone: &jiff::tz::TimeZone, currency: &str, l: &LineView) -> LineItem {
+    let money = |amount: i64| lang.money(amount, currency);
+    LineItem {
+        name: l.name.clone(),
+        sku: l.sku.clone(),
+        quantity: l.quantity,
+        unit_price: money(l.unit_price),
+        vat_rate: lang.percent(u32::try_from(l.vat_rate).unwrap_or_default()),
+        discount: (l.discount != 0).then(|| money(l.discount)),
+        total: money(l.total),
+        reservation: match (&l.reservation_start, &l.reservation_end) {
+            (Some(start), Some(end)) => Some(format!(
+                "{} – {}",
+                lang.datetime(start, zone),
+                lang.datetime(end, zone)
+            )),
+            (Some(start), None) => Some(lang.datetime(start, zone)),
+            _ => None,
+        },
+    }
+}
+
+fn contact_lines(lang: Lang, customer: &CustomerView) -> Vec<String> {
+    [
+        customer.email.clone(),
+        customer.phone.clone(),
+        customer
+            .business_id
+            .as_ref()
+            .map(|b| format!("{} {b}", lang.t("customer-business-id"))),
+        customer
+            .vat_id
+            .as_ref()
+            .map(|v| format!("{} {v}", lang.t("customer-vat-id"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn tab_links(lang: Lang, current: &str, notes: usize, events: usize) -> Vec<TabLink> {
+    TABS.into_iter()
+        .map(|key| TabLink {
+            key,
+            label: lang.t(&format!("tab-{key}")),
+            count: match key {
+                "notes" => Some(notes),
+                "history" => Some(events),
+                _ => None,
+            },
+            current: key == current,
+        })
+        .collect()
+}
+
+pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> Page {
     let ctx = &staff.ctx;
     let lang = ctx.lang;
     let fail = |e| render::app_error(ctx, e);
@@ -152,18 +317,6 @@ async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> P
     let o = &order.summary;
     let (customer, organisation) = view::customer_names(&o.customer);
     let can_write = staff.principal.role.can_write();
-    let actions = match OrderState::parse(&o.state) {
-        Some(state) if can_write => state
-            .allowed_next()
-            .iter()
-            .map(|next| Action {
-                state: next.as_str().to_owned(),
-                label: lang.t(&format!("action-{next}")),
-                danger: *next == OrderState::Cancelled,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
     let money = |amount: i64| lang.money(amount, &o.currency);
     let page = OrderPage {
         t: lang,
@@ -173,6 +326,9 @@ async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> P
             "orders",
         ),
         id: o.id.to_string(),
+        version: o.version,
+        tab: outcome.tab,
+        tabs: tab_links(lang, outcome.tab, order.notes.len(), events.len()),
         state: Badge::state(lang, &o.state),
         payment: Badge::payment(lang, &o.payment_state),
         delivery: Badge::delivery(lang, &o.delivery_state),
@@ -183,46 +339,24 @@ async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> P
         language: lang
             .try_t(&format!("language-{}", o.language))
             .unwrap_or_else(|| o.language.clone()),
+        languages: view::choices(
+            lang,
+            "language",
+            Language::ALL.iter().map(|l| l.as_str()),
+            &o.language,
+        ),
         customer,
         organisation,
-        contact: [
-            o.customer.email.clone(),
-            o.customer.phone.clone(),
-            o.customer
-                .business_id
-                .as_ref()
-                .map(|b| format!("{} {b}", lang.t("customer-business-id"))),
-            o.customer
-                .vat_id
-                .as_ref()
-                .map(|v| format!("{} {v}", lang.t("customer-vat-id"))),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        contact: contact_lines(lang, &o.customer),
         billing_address: address_lines(o.billing_address.as_ref()),
         delivery_address: address_lines(o.delivery_address.as_ref()),
+        address_form: outcome
+            .address_draft
+            .unwrap_or_else(|| AddressFields::of(o.delivery_address.as_ref())),
         lines: order
             .lines
             .iter()
-            .map(|l| LineItem {
-                name: l.name.clone(),
-                sku: l.sku.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price),
-                vat_rate: lang.percent(u32::try_from(l.vat_rate).unwrap_or_default()),
-                discount: (l.discount != 0).then(|| money(l.discount)),
-                total: money(l.total),
-                reservation: match (&l.reservation_start, &l.reservation_end) {
-                    (Some(start), Some(end)) => Some(format!(
-                        "{} – {}",
-                        lang.datetime(start, &zone),
-                        lang.datetime(end, &zone)
-                    )),
-                    (Some(start), None) => Some(lang.datetime(start, &zone)),
-                    _ => None,
-                },
-            })
+            .map(|l| line_item(lang, &zone, &o.currency, l))
             .collect(),
         vat_rows: o
             .totals
@@ -251,30 +385,48 @@ async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> P
                 time: lang.datetime(&n.created_at, &zone),
                 who: n.author.clone(),
                 text: n.body.clone(),
+                details: Vec::new(),
             })
             .collect(),
         history: events
             .iter()
             .rev()
-            .map(|e| Entry {
-                time: lang.datetime(&e.created_at, &zone),
-                who: e.actor.clone(),
-                text: event_text(lang, e),
+            .map(|e| {
+                let said = history::describe(lang, e, &o.currency);
+                Entry {
+                    time: lang.datetime(&e.created_at, &zone),
+                    who: e.actor.clone(),
+                    text: said.title,
+                    details: said.details,
+                }
             })
             .collect(),
         can_write,
-        actions,
+        allowed: Allowed::of(lang, OrderState::parse(&o.state), can_write),
         notice: outcome.notice,
         error: outcome.error,
         details: outcome.details,
         note_draft: outcome.note_draft,
+        reason_draft: outcome.reason_draft,
     };
     Ok((outcome.status, page).into_response())
 }
 
 /// A path id; anything that is not a UUID is simply not found.
-fn order_id(staff: &Staff, text: &str) -> Result<Uuid, Response> {
+pub(crate) fn order_id(staff: &Staff, text: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(text).map_err(|_| render::app_error(&staff.ctx, AppError::NotFound("order")))
+}
+
+/// The notice for `?done=` after a successful action.
+fn notice_key(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "state" => "notice-state-changed",
+        "note" => "notice-note-added",
+        "tags" => "notice-tags-changed",
+        "language" => "notice-language-changed",
+        "delivery" => "notice-delivery-changed",
+        _ => return None,
+    })
 }
 
 pub(crate) async fn show(
@@ -284,73 +436,22 @@ pub(crate) async fn show(
     RawQuery(raw): RawQuery,
 ) -> Page {
     let id = order_id(&staff, &id)?;
-    let done = form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "done")
-        .and_then(|(_, v)| match v.as_ref() {
-            "state" => Some("notice-state-changed"),
-            "note" => Some("notice-note-added"),
-            _ => None,
-        });
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
     let outcome = Outcome {
-        notice: done.map(|key| staff.ctx.lang.t(key)),
+        tab: tab(param("tab").unwrap_or_default()),
+        notice: param("done")
+            .and_then(notice_key)
+            .map(|key| staff.ctx.lang.t(key)),
         ..Outcome::default()
     };
     render_order(&app, &staff, id, outcome).await
-}
-
-/// After a refused action: the order again, with the reason on top and nothing changed.
-async fn refused(app: &App, staff: &Staff, id: Uuid, error: AppError, draft: String) -> Page {
-    match error {
-        AppError::State(_) | AppError::Invalid(_) | AppError::Conflict(_) => {
-            let (status, message, details) = render::explain(staff.ctx.lang, &error);
-            let outcome = Outcome {
-                status,
-                error: Some(message),
-                details,
-                note_draft: draft,
-                ..Outcome::default()
-            };
-            render_order(app, staff, id, outcome).await
-        }
-        other => Err(render::app_error(&staff.ctx, other)),
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct StateForm {
-    #[serde(default)]
-    state: String,
-}
-
-pub(crate) async fn change_state(
-    State(app): State<App>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Form(form): Form<StateForm>,
-) -> Page {
-    let id = order_id(&staff, &id)?;
-    let change = StateChange { state: form.state };
-    match app.change_order_state(&staff.principal, id, &change).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}?done=state")).into_response()),
-        Err(error) => refused(&app, &staff, id, error, String::new()).await,
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct NoteForm {
-    #[serde(default)]
-    body: String,
-}
-
-pub(crate) async fn add_note(
-    State(app): State<App>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Form(form): Form<NoteForm>,
-) -> Page {
-    let id = order_id(&staff, &id)?;
-    match app.add_note(&staff.principal, id, &form.body).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}?done=note")).into_response()),
-        Err(error) => refused(&app, &staff, id, error, form.body).await,
-    }
 }

@@ -79,6 +79,10 @@ async fn prepare(state: &AdminState, request: &mut Request) -> Result<(), Respon
     if let Some(token) = cookies.get(cookies::SESSION).filter(|_| !is_static) {
         match state.app.resume_session(token).await {
             Ok(Some(session)) => {
+                // The language the user chose once follows them to every browser.
+                if let Some(chosen) = session.ui_language.as_deref().and_then(Lang::parse) {
+                    ctx.lang = chosen;
+                }
                 ctx.session = Some(Arc::new(session));
                 ctx.token = Some(token.to_owned());
             }

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tilaus_app::session::{LoginAttempt, SESSION_LIFETIME, random_token};
 use tilaus_app::{App, AppError};
+use tilaus_domain::language::Language;
 use uuid::Uuid;
 
 #[derive(Template, WebTemplate)]
@@ -179,7 +180,7 @@ pub(crate) struct LanguageChoice {
     lang: String,
 }
 
-/// Remembers the chosen language (a preference cookie, nothing on the server) and returns to
+/// Switches the language before login: a preference cookie, nothing on the server. Returns to
 /// the page the user came from.
 pub(crate) async fn language(
     ctx: Ctx,
@@ -187,13 +188,44 @@ pub(crate) async fn language(
     Query(choice): Query<LanguageChoice>,
 ) -> Response {
     let Some(lang) = Lang::parse(&choice.lang) else {
-        return render::message(
-            &ctx,
-            StatusCode::NOT_FOUND,
-            "error-title",
-            &ctx.lang.t("error-not-found"),
-        );
+        return unknown_language(&ctx);
     };
+    switched(&ctx, &headers, lang)
+}
+
+/// Switches the language of a signed-in user and remembers it on their account (a form post,
+/// so it passes the CSRF check like every other change).
+pub(crate) async fn remember_language(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(choice): Form<LanguageChoice>,
+) -> Response {
+    let Some(lang) = Lang::parse(&choice.lang) else {
+        return unknown_language(&ctx);
+    };
+    if let Some(session) = ctx.session.as_deref() {
+        // Every UI language is an order language too.
+        if let Some(language) = Language::parse(lang.code())
+            && let Err(error) = app.remember_ui_language(session, language).await
+        {
+            return render::app_error(&ctx, error);
+        }
+    }
+    switched(&ctx, &headers, lang)
+}
+
+fn unknown_language(ctx: &Ctx) -> Response {
+    render::message(
+        ctx,
+        StatusCode::NOT_FOUND,
+        "error-title",
+        &ctx.lang.t("error-not-found"),
+    )
+}
+
+/// Sets the language cookie and goes back to the admin page the request came from.
+fn switched(ctx: &Ctx, headers: &HeaderMap, lang: Lang) -> Response {
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())

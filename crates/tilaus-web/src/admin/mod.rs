@@ -4,9 +4,11 @@
 //! Every request passes [`guard::gate`], which resolves the session, checks Origin and the CSRF
 //! token of state-changing requests in one place, and adds the security headers.
 
+mod actions;
 mod cookies;
 mod detail;
 mod guard;
+mod history;
 mod home;
 mod i18n;
 mod live;
@@ -44,15 +46,31 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/login", get(login::show).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/shops", get(login::shops).post(login::choose_shop))
-        .route("/admin/language", get(login::language))
+        .route(
+            "/admin/language",
+            get(login::language).post(login::remember_language),
+        )
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/export", get(orders::export))
         .route("/admin/orders/live", get(live::stream))
         .route("/admin/groups", get(home::fragment))
         .route("/admin/orders/{id}", get(detail::show))
         .route("/admin/orders/{id}/row", get(live::row))
-        .route("/admin/orders/{id}/state", post(detail::change_state))
-        .route("/admin/orders/{id}/notes", post(detail::add_note))
+        .route("/admin/orders/{id}/state", post(actions::change_state))
+        .route("/admin/orders/{id}/notes", post(actions::add_note))
+        .route("/admin/orders/{id}/tags", post(actions::change_tags))
+        .route(
+            "/admin/orders/{id}/language",
+            post(actions::change_language),
+        )
+        .route(
+            "/admin/orders/{id}/delivery",
+            post(actions::change_delivery),
+        )
+        .route(
+            "/admin/orders/{id}/delete",
+            get(actions::confirm_delete).post(actions::delete),
+        )
         .route("/admin/static/admin.css", get(css))
         .route("/admin/static/admin.js", get(js))
         .route("/admin/{*rest}", get(not_found).post(not_found))

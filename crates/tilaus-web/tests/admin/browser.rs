@@ -212,7 +212,85 @@ async fn drive(
         .find(Locator::Css(".order-head .badges .badge"))
         .await?;
     assert_eq!(state.text().await?, "Vahvistettu");
-    assert!(client.source().await?.contains("Avoin → Vahvistettu"));
+
+    // Tag it, leave a note, and read both in the history, in words.
+    client
+        .find(Locator::Css("#tag-add"))
+        .await?
+        .send_keys("soita")
+        .await?;
+    client
+        .find(Locator::XPath(
+            "//input[@id='tag-add']/following-sibling::button",
+        ))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(".alert.notice"))
+        .await?;
+    client
+        .find(Locator::Css("a[href$='?tab=notes']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("#note-body"))
+        .await?
+        .send_keys("Asiakas soittaa huomenna")
+        .await?;
+    client
+        .find(Locator::Css(".note-form button"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(".alert.notice"))
+        .await?;
+    assert!(client.source().await?.contains("Asiakas soittaa huomenna"));
+    client
+        .find(Locator::Css("a[href$='?tab=history']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("ol.history"))
+        .await?;
+    let history = client.source().await?;
+    for said in [
+        "Avoin → Vahvistettu",
+        "Tunnisteita lisättiin: soita",
+        "Muistiinpano lisättiin",
+    ] {
+        assert!(history.contains(said), "{said}");
+    }
+    save(client, "order-history.png").await;
+
+    // Switch to Swedish: the same page, in Swedish, and it stays so.
+    client
+        .find(Locator::Css("form.languages button[value=sv]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("html[lang=sv]"))
+        .await?;
+    assert!(
+        client
+            .source()
+            .await?
+            .contains("Status ändrades: Öppen → Bekräftad")
+    );
+    client.goto(&format!("{base}/admin/orders")).await?;
+    client
+        .wait()
+        .for_element(Locator::Css("html[lang=sv]"))
+        .await?;
 
     // Phone width still works.
     client.set_window_size(390, 844).await?;

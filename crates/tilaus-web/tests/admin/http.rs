@@ -539,11 +539,33 @@ async fn list_filters_pages_and_exports(s: Server) {
     let list = english.get("/admin/orders").await;
     assert!(list.body.contains("€49.80"), "en money");
     assert!(list.body.contains(">Open<"));
-    let switched = english.get("/admin/language?lang=sv").await;
+    let csrf = english.csrf("/admin/orders").await;
+    let switched = english
+        .post("/admin/language", &[("csrf", &csrf), ("lang", "sv")])
+        .await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
     let list = english.get("/admin/orders").await;
     assert!(list.body.contains("Beställningar"));
     assert!(list.body.contains("49,80\u{a0}€"));
+    // The choice is the user's, not the browser's: another browser asking for English gets it.
+    let mut elsewhere = s.client();
+    elsewhere
+        .headers
+        .push(("accept-language", "en-GB,en;q=0.9".into()));
+    elsewhere.login(&s.owner_email, PASSWORD).await;
+    let list = elsewhere.get("/admin/orders").await;
+    assert!(list.body.contains("Beställningar"), "remembered per user");
+    // Before login, the switch is a cookie only.
+    let anonymous = s.client();
+    let switched = anonymous.get("/admin/language?lang=en").await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert!(
+        anonymous
+            .get("/admin/login")
+            .await
+            .body
+            .contains("lang=\"en\"")
+    );
 }
 
 async fn detail_changes_state_and_explains_refusals(s: Server) {
@@ -560,11 +582,14 @@ async fn detail_changes_state_and_explains_refusals(s: Server) {
         "39,68\u{a0}€",
         "10,12\u{a0}€",
         "49,80\u{a0}€",
-        "Tilaus luotiin",
         "Verkkokauppa",
     ] {
         assert!(page.body.contains(text), "{text} in {}", page.body);
     }
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    assert!(history.body.contains("Tilaus luotiin"), "{}", history.body);
     // Only the states the domain allows from "open" are offered.
     assert!(page.body.contains("value=\"confirmed\""));
     assert!(page.body.contains("value=\"cancelled\""));
@@ -594,10 +619,14 @@ async fn detail_changes_state_and_explains_refusals(s: Server) {
     assert_eq!(confirm.status, StatusCode::SEE_OTHER);
     let page = browser.get(confirm.location()).await;
     assert!(page.body.contains("Tilauksen tila on muutettu."));
-    assert!(page.body.contains("Tila muuttui: Avoin → Vahvistettu"));
-    assert!(page.body.contains("Olli Omistaja"), "the actor");
-    assert!(page.body.contains("Soita ennen toimitusta"));
     assert!(page.body.contains("value=\"paid\""));
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    assert!(history.body.contains("Tila muuttui: Avoin → Vahvistettu"));
+    assert!(history.body.contains("Olli Omistaja"), "the actor");
+    let notes = browser.get(&format!("/admin/orders/{id}?tab=notes")).await;
+    assert!(notes.body.contains("Soita ennen toimitusta"));
 
     // A refused move shows the domain's reason on the page, not a problem document.
     let refused = browser

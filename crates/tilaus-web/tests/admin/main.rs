@@ -3,4 +3,5 @@
 mod browser;
 mod http;
 mod live;
+mod order_page;
 mod support;

@@ -1,0 +1,194 @@
+//! An order's events in words (the History tab): what happened, and for edits what changed,
+//! read from the event's before/after. Never JSON.
+
+use super::i18n::Lang;
+use serde_json::Value;
+use tilaus_app::order::EventView;
+
+/// One event as the History tab shows it.
+pub(crate) struct Happening {
+    pub title: String,
+    pub details: Vec<String>,
+}
+
+/// The event in `lang`; amounts in the order's `currency`.
+pub(crate) fn describe(lang: Lang, event: &EventView, currency: &str) -> Happening {
+    let key = format!("event-{}", event.kind.replace(['.', '_'], "-"));
+    let data = &event.data;
+    if event.kind == "order.state_changed" {
+        let state = |side: &str| state_name(lang, &data[side]["state"]);
+        let title = lang.t_args(&key, &[("from", state("before")), ("to", state("after"))]);
+        let details = data["reason"]
+            .as_str()
+            .map(|reason| lang.t_args("history-reason", &[("reason", reason.to_owned())]))
+            .into_iter()
+            .collect();
+        return Happening { title, details };
+    }
+    Happening {
+        title: lang.try_t(&key).unwrap_or_else(|| event.kind.clone()),
+        details: changes(lang, &data["before"], &data["after"], currency),
+    }
+}
+
+fn state_name(lang: Lang, state: &Value) -> String {
+    state
+        .as_str()
+        .map(|s| lang.t(&format!("state-{s}")))
+        .unwrap_or_default()
+}
+
+/// What an edit changed, one sentence per field; nothing for events without before/after.
+fn changes(lang: Lang, before: &Value, after: &Value, currency: &str) -> Vec<String> {
+    if !before.is_object() || !after.is_object() {
+        return Vec::new();
+    }
+    let changed = |field: &str| before[field] != after[field];
+    let mut out = Vec::new();
+    if changed("tags") {
+        let tags = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect()
+        };
+        let (old, new) = (tags(&before["tags"]), tags(&after["tags"]));
+        let added: Vec<_> = new.iter().filter(|t| !old.contains(t)).cloned().collect();
+        let removed: Vec<_> = old.iter().filter(|t| !new.contains(t)).cloned().collect();
+        if !added.is_empty() {
+            out.push(lang.t_args("history-tags-added", &[("tags", added.join(", "))]));
+        }
+        if !removed.is_empty() {
+            out.push(lang.t_args("history-tags-removed", &[("tags", removed.join(", "))]));
+        }
+    }
+    if changed("language") {
+        let name = |v: &Value| {
+            v.as_str()
+                .map(|code| {
+                    lang.try_t(&format!("language-{code}"))
+                        .unwrap_or_else(|| code.to_owned())
+                })
+                .unwrap_or_default()
+        };
+        out.push(lang.t_args(
+            "history-language",
+            &[
+                ("from", name(&before["language"])),
+                ("to", name(&after["language"])),
+            ],
+        ));
+    }
+    if changed("customer") {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        out.push(lang.t_args(
+            "history-customer",
+            &[
+                ("from", text(&before["customer"])),
+                ("to", text(&after["customer"])),
+            ],
+        ));
+    }
+    if changed("gross") || changed("line_count") {
+        let money = |v: &Value| lang.money(v.as_i64().unwrap_or_default(), currency);
+        let count = |v: &Value| v.as_i64().unwrap_or_default().to_string();
+        out.push(lang.t_args(
+            "history-lines",
+            &[
+                ("lines", count(&after["line_count"])),
+                ("from", money(&before["gross"])),
+                ("to", money(&after["gross"])),
+            ],
+        ));
+    }
+    for (field, key) in [
+        ("delivery_address", "history-delivery-address"),
+        ("billing_address", "history-billing-address"),
+    ] {
+        if changed(field) {
+            out.push(lang.t(key));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tilaus_domain::event::EventKind;
+    use uuid::Uuid;
+
+    fn event(kind: &str, data: Value) -> EventView {
+        EventView {
+            id: 1,
+            order_id: Uuid::nil(),
+            kind: kind.into(),
+            actor: "Aino".into(),
+            actor_kind: "user".into(),
+            data,
+            created_at: "2026-11-23T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn every_event_kind_has_words_in_every_language() {
+        for lang in Lang::ALL {
+            for kind in EventKind::ALL {
+                let key = format!("event-{}", kind.as_str().replace(['.', '_'], "-"));
+                let args = [("from", "a".to_owned()), ("to", "b".to_owned())];
+                assert_ne!(lang.t_args(&key, &args), key, "missing in {}", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn an_edit_says_what_changed() {
+        let before = json!({"customer": "Aino", "language": "fi", "tags": ["vip", "gift"], "gross": 1000, "line_count": 1, "delivery_address": null});
+        let after = json!({"customer": "Aino", "language": "sv", "tags": ["vip", "call"], "gross": 2500, "line_count": 2, "delivery_address": {"city": "Oulu"}});
+        let said = describe(
+            Lang::En,
+            &event("order.updated", json!({"before": before, "after": after})),
+            "EUR",
+        );
+        assert_eq!(said.title, "Order edited");
+        let text = said.details.join(" | ");
+        for expected in [
+            "call", "gift", "Finnish", "Swedish", "€10.00", "€25.00", "2",
+        ] {
+            assert!(text.contains(expected), "{expected} not in {text}");
+        }
+        assert!(
+            !text.contains("Aino"),
+            "unchanged customer mentioned: {text}"
+        );
+        assert_eq!(said.details.len(), 5, "{text}");
+    }
+
+    #[test]
+    fn a_cancellation_shows_its_reason() {
+        let said = describe(
+            Lang::Fi,
+            &event(
+                "order.state_changed",
+                json!({"before": {"state": "open"}, "after": {"state": "cancelled"}, "reason": "Asiakas perui"}),
+            ),
+            "EUR",
+        );
+        assert!(
+            said.title.contains("Peruttu") || said.title.contains("peruttu"),
+            "{}",
+            said.title
+        );
+        assert_eq!(said.details.len(), 1);
+        assert!(said.details[0].contains("Asiakas perui"));
+    }
+
+    #[test]
+    fn an_unknown_kind_shows_itself_and_no_details() {
+        let said = describe(Lang::Sv, &event("order.future_thing", json!({})), "EUR");
+        assert_eq!(said.title, "order.future_thing");
+        assert!(said.details.is_empty());
+    }
+}

@@ -1,0 +1,253 @@
+//! The order page's actions over real HTTP (ORD-17, ORD-19, ORD-21): tabs, tags, language,
+//! delivery address, cancelling with a reason and deleting after a confirmation page, each
+//! refused with the domain's reason and nothing changed when it may not be done.
+
+use crate::support::{Client, PASSWORD, Server};
+use reqwest::StatusCode;
+use serde_json::Value;
+use tilaus_app::shop::NewShop;
+
+tilaus_store::on_both_backends!(
+    start = Server::start;
+    tags_language_and_delivery_change_with_their_history,
+    cancelling_needs_a_reason_and_deleting_a_confirmation,
+    read_only_users_and_other_shops_cannot_use_the_actions,
+);
+
+async fn api_order(s: &Server, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/api/v1/orders/{id}", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn version_of(order: &Value) -> String {
+    order["version"].as_i64().expect("version").to_string()
+}
+
+async fn post(browser: &Client, path: &str, fields: &[(&str, &str)]) -> crate::support::Response {
+    let csrf = browser.csrf("/admin").await;
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post(path, &all).await
+}
+
+async fn tags_language_and_delivery_change_with_their_history(s: Server) {
+    let id = s.order("W-1", "Aino Virtanen").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    for tab in [
+        "Tuotteet",
+        "Maksut ja tositteet",
+        "Toimitukset",
+        "Viestit",
+        "Historia",
+    ] {
+        assert!(page.body.contains(tab), "{tab}");
+    }
+    let empty = browser
+        .get(&format!("/admin/orders/{id}?tab=payments"))
+        .await;
+    assert!(empty.body.contains("Ei vielä maksuja"), "{}", empty.body);
+
+    let v1 = version_of(&api_order(&s, &id).await);
+    let path = format!("/admin/orders/{id}/tags");
+    let added = post(&browser, &path, &[("version", &v1), ("add", "VIP, soita")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(
+        api_order(&s, &id).await["tags"],
+        serde_json::json!(["web", "vip", "soita"])
+    );
+    // A form from before that change is a conflict, not a silent overwrite.
+    let stale = post(&browser, &path, &[("version", &v1), ("remove", "web")]).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let v2 = version_of(&api_order(&s, &id).await);
+    let removed = post(&browser, &path, &[("version", &v2), ("remove", "soita")]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        api_order(&s, &id).await["tags"],
+        serde_json::json!(["web", "vip"])
+    );
+
+    let v3 = version_of(&api_order(&s, &id).await);
+    let language = post(
+        &browser,
+        &format!("/admin/orders/{id}/language"),
+        &[("version", &v3), ("language", "sv")],
+    )
+    .await;
+    assert_eq!(language.status, StatusCode::SEE_OTHER);
+    assert_eq!(api_order(&s, &id).await["language"], "sv");
+
+    // A bad address comes back with the user's input and the field's error; nothing changes.
+    let v4 = version_of(&api_order(&s, &id).await);
+    let delivery = format!("/admin/orders/{id}/delivery");
+    let bad = post(
+        &browser,
+        &delivery,
+        &[
+            ("version", &v4),
+            ("line1", "Uusi katu 2"),
+            ("city", "Oulu"),
+            ("country", "Suomi"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("value=\"Uusi katu 2\""), "input kept");
+    assert!(api_order(&s, &id).await["delivery_address"].is_null());
+    let good = post(
+        &browser,
+        &delivery,
+        &[
+            ("version", &v4),
+            ("line1", "Uusi katu 2"),
+            ("city", "Oulu"),
+            ("country", "fi"),
+        ],
+    )
+    .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let shown = browser.get(good.location()).await;
+    assert!(shown.body.contains("Toimitusosoite muutettiin."));
+    assert_eq!(
+        api_order(&s, &id).await["delivery_address"]["country"],
+        "FI"
+    );
+
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    for said in [
+        "Tunnisteita lisättiin: vip, soita",
+        "Tunnisteita poistettiin: soita",
+        "Kieli: suomi → ruotsi",
+        "Toimitusosoitetta muutettiin",
+        "Olli Omistaja",
+    ] {
+        assert!(history.body.contains(said), "{said} in {}", history.body);
+    }
+}
+
+async fn cancelling_needs_a_reason_and_deleting_a_confirmation(s: Server) {
+    let id = s.order("W-1", "Aino Virtanen").await;
+    s.change_state(&id, "confirmed").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(
+        !page.body.contains("/delete\""),
+        "a confirmed order is not deletable"
+    );
+    assert!(
+        page.body.contains(&format!("/admin/orders/{id}/tags")),
+        "tags stay editable"
+    );
+
+    let state = format!("/admin/orders/{id}/state");
+    let silent = post(
+        &browser,
+        &state,
+        &[("state", "cancelled"), ("reason", "  ")],
+    )
+    .await;
+    assert_eq!(silent.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        silent.body.contains("Kerro, miksi tilaus perutaan."),
+        "{}",
+        silent.body
+    );
+    assert_eq!(s.order_state(&id).await, "confirmed");
+    let cancelled = post(
+        &browser,
+        &state,
+        &[
+            ("state", "cancelled"),
+            ("reason", "Asiakas perui puhelimessa"),
+        ],
+    )
+    .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.order_state(&id).await, "cancelled");
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    assert!(
+        history.body.contains("Syy: Asiakas perui puhelimessa"),
+        "{}",
+        history.body
+    );
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(
+        !page.body.contains("/delivery\""),
+        "no address changes once cancelled"
+    );
+
+    let open = s.order("W-2", "Bertta Open").await;
+    let question = browser.get(&format!("/admin/orders/{open}/delete")).await;
+    assert_eq!(question.status, StatusCode::OK);
+    assert!(question.body.contains("Bertta Open"), "{}", question.body);
+    assert_eq!(s.order_state(&open).await, "open", "asking deletes nothing");
+    let deleted = post(&browser, &format!("/admin/orders/{open}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(deleted.location(), "/admin/orders");
+    let gone = browser.get(&format!("/admin/orders/{open}")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    // The cancelled order cannot be deleted: the page says why.
+    let refused = post(&browser, &format!("/admin/orders/{id}/delete"), &[]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("Peruttu"), "{}", refused.body);
+}
+
+async fn read_only_users_and_other_shops_cannot_use_the_actions(s: Server) {
+    let id = s.order("W-1", "Aino Virtanen").await;
+    let reader = s.read_only_client().await;
+    let page = reader.get(&format!("/admin/orders/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for action in ["tags", "language", "delivery", "delete", "state"] {
+        let form = format!("/admin/orders/{id}/{action}\"");
+        assert!(!page.body.contains(&form), "{form} offered to read_only");
+    }
+    for (action, field) in [("tags", ("add", "x")), ("language", ("language", "sv"))] {
+        let refused = post(&reader, &format!("/admin/orders/{id}/{action}"), &[field]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{action}");
+    }
+    let refused = post(&reader, &format!("/admin/orders/{id}/delete"), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen kauppa".into(),
+            owner_email: "other@example.fi".into(),
+            owner_password: Some(PASSWORD.into()),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let stranger = s.client();
+    stranger.login("other@example.fi", PASSWORD).await;
+    for (action, fields) in [
+        ("tags", vec![("add", "x")]),
+        ("language", vec![("language", "sv")]),
+        ("delivery", vec![("city", "Oulu")]),
+        ("delete", vec![]),
+    ] {
+        let refused = post(&stranger, &format!("/admin/orders/{id}/{action}"), &fields).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    let question = stranger.get(&format!("/admin/orders/{id}/delete")).await;
+    assert_eq!(question.status, StatusCode::NOT_FOUND);
+    assert!(!question.body.contains("Aino"));
+    drop(other);
+    let order = api_order(&s, &id).await;
+    assert_eq!(order["state"], "open");
+    assert_eq!(order["tags"], serde_json::json!(["web"]));
+    assert_eq!(order["language"], "fi");
+}

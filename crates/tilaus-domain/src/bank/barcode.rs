@@ -170,6 +170,11 @@ impl BarcodeContent {
 }
 
 impl BankBarcode {
+    /// Parses a pasted virtual barcode into its validated digits.
+    pub fn parse(digits: &str) -> Result<Self, BarcodeError> {
+        BarcodeContent::decode(digits)?.encode()
+    }
+
     /// The 54 digits people paste into their online bank.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -179,13 +184,6 @@ impl BankBarcode {
     pub fn code128(&self) -> Code128 {
         // `encode` and `decode` only ever hold 54 ASCII digits here.
         Code128::from_ascii_digits(self.0.as_bytes())
-    }
-}
-
-impl BankBarcode {
-    /// Parses a pasted virtual barcode into its validated digits.
-    pub fn parse(digits: &str) -> Result<Self, BarcodeError> {
-        BarcodeContent::decode(digits)?.encode()
     }
 }
 
@@ -203,7 +201,7 @@ mod tests {
         due: Option<Date>,
     ) -> BarcodeContent {
         BarcodeContent {
-            iban: Iban::parse(iban).unwrap(),
+            iban: Iban::parse(iban).expect("valid"),
             amount_cents: cents,
             reference,
             due_date: due,
@@ -211,7 +209,7 @@ mod tests {
     }
 
     fn rf(text: &str) -> BarcodeReference {
-        BarcodeReference::Creditor(CreditorReference::parse(text).unwrap())
+        BarcodeReference::Creditor(CreditorReference::parse(text).expect("valid"))
     }
 
     /// integrations.md §4.3 worked examples (computed by the reference's authors).
@@ -225,7 +223,7 @@ mod tests {
             due,
         );
         assert_eq!(
-            v4.encode().unwrap().as_str(),
+            v4.encode().expect("valid").as_str(),
             "449500094200287300012345600000000000000001234561261231"
         );
         let v5 = content(
@@ -235,7 +233,7 @@ mod tests {
             due,
         );
         assert_eq!(
-            v5.encode().unwrap().as_str(),
+            v5.encode().expect("valid").as_str(),
             "549500094200287300012345634000000000000001234561261231"
         );
     }
@@ -250,7 +248,7 @@ mod tests {
             Some(jiff::civil::date(2016, 12, 21)),
         );
         assert_eq!(
-            v4.encode().unwrap().as_str(),
+            v4.encode().expect("valid").as_str(),
             "437159030000007760000122500000000000000000011112161221"
         );
         let v5 = content(
@@ -260,7 +258,7 @@ mod tests {
             Some(jiff::civil::date(2017, 1, 1)),
         );
         assert_eq!(
-            v5.encode().unwrap().as_str(),
+            v5.encode().expect("valid").as_str(),
             "537159030000007760000011098000000000000000011112170101"
         );
     }
@@ -274,7 +272,7 @@ mod tests {
             None,
         )
         .encode()
-        .unwrap();
+        .expect("valid");
         assert_eq!(
             barcode.as_str(),
             "449500094200287300000000000000000000000001234561000000"
@@ -285,7 +283,7 @@ mod tests {
     fn refuses_what_the_fields_cannot_hold() {
         let national = || BarcodeReference::National("1234561".into());
         let fi = "FI49 5000 9420 0287 30";
-        let error = |c: BarcodeContent| c.encode().unwrap_err();
+        let error = |c: BarcodeContent| c.encode().expect_err("refused");
         assert_eq!(
             error(content(fi, Some(100_000_000), national(), None)),
             BarcodeError::AmountTooLarge
@@ -333,7 +331,7 @@ mod tests {
         // ISO 11649 allows letters, the barcode's digit field does not.
         let letters = (2..=98)
             .find_map(|check| CreditorReference::parse(&format!("RF{check:02}ABC")).ok())
-            .unwrap();
+            .expect("valid");
         assert_eq!(
             error(content(fi, None, BarcodeReference::Creditor(letters), None)),
             BarcodeError::CreditorReferenceNotNumeric
@@ -352,7 +350,7 @@ mod tests {
     #[test]
     fn decodes_and_refuses_garbage() {
         let digits = "449500094200287300012345600000000000000001234561261231";
-        let decoded = BarcodeContent::decode(digits).unwrap();
+        let decoded = BarcodeContent::decode(digits).expect("valid");
         assert_eq!(decoded.iban.as_str(), "FI4950009420028730");
         assert_eq!(decoded.amount_cents, Some(123_456));
         assert_eq!(
@@ -360,7 +358,7 @@ mod tests {
             BarcodeReference::National("1234561".into())
         );
         assert_eq!(decoded.due_date, Some(jiff::civil::date(2026, 12, 31)));
-        assert_eq!(BankBarcode::parse(digits).unwrap().as_str(), digits);
+        assert_eq!(BankBarcode::parse(digits).expect("valid").as_str(), digits);
         for bad in [
             "",
             "44950009420028730001234560000000000000000123456126123", // 53 digits
@@ -382,8 +380,8 @@ mod tests {
 
     #[test]
     fn bars_carry_the_digits() {
-        let barcode =
-            BankBarcode::parse("449500094200287300012345600000000000000001234561261231").unwrap();
+        let barcode = BankBarcode::parse("449500094200287300012345600000000000000001234561261231")
+            .expect("valid");
         let code = barcode.code128();
         assert_eq!(code.symbols().len(), 1 + 27 + 1 + 1);
         assert_eq!(code.symbols()[0], 105);
@@ -396,13 +394,13 @@ mod tests {
 
     fn any_content() -> impl Strategy<Value = BarcodeContent> {
         let iban = "[0-9]{14}".prop_map(|bban| {
-            let check = 98 - crate::bank::mod97(bban.chars().chain("FI00".chars())).unwrap();
-            Iban::parse(&format!("FI{check:02}{bban}")).unwrap()
+            let check = 98 - crate::bank::mod97(bban.chars().chain("FI00".chars())).expect("valid");
+            Iban::parse(&format!("FI{check:02}{bban}")).expect("valid")
         });
         let reference = prop_oneof![
             "[1-9][0-9]{0,19}".prop_map(BarcodeReference::National),
             "[1-9][0-9]{0,19}".prop_map(|digits| BarcodeReference::Creditor(
-                CreditorReference::from_national(&Digits(&digits)).unwrap()
+                CreditorReference::from_national(&Digits(&digits)).expect("valid")
             )),
         ];
         let due = proptest::option::of(
@@ -426,7 +424,7 @@ mod tests {
     proptest! {
         #[test]
         fn decoding_returns_what_was_encoded(original in any_content()) {
-            let barcode = original.encode().unwrap();
+            let barcode = original.encode().expect("valid");
             prop_assert_eq!(barcode.as_str().len(), 54);
             prop_assert_eq!(BarcodeContent::decode(barcode.as_str()), Ok(original));
             let scanned = scan(&barcode.code128().module_widths());

@@ -43,7 +43,10 @@ impl Code128 {
     /// Encodes digits two by two in character set C.
     pub fn set_c(digits: &str) -> Result<Self, Code128Error> {
         let bytes = digits.as_bytes();
-        if bytes.is_empty() || bytes.len() % 2 != 0 || !bytes.iter().all(u8::is_ascii_digit) {
+        if bytes.is_empty()
+            || !bytes.len().is_multiple_of(2)
+            || !bytes.iter().all(u8::is_ascii_digit)
+        {
             return Err(Code128Error);
         }
         Ok(Self::from_ascii_digits(bytes))
@@ -97,7 +100,9 @@ pub(crate) mod tests {
     pub(crate) fn scan(widths: &[u8]) -> Option<String> {
         let stop = PATTERNS[usize::from(STOP)];
         let (body, tail) = widths.split_at(widths.len().checked_sub(stop.len())?);
-        if tail.iter().zip(stop.iter()).any(|(w, p)| *w != p - b'0') || body.len() % 6 != 0 {
+        if tail.iter().zip(stop.iter()).any(|(w, p)| *w != p - b'0')
+            || !body.len().is_multiple_of(6)
+        {
             return None;
         }
         let values: Vec<u8> = body
@@ -136,7 +141,7 @@ pub(crate) mod tests {
     #[test]
     fn encodes_with_check_symbol() {
         // 105 + 1×12 + 2×34 = 185; 185 mod 103 = 82.
-        let code = Code128::set_c("1234").unwrap();
+        let code = Code128::set_c("1234").expect("valid");
         assert_eq!(code.symbols(), &[105, 12, 34, 82, 106]);
         assert_eq!(
             code.module_widths()
@@ -162,7 +167,7 @@ pub(crate) mod tests {
     proptest! {
         #[test]
         fn scanning_returns_the_digits(digits in "([0-9]{2}){1,40}") {
-            let code = Code128::set_c(&digits).unwrap();
+            let code = Code128::set_c(&digits).expect("valid");
             prop_assert_eq!(scan(&code.module_widths()), Some(digits));
         }
     }

@@ -137,10 +137,12 @@ mod tests {
         EpcPayment {
             bic: None,
             beneficiary_name: "Esimerkki Oy".into(),
-            iban: Iban::parse("FI49 5000 9420 0287 30").unwrap(),
+            iban: Iban::parse("FI49 5000 9420 0287 30").expect("valid"),
             amount_cents: Some(123_456),
             purpose: None,
-            remittance: Remittance::Reference(CreditorReference::parse("RF34 1234 561").unwrap()),
+            remittance: Remittance::Reference(
+                CreditorReference::parse("RF34 1234 561").expect("valid"),
+            ),
             information: None,
         }
     }
@@ -148,7 +150,7 @@ mod tests {
     /// integrations.md §4.4 worked example: 70 bytes, trailing empty lines dropped.
     #[test]
     fn builds_the_reference_example() {
-        let payload = example().payload().unwrap();
+        let payload = example().payload().expect("valid");
         assert_eq!(
             payload,
             "BCD\n002\n1\nSCT\n\nEsimerkki Oy\nFI4950009420028730\nEUR1234.56\n\nRF341234561"
@@ -159,7 +161,7 @@ mod tests {
             information: Some("ReqdExctnDt/2026-12-31".into()),
             ..example()
         };
-        let payload = with_due.payload().unwrap();
+        let payload = with_due.payload().expect("valid");
         assert_eq!(payload.len(), 94);
         assert!(payload.ends_with("RF341234561\n\nReqdExctnDt/2026-12-31"));
     }
@@ -169,16 +171,16 @@ mod tests {
     #[test]
     fn builds_the_epc_guideline_example() {
         let payment = EpcPayment {
-            bic: Some(Bic::parse("BPOTBEB1").unwrap()),
+            bic: Some(Bic::parse("BPOTBEB1").expect("valid")),
             beneficiary_name: "Red Cross of Belgium".into(),
-            iban: Iban::parse("BE72000000001616").unwrap(),
+            iban: Iban::parse("BE72000000001616").expect("valid"),
             amount_cents: Some(100),
             purpose: Some("CHAR".into()),
             remittance: Remittance::Text("Urgency fund".into()),
             information: Some("Sample EPC QR code".into()),
         };
         assert_eq!(
-            payment.payload().unwrap(),
+            payment.payload().expect("valid"),
             "BCD\n002\n1\nSCT\nBPOTBEB1\nRed Cross of Belgium\nBE72000000001616\nEUR1.00\nCHAR\n\nUrgency fund\nSample EPC QR code"
         );
     }
@@ -191,14 +193,14 @@ mod tests {
             ..example()
         };
         assert_eq!(
-            payment.payload().unwrap(),
+            payment.payload().expect("valid"),
             "BCD\n002\n1\nSCT\n\nEsimerkki Oy\nFI4950009420028730"
         );
     }
 
     #[test]
     fn refuses_what_the_format_cannot_hold() {
-        let error = |payment: EpcPayment| payment.payload().unwrap_err();
+        let error = |payment: EpcPayment| payment.payload().expect_err("refused");
         assert_eq!(
             error(EpcPayment {
                 beneficiary_name: "  ".into(),
@@ -253,7 +255,7 @@ mod tests {
                 ..example()
             }
             .payload()
-            .unwrap()
+            .expect("valid")
             .contains("\nEUR999999999.99\n")
         );
         assert_eq!(

@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn accepts_published_ibans() {
         // integrations.md §4.3 worked example account.
-        let iban = Iban::parse("FI49 5000 9420 0287 30").unwrap();
+        let iban = Iban::parse("FI49 5000 9420 0287 30").expect("valid");
         assert_eq!(iban.as_str(), "FI4950009420028730");
         assert_eq!(iban.grouped(), "FI49 5000 9420 0287 30");
         assert_eq!(iban.country(), "FI");
@@ -208,9 +208,9 @@ mod tests {
 
     #[test]
     fn checks_bic_shape() {
-        assert_eq!(Bic::parse("NDEAFIHH").unwrap().as_str(), "NDEAFIHH");
+        assert_eq!(Bic::parse("NDEAFIHH").expect("valid").as_str(), "NDEAFIHH");
         assert_eq!(
-            Bic::parse("okoy fi hh xxx").unwrap().as_str(),
+            Bic::parse("okoy fi hh xxx").expect("valid").as_str(),
             "OKOYFIHHXXX"
         );
         for bad in [
@@ -230,12 +230,12 @@ mod tests {
         /// never does (MOD 97-10 catches every single-digit substitution).
         #[test]
         fn single_digit_changes_are_detected(bban in "[0-9]{14}", position in 2_usize..18, step in 1_u8..10) {
-            let check = 98 - mod97(bban.chars().chain("FI00".chars())).unwrap();
+            let check = 98 - mod97(bban.chars().chain("FI00".chars())).expect("valid");
             let iban = format!("FI{check:02}{bban}");
             prop_assert!(Iban::parse(&iban).is_ok());
             let mut changed = iban.into_bytes();
             changed[position] = b'0' + (changed[position] - b'0' + step) % 10;
-            let changed = String::from_utf8(changed).unwrap();
+            let changed = String::from_utf8(changed).expect("valid");
             prop_assert!(Iban::parse(&changed).is_err(), "{} passed", changed);
         }
 

@@ -5,6 +5,7 @@
 //! all obey the same rules, and so that the rules can be property-tested in microseconds.
 
 pub mod access;
+pub mod bank;
 pub mod customer;
 pub mod event;
 pub mod language;

@@ -1,7 +1,12 @@
 //! Tilaus adapters to the outside world.
 //!
-//! For now this is the spreadsheet export used to hand orders (ORD-11) to
-//! shop staff and accountants as CSV or XLSX files. Exports stream row by
-//! row, so even a million-row export never holds its rows in memory.
+//! - [`export`]: the spreadsheet export used to hand orders (ORD-11) to shop staff and
+//!   accountants as CSV or XLSX files. Exports stream row by row, so even a million-row export
+//!   never holds its rows in memory.
+//! - [`vismapay`] and [`stripe`]: the payment providers' signatures — what we sign on requests
+//!   and what we verify on callbacks and webhooks. Pure functions; the HTTP clients come later.
 
 pub mod export;
+mod signing;
+pub mod stripe;
+pub mod vismapay;

@@ -8,6 +8,7 @@ pub mod access;
 pub mod bank;
 pub mod customer;
 pub mod event;
+pub mod format;
 pub mod language;
 pub mod money;
 pub mod order;

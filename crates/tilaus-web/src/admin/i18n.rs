@@ -1,9 +1,11 @@
-//! The admin UI's languages (fi, sv, en): Fluent messages, and money, percentages and times
-//! formatted the way each locale writes them.
+//! The admin UI's languages (fi, sv, en): Fluent messages, and money, percentages and times in
+//! each language's way (the formats themselves live in `tilaus_domain::format`).
 
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use tilaus_domain::format;
+use tilaus_domain::language::Language;
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -98,78 +100,33 @@ impl Lang {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The same language as the domain names it, for the shared formats.
+    fn language(self) -> Language {
+        match self {
+            Lang::Fi => Language::Fi,
+            Lang::Sv => Language::Sv,
+            Lang::En => Language::En,
+        }
+    }
+
     /// An amount in minor units with its currency: `1 234,50 €` (fi, sv), `€1,234.50` (en).
     pub fn money(self, minor: i64, currency: &str) -> String {
-        let sign = if minor < 0 { "\u{2212}" } else { "" };
-        let abs = minor.unsigned_abs();
-        let (group, decimal) = match self {
-            Lang::Fi | Lang::Sv => ('\u{a0}', ','),
-            Lang::En => (',', '.'),
-        };
-        let number = format!(
-            "{}{decimal}{:02}",
-            group_digits(abs / 100, group),
-            abs % 100
-        );
-        let symbol = match (currency, self) {
-            ("EUR", _) => "€",
-            ("GBP", _) => "£",
-            ("USD", _) => "$",
-            ("SEK" | "NOK" | "DKK", Lang::Fi | Lang::Sv) => "kr",
-            ("CZK", _) => "Kč",
-            _ => "",
-        };
-        match (self, symbol) {
-            (_, "") => format!("{sign}{number}\u{a0}{currency}"),
-            (Lang::En, "£" | "$" | "€") => format!("{sign}{symbol}{number}"),
-            _ => format!("{sign}{number}\u{a0}{symbol}"),
-        }
+        format::money(self.language(), minor, currency)
     }
 
     /// A VAT rate in basis points: `25,5 %` (fi, sv), `25.5%` (en).
     pub fn percent(self, basis_points: u32) -> String {
-        let whole = basis_points / 100;
-        let fraction = basis_points % 100;
-        let decimal = if self == Lang::En { '.' } else { ',' };
-        let number = match fraction {
-            0 => whole.to_string(),
-            f if f % 10 == 0 => format!("{whole}{decimal}{}", f / 10),
-            f => format!("{whole}{decimal}{f:02}"),
-        };
-        match self {
-            Lang::En => format!("{number}%"),
-            _ => format!("{number}\u{a0}%"),
-        }
+        format::percent(self.language(), basis_points)
     }
 
     /// An instant in the shop's zone: `23.11.2026 14.05` (fi), `2026-11-23 14:05` (sv),
     /// `23 Nov 2026, 14:05` (en). Text that is not an instant is shown as it is.
     pub fn datetime(self, rfc3339: &str, zone: &jiff::tz::TimeZone) -> String {
-        let Ok(instant) = rfc3339.parse::<jiff::Timestamp>() else {
-            return rfc3339.to_owned();
-        };
-        let local = instant.to_zoned_datetime(zone.clone());
-        let pattern = match self {
-            Lang::Fi => "%-d.%-m.%Y %H.%M",
-            Lang::Sv => "%Y-%m-%d %H:%M",
-            Lang::En => "%-d %b %Y, %H:%M",
-        };
-        local.strftime(pattern).to_string()
-    }
-}
-
-fn group_digits(mut value: u64, separator: char) -> String {
-    let mut groups = Vec::new();
-    loop {
-        if value < 1000 {
-            groups.push(value.to_string());
-            break;
+        match rfc3339.parse::<jiff::Timestamp>() {
+            Ok(instant) => format::datetime(self.language(), instant, zone),
+            Err(_) => rfc3339.to_owned(),
         }
-        groups.push(format!("{:03}", value % 1000));
-        value /= 1000;
     }
-    groups.reverse();
-    groups.join(&separator.to_string())
 }
 
 #[cfg(test)]
@@ -177,28 +134,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_follows_the_locale() {
-        assert_eq!(Lang::Fi.money(123_450, "EUR"), "1\u{a0}234,50\u{a0}€");
-        assert_eq!(Lang::Sv.money(123_450, "EUR"), "1\u{a0}234,50\u{a0}€");
-        assert_eq!(Lang::En.money(123_450, "EUR"), "€1,234.50");
-        assert_eq!(Lang::En.money(-5, "EUR"), "\u{2212}€0.05");
-        assert_eq!(
-            Lang::Fi.money(100_000_000, "SEK"),
-            "1\u{a0}000\u{a0}000,00\u{a0}kr"
-        );
-        assert_eq!(Lang::En.money(990, "PLN"), "9.90\u{a0}PLN");
-    }
-
-    #[test]
-    fn percentages_and_times_follow_the_locale() {
-        assert_eq!(Lang::Fi.percent(2550), "25,5\u{a0}%");
-        assert_eq!(Lang::En.percent(1400), "14%");
-        assert_eq!(Lang::Sv.percent(1025), "10,25\u{a0}%");
+    fn each_ui_language_formats_as_its_domain_language() {
+        // The formats themselves are tested in tilaus_domain::format; here, the mapping.
         let zone = jiff::tz::TimeZone::get("Europe/Helsinki").expect("zone");
-        let at = "2026-11-23T12:05:00Z";
-        assert_eq!(Lang::Fi.datetime(at, &zone), "23.11.2026 14.05");
-        assert_eq!(Lang::Sv.datetime(at, &zone), "2026-11-23 14:05");
-        assert_eq!(Lang::En.datetime(at, &zone), "23 Nov 2026, 14:05");
+        assert_eq!(Lang::Fi.money(123_450, "EUR"), "1\u{a0}234,50\u{a0}€");
+        assert_eq!(
+            Lang::Sv.datetime("2026-11-23T12:05:00Z", &zone),
+            "2026-11-23 14:05"
+        );
+        assert_eq!(Lang::En.percent(1400), "14%");
         assert_eq!(Lang::En.datetime("garbage", &zone), "garbage");
     }
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod customer;
+pub mod highlight;
 pub mod event;
 pub mod language;
 pub mod money;

@@ -72,7 +72,8 @@ fn audit_data(row: &HighlightRuleRow) -> serde_json::Value {
 impl OrderSummary {
     /// What highlight rules look at in this order.
     pub fn facts(&self) -> OrderFacts<'_> {
-        let organisation = (self.customer.kind == "organisation").then_some(self.customer.name.as_str());
+        let organisation =
+            (self.customer.kind == "organisation").then_some(self.customer.name.as_str());
         OrderFacts {
             state: &self.state,
             payment_state: &self.payment_state,
@@ -100,8 +101,8 @@ impl App {
         let Ok(user_id) = principal.staff_user() else {
             return Ok(Vec::new());
         };
-        let rows = highlight::visible(&mut self.db.read().await?, principal.read_scope(), user_id)
-            .await?;
+        let rows =
+            highlight::visible(&mut self.db.read().await?, principal.read_scope(), user_id).await?;
         rows.iter()
             .map(|row| {
                 Ok(HighlightRule {
@@ -151,7 +152,15 @@ impl App {
         highlight::insert(&mut tx, scope, &row).await?;
         if row.shared {
             let data = audit_data(&row);
-            audit::record(&mut tx, scope, principal, "highlight.created", &row.name, data).await?;
+            audit::record(
+                &mut tx,
+                scope,
+                principal,
+                "highlight.created",
+                &row.name,
+                data,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(HighlightRule {
@@ -185,7 +194,15 @@ impl App {
         highlight::delete(&mut tx, scope, rule_id).await?;
         if row.shared {
             let data = audit_data(&row);
-            audit::record(&mut tx, scope, principal, "highlight.deleted", &row.name, data).await?;
+            audit::record(
+                &mut tx,
+                scope,
+                principal,
+                "highlight.deleted",
+                &row.name,
+                data,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -53,12 +53,8 @@ impl App {
     /// The user's views by name.
     pub async fn saved_views(&self, principal: &Principal) -> Result<Vec<SavedView>, AppError> {
         let user_id = principal.staff_user()?;
-        let rows = saved_view::list(
-            &mut self.db.read().await?,
-            principal.read_scope(),
-            user_id,
-        )
-        .await?;
+        let rows =
+            saved_view::list(&mut self.db.read().await?, principal.read_scope(), user_id).await?;
         Ok(rows.into_iter().map(SavedView::from).collect())
     }
 

@@ -226,7 +226,10 @@ async fn rules_are_private_or_shared_by_role(db: TestDb) {
     };
     assert_eq!(
         seen(app.highlight_rules(&staff).await.expect("rules")),
-        [("Mine".into(), true, true), ("Big orders".into(), true, true)]
+        [
+            ("Mine".into(), true, true),
+            ("Big orders".into(), true, true)
+        ]
     );
     assert_eq!(
         seen(app.highlight_rules(&reader).await.expect("rules")),
@@ -239,7 +242,12 @@ async fn rules_are_private_or_shared_by_role(db: TestDb) {
         seen(app.highlight_rules(&a.owner).await.expect("rules")),
         [("Big orders".into(), false, true)]
     );
-    assert!(app.highlight_rules(&b.owner).await.expect("rules").is_empty());
+    assert!(
+        app.highlight_rules(&b.owner)
+            .await
+            .expect("rules")
+            .is_empty()
+    );
 
     // Another user's private rule does not exist for them; a shared one needs the right role.
     not_found(app.delete_highlight_rule(&a.owner, private.id).await);

@@ -106,7 +106,11 @@ enum Value {
     Hours(i64),
 }
 
-fn one_of<T>(value: &str, parse: fn(&str) -> Option<T>, expected: String) -> Result<String, String> {
+fn one_of<T>(
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+) -> Result<String, String> {
     parse(value)
         .map(|_| value.to_owned())
         .ok_or_else(|| format!("'{value}' is not one of {expected}"))
@@ -145,7 +149,9 @@ impl Criterion {
         }
         let value = value.trim();
         let parsed = match field {
-            Field::State => one_of(value, OrderState::parse, OrderState::expected()).map(Value::Text),
+            Field::State => {
+                one_of(value, OrderState::parse, OrderState::expected()).map(Value::Text)
+            }
             Field::PaymentState => {
                 one_of(value, PaymentState::parse, PaymentState::expected()).map(Value::Text)
             }
@@ -166,7 +172,9 @@ impl Criterion {
                 .ok()
                 .filter(|h| (1..=MAX_AGE_HOURS).contains(h))
                 .map(Value::Hours)
-                .ok_or_else(|| format!("must be a whole number of hours from 1 to {MAX_AGE_HOURS}")),
+                .ok_or_else(|| {
+                    format!("must be a whole number of hours from 1 to {MAX_AGE_HOURS}")
+                }),
         };
         let value = errors.check("/value", parsed);
         errors.into_result()?;
@@ -268,10 +276,16 @@ impl Rule {
             .map_err(|e| errors.0.extend(e.0))
             .ok();
         let colour = errors
-            .check("/colour", optional_choice(colour, Colour::parse, Colour::expected()))
+            .check(
+                "/colour",
+                optional_choice(colour, Colour::parse, Colour::expected()),
+            )
             .flatten();
         let icon = errors
-            .check("/icon", optional_choice(icon, Icon::parse, Icon::expected()))
+            .check(
+                "/icon",
+                optional_choice(icon, Icon::parse, Icon::expected()),
+            )
             .flatten();
         if colour.is_none() && icon.is_none() && errors.is_empty() {
             errors.push("/colour", "choose a colour, an icon or both");
@@ -377,8 +391,16 @@ mod tests {
             customer_kind: "consumer",
             ..order(&[])
         };
-        assert!(!rule("organisation", "contains", "oy").criterion.matches(&o, 0));
-        assert!(rule("organisation", "is_not", "aalto oy").criterion.matches(&o, 0));
+        assert!(
+            !rule("organisation", "contains", "oy")
+                .criterion
+                .matches(&o, 0)
+        );
+        assert!(
+            rule("organisation", "is_not", "aalto oy")
+                .criterion
+                .matches(&o, 0)
+        );
         assert!(!rule("tag", "is", "vip").criterion.matches(&o, 0));
         assert!(rule("tag", "is_not", "vip").criterion.matches(&o, 0));
     }
@@ -415,7 +437,14 @@ mod tests {
             ["/colour"]
         );
         assert_eq!(
-            pointers(Rule::parse(&"n".repeat(MAX_NAME + 1), "tag", "is", "a", "", "flag")),
+            pointers(Rule::parse(
+                &"n".repeat(MAX_NAME + 1),
+                "tag",
+                "is",
+                "a",
+                "",
+                "flag"
+            )),
             ["/name"]
         );
     }

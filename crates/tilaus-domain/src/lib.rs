@@ -6,8 +6,8 @@
 
 pub mod access;
 pub mod customer;
-pub mod highlight;
 pub mod event;
+pub mod highlight;
 pub mod language;
 pub mod money;
 pub mod order;

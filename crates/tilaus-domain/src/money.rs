@@ -113,17 +113,16 @@ pub fn parse_major(text: &str, currency: Currency) -> Result<i64, String> {
         Some(rest) => (true, rest),
         None => (false, cleaned.as_str()),
     };
-    let (whole, fraction) = digits
-        .split_once(['.', ','])
-        .unwrap_or((digits, ""));
+    let (whole, fraction) = digits.split_once(['.', ',']).unwrap_or((digits, ""));
     let width = currency.exponent() as usize;
     let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > width
-    {
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > width {
         return Err(invalid());
     }
     let whole: i128 = whole.parse().map_err(|_| invalid())?;
-    let fraction: i128 = format!("{fraction:0<width$}").parse().map_err(|_| invalid())?;
+    let fraction: i128 = format!("{fraction:0<width$}")
+        .parse()
+        .map_err(|_| invalid())?;
     let amount = whole * 10_i128.pow(currency.exponent()) + fraction;
     within_limit(if negative { -amount } else { amount }).map_err(|e| e.to_string())
 }
@@ -139,7 +138,15 @@ mod tests {
         assert_eq!(parse_major("-0.05", Currency::Eur), Ok(-5));
         assert_eq!(format_major(123_450, Currency::Eur, '.'), "1234.50");
         assert_eq!(parse_major("1234.50", Currency::Eur), Ok(123_450));
-        for bad in ["", "abc", "1.234", "1,2,3", ".5", "1e3", "99999999999999999999"] {
+        for bad in [
+            "",
+            "abc",
+            "1.234",
+            "1,2,3",
+            ".5",
+            "1e3",
+            "99999999999999999999",
+        ] {
             assert!(parse_major(bad, Currency::Eur).is_err(), "{bad}");
         }
     }

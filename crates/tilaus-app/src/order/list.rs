@@ -86,7 +86,11 @@ fn parse_bound(text: &str, zone: &jiff::tz::TimeZone, end_of_day: bool) -> Resul
 pub const CREATED_WINDOWS: [(&str, i64); 4] = [("today", 1), ("7d", 7), ("30d", 30), ("90d", 90)];
 
 /// The start of a relative window: the midnight, in the shop's zone, that opens its first day.
-fn window_start(text: &str, zone: &jiff::tz::TimeZone, now: jiff::Timestamp) -> Result<i64, String> {
+fn window_start(
+    text: &str,
+    zone: &jiff::tz::TimeZone,
+    now: jiff::Timestamp,
+) -> Result<i64, String> {
     let days = CREATED_WINDOWS
         .iter()
         .find(|(name, _)| *name == text)

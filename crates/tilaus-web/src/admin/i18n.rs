@@ -246,7 +246,7 @@ mod tests {
         }
         // Every message resolves (with the arguments the code passes) in every language.
         let args: Vec<(&'static str, String)> = [
-            "minutes", "count", "number", "from", "to", "current", "allowed",
+            "minutes", "count", "number", "from", "to", "current", "allowed", "hours",
         ]
         .into_iter()
         .map(|name| (name, "1".to_owned()))

@@ -44,6 +44,17 @@ impl Principal {
         self.shop_id
     }
 
+    /// The staff user behind the principal, for what belongs to a person (saved views,
+    /// highlight rules); API tokens and the system have none.
+    pub fn staff_user(&self) -> Result<Uuid, AppError> {
+        match (self.actor.kind, self.actor.id) {
+            (ActorKind::User, Some(user_id)) => Ok(user_id),
+            _ => Err(AppError::Forbidden(
+                "only a signed-in staff user has saved views and highlight rules".into(),
+            )),
+        }
+    }
+
     /// The scope for reading the principal's shop.
     pub fn read_scope(&self) -> ShopScope {
         ShopScope::authorised(self.shop_id)

@@ -9,6 +9,7 @@ pub mod bank;
 pub mod customer;
 pub mod event;
 pub mod format;
+pub mod highlight;
 pub mod language;
 pub mod money;
 pub mod order;

@@ -100,9 +100,56 @@ pub fn format_major(amount: i64, currency: Currency, decimal_separator: char) ->
     )
 }
 
+/// Reads an amount written in major units (`1234`, `1234.5`, `1 234,50`) into minor units: the
+/// inverse of [`format_major`], for amounts people type.
+pub fn parse_major(text: &str, currency: Currency) -> Result<i64, String> {
+    let invalid = || format!("'{}' is not an amount such as 120 or 120,50", text.trim());
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let (negative, digits) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.as_str()),
+    };
+    let (whole, fraction) = digits.split_once(['.', ',']).unwrap_or((digits, ""));
+    let width = currency.exponent() as usize;
+    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > width {
+        return Err(invalid());
+    }
+    let whole: i128 = whole.parse().map_err(|_| invalid())?;
+    let fraction: i128 = format!("{fraction:0<width$}")
+        .parse()
+        .map_err(|_| invalid())?;
+    let amount = whole * 10_i128.pow(currency.exponent()) + fraction;
+    within_limit(if negative { -amount } else { amount }).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_amounts_read_back_what_format_major_writes() {
+        assert_eq!(parse_major("120", Currency::Eur), Ok(12_000));
+        assert_eq!(parse_major("1 234,5", Currency::Eur), Ok(123_450));
+        assert_eq!(parse_major("-0.05", Currency::Eur), Ok(-5));
+        assert_eq!(format_major(123_450, Currency::Eur, '.'), "1234.50");
+        assert_eq!(parse_major("1234.50", Currency::Eur), Ok(123_450));
+        for bad in [
+            "",
+            "abc",
+            "1.234",
+            "1,2,3",
+            ".5",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert!(parse_major(bad, Currency::Eur).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn rounds_half_away_from_zero() {

@@ -12,9 +12,11 @@ mod schema;
 
 pub mod audit;
 pub mod customer;
+pub mod highlight;
 pub mod idempotency;
 pub mod order;
 pub mod product;
+pub mod saved_view;
 pub mod session;
 pub mod shop;
 #[cfg(feature = "testkit")]

@@ -245,3 +245,31 @@ pub enum LoginThrottle {
     WindowStart,
     LockedUntil,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum SavedViews {
+    Table,
+    ShopId,
+    ViewId,
+    UserId,
+    Name,
+    Query,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum HighlightRules {
+    Table,
+    ShopId,
+    RuleId,
+    UserId,
+    Shared,
+    Name,
+    Field,
+    Condition,
+    Value,
+    Colour,
+    Icon,
+    CreatedAt,
+}

@@ -30,6 +30,9 @@ pub struct ListQuery {
     pub created_from: Option<String>,
     /// Exclusive: a date means up to the end of that day.
     pub created_to: Option<String>,
+    /// A window relative to today in the shop's zone, so that a saved view means the same days
+    /// every day: `today`, `7d`, `30d` or `90d` (today and the days before it).
+    pub created: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -75,6 +78,32 @@ fn parse_bound(text: &str, zone: &jiff::tz::TimeZone, end_of_day: bool) -> Resul
         date
     };
     zone.to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .map(|t| t.as_microsecond())
+        .map_err(|e| e.to_string())
+}
+
+/// The windows `created` may name, in calendar days with today included.
+pub const CREATED_WINDOWS: [(&str, i64); 4] = [("today", 1), ("7d", 7), ("30d", 30), ("90d", 90)];
+
+/// The start of a relative window: the midnight, in the shop's zone, that opens its first day.
+fn window_start(
+    text: &str,
+    zone: &jiff::tz::TimeZone,
+    now: jiff::Timestamp,
+) -> Result<i64, String> {
+    let days = CREATED_WINDOWS
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|(_, days)| *days)
+        .ok_or_else(|| {
+            let names: Vec<&str> = CREATED_WINDOWS.iter().map(|(name, _)| *name).collect();
+            format!("'{text}' is not one of {}", names.join(", "))
+        })?;
+    let today = now.to_zoned_datetime(zone.clone()).date();
+    let first = today
+        .checked_sub(jiff::Span::new().days(days - 1))
+        .map_err(|e| e.to_string())?;
+    zone.to_timestamp(first.to_datetime(jiff::civil::Time::midnight()))
         .map(|t| t.as_microsecond())
         .map_err(|e| e.to_string())
 }
@@ -147,10 +176,22 @@ impl ListQuery {
                 .check("/tag", text::optional(self.tag.as_deref(), 100))
                 .flatten()
                 .map(|t| text::fold(&t)),
+            // A relative window and a fixed start both apply: the later start wins.
             created_from: self
                 .created_from
                 .as_deref()
-                .and_then(|t| errors.check("/created_from", parse_bound(t, zone, false))),
+                .and_then(|t| errors.check("/created_from", parse_bound(t, zone, false)))
+                .into_iter()
+                .chain(
+                    self.created
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .and_then(|t| {
+                            errors.check("/created", window_start(t, zone, jiff::Timestamp::now()))
+                        }),
+                )
+                .max(),
             created_to: self
                 .created_to
                 .as_deref()
@@ -237,6 +278,22 @@ mod tests {
         };
         assert_eq!(decode_cursor(&encode_cursor(cursor)), Ok(cursor));
         assert!(decode_cursor("not-a-cursor").is_err());
+    }
+
+    #[test]
+    fn relative_windows_start_at_a_local_midnight() {
+        let helsinki = jiff::tz::TimeZone::get("Europe/Helsinki").expect("zone");
+        // 00:30 on 2 November in Helsinki is still 1 November in UTC.
+        let now: jiff::Timestamp = "2026-11-01T22:30:00Z".parse().expect("instant");
+        let start = |w| {
+            jiff::Timestamp::from_microsecond(window_start(w, &helsinki, now).expect("window"))
+                .expect("ts")
+                .to_string()
+        };
+        assert_eq!(start("today"), "2026-11-01T22:00:00Z");
+        assert_eq!(start("7d"), "2026-10-26T22:00:00Z");
+        assert_eq!(start("30d"), "2026-10-03T21:00:00Z", "summer time then");
+        assert!(window_start("yesterday", &helsinki, now).is_err());
     }
 
     #[test]

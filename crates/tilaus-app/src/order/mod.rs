@@ -12,7 +12,7 @@ pub use change::{OrderChanges, StateChange};
 pub use ingest::{IDEMPOTENCY_RETENTION, IdempotencyKey, IngestOutcome};
 pub(crate) use ingest::{line_rows, search_text};
 pub use input::{CustomerInput, LineInput, NewOrderRequest};
-pub use list::{ListQuery, OrderPage};
+pub use list::{CREATED_WINDOWS, ListQuery, OrderPage};
 pub use situation::{COUNT_CAP, WaitingGroup};
 pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
 

@@ -191,7 +191,7 @@ mod tests {
         // Every message resolves (with the arguments the code passes) in every language.
         let args: Vec<(&'static str, String)> = [
             "minutes", "count", "number", "from", "to", "current", "allowed", "customer", "total",
-            "reason", "tags", "lines",
+            "reason", "tags", "lines", "hours",
         ]
         .into_iter()
         .map(|name| (name, "1".to_owned()))

@@ -7,6 +7,7 @@
 //! centre's groups (`GET /admin/groups`).
 
 use super::guard::Staff;
+use super::marks;
 use super::orders::{Filters, ListRow, PAGE_SIZE};
 use super::render::{self, Page};
 use super::view;
@@ -113,8 +114,8 @@ struct RowFragment {
     rows: Vec<ListRow>,
 }
 
-/// The order's list row for the current filters, or 204 when the list would not show it
-/// (filtered out, deleted, or not an order of this shop).
+/// The order's list row for the current filters, highlighted by the user's rules, or 204
+/// when the list would not show it (filtered out, deleted, or not an order of this shop).
 pub(crate) async fn row(
     State(app): State<App>,
     staff: Staff,
@@ -141,9 +142,10 @@ pub(crate) async fn row(
         .list_channels(&staff.principal)
         .await
         .map_err(|e| render::app_error(ctx, e))?;
+    let rules = marks::rules(&app, &staff).await?;
     let zone = view::zone(&staff);
     let fragment = RowFragment {
-        rows: vec![ListRow::new(ctx.lang, &zone, &channels, &order)],
+        rows: vec![ListRow::new(ctx.lang, &zone, &channels, &order).highlighted(&rules, &order)],
     };
     Ok(fragment.into_response())
 }

@@ -13,8 +13,10 @@ mod home;
 mod i18n;
 mod live;
 mod login;
+mod marks;
 mod orders;
 mod render;
+mod settings;
 mod view;
 
 use axum::Router;
@@ -71,6 +73,13 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             "/admin/orders/{id}/delete",
             get(actions::confirm_delete).post(actions::delete),
         )
+        // Saved views and highlight rules of the order list.
+        .route("/admin/views", post(orders::save_view))
+        .route("/admin/views/{id}/rename", post(settings::rename_view))
+        .route("/admin/views/{id}/delete", post(settings::delete_view))
+        .route("/admin/highlights", post(settings::create_rule))
+        .route("/admin/highlights/{id}/delete", post(settings::delete_rule))
+        .route("/admin/settings/list", get(settings::show))
         .route("/admin/static/admin.css", get(css))
         .route("/admin/static/admin.js", get(js))
         .route("/admin/{*rest}", get(not_found).post(not_found))

@@ -1,16 +1,21 @@
-//! The order list (ORD-9): filters in the URL, keyset paging, exports of the current filter.
+//! The order list (ORD-9): filters in the URL, keyset paging, exports of the current filter,
+//! the user's saved views as quick links, and rows highlighted by the user's rules (CUS-11).
 
 use super::guard::Staff;
 use super::i18n::Lang;
+use super::marks;
 use super::render::{self, Layout, Page};
 use super::view::{self, Badge, Choice};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{RawQuery, State};
-use axum::response::IntoResponse;
-use tilaus_app::App;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use tilaus_app::export::ExportFormat;
-use tilaus_app::order::{ListQuery, OrderSummary};
+use tilaus_app::order::{CREATED_WINDOWS, ListQuery, OrderSummary};
+use tilaus_app::{App, AppError};
+use tilaus_domain::highlight::{self, Rule};
 use tilaus_domain::order::{DeliveryState, OrderState, PaymentState};
 
 /// The list's filters exactly as they stand in the URL (and in the form).
@@ -24,6 +29,8 @@ pub(crate) struct Filters {
     pub tag: String,
     pub created_from: String,
     pub created_to: String,
+    /// A window relative to today: `today`, `7d`, `30d`, `90d`.
+    pub created: String,
     pub cursor: String,
 }
 
@@ -41,6 +48,7 @@ impl Filters {
                 "tag" => filters.tag = value,
                 "created_from" => filters.created_from = value,
                 "created_to" => filters.created_to = value,
+                "created" => filters.created = value,
                 "cursor" => filters.cursor = value,
                 _ => {}
             }
@@ -48,7 +56,7 @@ impl Filters {
         filters
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 8] {
+    fn pairs(&self) -> [(&'static str, &str); 9] {
         [
             ("q", &self.q),
             ("state", &self.state),
@@ -58,6 +66,7 @@ impl Filters {
             ("tag", &self.tag),
             ("created_from", &self.created_from),
             ("created_to", &self.created_to),
+            ("created", &self.created),
         ]
     }
 
@@ -78,6 +87,7 @@ impl Filters {
             tag: some(&self.tag),
             created_from: some(&self.created_from),
             created_to: some(&self.created_to),
+            created: some(&self.created),
             limit: Some(limit),
             cursor: some(&self.cursor),
         }
@@ -108,6 +118,15 @@ impl Filters {
 
 pub(crate) const PAGE_SIZE: u64 = 50;
 
+/// The list with a saved filter (a canonical query string, possibly empty).
+pub(crate) fn list_href(query: &str) -> String {
+    if query.is_empty() {
+        "/admin/orders".to_owned()
+    } else {
+        format!("/admin/orders?{query}")
+    }
+}
+
 /// One row of the list, formatted for the user's locale.
 pub(crate) struct ListRow {
     pub id: String,
@@ -123,6 +142,10 @@ pub(crate) struct ListRow {
     pub delivery: Badge,
     pub total: String,
     pub tags: Vec<String>,
+    /// The highlight colour's CSS class, empty for none.
+    pub highlight: String,
+    /// The matching highlight rules, each shown by name (and icon or colour dot).
+    pub marks: Vec<marks::Mark>,
 }
 
 impl ListRow {
@@ -149,8 +172,30 @@ impl ListRow {
             delivery: Badge::delivery(lang, &o.delivery_state),
             total: lang.money(o.totals.gross, &o.currency),
             tags: o.tags.clone(),
+            highlight: String::new(),
+            marks: Vec::new(),
         }
     }
+
+    /// Applies the user's highlight rules (loaded once per request) to the row.
+    pub fn highlighted(mut self, rules: &[Rule], o: &OrderSummary) -> Self {
+        let now = jiff::Timestamp::now().as_microsecond();
+        let seen = highlight::highlight(rules, &o.facts(), now);
+        self.highlight = seen
+            .colour
+            .map(|c| format!("hl hl-{c}"))
+            .unwrap_or_default();
+        self.marks = seen.matched.into_iter().map(marks::Mark::new).collect();
+        self
+    }
+}
+
+/// A saved view as a quick link.
+pub(crate) struct ViewLink {
+    pub name: String,
+    pub href: String,
+    /// The list shows exactly this view's filters.
+    pub current: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -167,6 +212,10 @@ struct OrdersPage {
     payment_states: Vec<Choice>,
     delivery_states: Vec<Choice>,
     channels: Vec<Choice>,
+    created_windows: Vec<Choice>,
+    views: Vec<ViewLink>,
+    /// The name typed into "save this view" when saving it failed.
+    save_name: String,
     legend: Vec<Badge>,
     error: Option<String>,
     details: Vec<String>,
@@ -179,10 +228,21 @@ struct OrdersPage {
 }
 
 pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): RawQuery) -> Page {
+    render_list(&app, &staff, raw.as_deref(), None).await
+}
+
+/// The list page; `failed_save` is a view that could not be saved (its name and why), shown
+/// on the page with the filters it was saved from.
+async fn render_list(
+    app: &App,
+    staff: &Staff,
+    raw: Option<&str>,
+    failed_save: Option<(String, AppError)>,
+) -> Page {
     let ctx = &staff.ctx;
     let lang = ctx.lang;
-    let filters = Filters::parse(raw.as_deref());
-    let zone = view::zone(&staff);
+    let filters = Filters::parse(raw);
+    let zone = view::zone(staff);
     // Read before the list: an event in between is replayed by the live updates, never lost.
     let live_after = app
         .live_position(&staff.principal)
@@ -192,6 +252,19 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
         .list_channels(&staff.principal)
         .await
         .map_err(|e| render::app_error(ctx, e))?;
+    let rules = marks::rules(app, staff).await?;
+    let current = filters.query();
+    let views = app
+        .saved_views(&staff.principal)
+        .await
+        .map_err(|e| render::app_error(ctx, e))?
+        .into_iter()
+        .map(|v| ViewLink {
+            href: list_href(&v.query),
+            current: v.query == current,
+            name: v.name,
+        })
+        .collect();
     let (rows, more, error, details, status) = match app
         .list_orders(&staff.principal, &filters.to_query(PAGE_SIZE))
         .await
@@ -199,7 +272,7 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
         Ok(page) => (
             page.items
                 .iter()
-                .map(|o| ListRow::new(lang, &zone, &channels, o))
+                .map(|o| ListRow::new(lang, &zone, &channels, o).highlighted(&rules, o))
                 .collect(),
             page.next_cursor
                 .map(|c| filters.href("/admin/orders", &[("cursor", &c)])),
@@ -212,6 +285,13 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
             (Vec::new(), None, Some(message), details, status)
         }
         Err(other) => return Err(render::app_error(ctx, other)),
+    };
+    let (error, details, status, save_name) = match failed_save {
+        Some((name, failure)) => {
+            let (status, message, details) = render::explain(lang, &failure);
+            (Some(message), details, status, name)
+        }
+        None => (error, details, status, String::new()),
     };
     let page = OrdersPage {
         t: lang,
@@ -246,6 +326,16 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
                 selected: c.code == filters.channel,
             })
             .collect(),
+        created_windows: CREATED_WINDOWS
+            .iter()
+            .map(|(window, _)| Choice {
+                value: (*window).to_owned(),
+                label: lang.t(&format!("filter-created-{window}")),
+                selected: *window == filters.created,
+            })
+            .collect(),
+        views,
+        save_name,
         legend: OrderState::ALL
             .iter()
             .map(|s| Badge::state(lang, s.as_str()))
@@ -258,6 +348,44 @@ pub(crate) async fn list(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
         filters,
     };
     Ok((status, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SaveViewForm {
+    #[serde(default)]
+    name: String,
+    /// The list's filters as its query string.
+    #[serde(default)]
+    query: String,
+}
+
+/// Saves the list's current filters as a view, in the list's own canonical form; a refusal
+/// shows the list again with the reason.
+pub(crate) async fn save_view(
+    State(app): State<App>,
+    staff: Staff,
+    Form(form): Form<SaveViewForm>,
+) -> Page {
+    let filters = Filters {
+        cursor: String::new(),
+        ..Filters::parse(Some(&form.query))
+    };
+    let query = filters.query();
+    match app
+        .save_view(
+            &staff.principal,
+            &form.name,
+            &filters.to_query(PAGE_SIZE),
+            &query,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&list_href(&query)).into_response()),
+        Err(error @ AppError::Invalid(_)) => {
+            render_list(&app, &staff, Some(&query), Some((form.name, error))).await
+        }
+        Err(error) => Err(render::app_error(&staff.ctx, error)),
+    }
 }
 
 /// The current filter as a file, through the same export as the API.
@@ -285,17 +413,21 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_url() {
-        let filters = Filters::parse(Some("q=aino+v&state=open&tag=&cursor=abc&bogus=1"));
+        let filters = Filters::parse(Some(
+            "q=aino+v&created=today&state=open&tag=&cursor=abc&bogus=1",
+        ));
         assert_eq!(filters.q, "aino v");
         assert_eq!(filters.state, "open");
         assert!(filters.is_filtered());
         assert_eq!(
             filters.href("/admin/orders", &[("format", "csv")]),
-            "/admin/orders?q=aino+v&state=open&format=csv"
+            "/admin/orders?q=aino+v&state=open&created=today&format=csv"
         );
+        assert_eq!(filters.query(), "q=aino+v&state=open&created=today");
         let query = filters.to_query(50);
         assert_eq!(query.state, vec!["open".to_owned()]);
         assert_eq!(query.tag, None);
+        assert_eq!(query.created.as_deref(), Some("today"));
         assert_eq!(query.cursor.as_deref(), Some("abc"));
         assert!(!Filters::parse(None).is_filtered());
     }

@@ -81,6 +81,7 @@ pub(crate) async fn create_order(
         ("channel" = Option<Vec<String>>, Query), ("tag" = Option<String>, Query),
         ("created_from" = Option<String>, Query, description = "Date (shop's zone) or RFC 3339"),
         ("created_to" = Option<String>, Query, description = "Exclusive; a date includes that whole day"),
+        ("created" = Option<String>, Query, description = "today, 7d, 30d or 90d: from the start of that many days, today included, in the shop's zone"),
         ("limit" = Option<u64>, Query, description = "1–200, default 50"), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = OrderPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn list_orders(

@@ -1,5 +1,6 @@
 //! The admin UI in a real headless Chromium (Debian's chromium and chromium-driver, through
-//! WebDriver): log in, see the list, filter it, open an order and confirm it. Screenshots of
+//! WebDriver): log in, see the list, filter it, save the filter as a view and use its quick
+//! link, highlight rows with a rule, open an order and confirm it. Screenshots of
 //! the list and the detail page land in `$TILAUS_SCREENSHOTS` (or the test target directory).
 //!
 //! Without chromedriver the test says loudly that it was skipped; under `CI=true` it fails.
@@ -190,6 +191,92 @@ async fn drive(
     for badge in &badges {
         assert_eq!(badge.text().await?, "Avoin");
     }
+
+    // Save the filter as a view; its quick link brings the filter back.
+    client
+        .find(Locator::Css(".save-view input[name=name]"))
+        .await?
+        .send_keys("Avoimet")
+        .await?;
+    client
+        .find(Locator::Css(".save-view button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(".saved-views a[aria-current]"))
+        .await?;
+    client.goto(&format!("{base}/admin/orders")).await?;
+    client
+        .wait()
+        .for_element(Locator::LinkText("Avoimet"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(".saved-views a[aria-current]"))
+        .await?;
+    assert!(
+        client
+            .current_url()
+            .await?
+            .as_str()
+            .ends_with("/admin/orders?state=open")
+    );
+
+    // A highlight rule made on the settings page colours and names the matching rows.
+    client.goto(&format!("{base}/admin/settings/list")).await?;
+    let form = client
+        .wait()
+        .for_element(Locator::Css("form.rule-form"))
+        .await?;
+    form.find(Locator::Css("input[name=name]"))
+        .await?
+        .send_keys("Vahvistettavat")
+        .await?;
+    form.find(Locator::Css("select[name=field]"))
+        .await?
+        .select_by_value("state")
+        .await?;
+    form.find(Locator::Css("select[name=condition]"))
+        .await?
+        .select_by_value("is")
+        .await?;
+    form.find(Locator::Css("input[name=value]"))
+        .await?
+        .send_keys("open")
+        .await?;
+    form.find(Locator::Css("select[name=colour]"))
+        .await?
+        .select_by_value("yellow")
+        .await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(".alert.notice"))
+        .await?;
+    client
+        .find(Locator::Css(".settings-list a"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("table.orders tbody tr.hl-yellow"))
+        .await?;
+    let marked = client
+        .find_all(Locator::Css("tr.hl-yellow .mark[title=Vahvistettavat]"))
+        .await?;
+    assert_eq!(
+        marked.len(),
+        badges.len(),
+        "every open order is highlighted"
+    );
 
     // Open the first order and confirm it.
     client

@@ -5,3 +5,4 @@ mod http;
 mod live;
 mod order_page;
 mod support;
+mod views;

@@ -1,0 +1,256 @@
+//! Saved views and highlight rules over real HTTP: CSRF, form errors on the page, views that
+//! only their owner sees, and rules that highlight rows in the list and in live row fragments.
+
+use crate::support::{PASSWORD, Server};
+use reqwest::StatusCode;
+use tilaus_app::Principal;
+use tilaus_app::shop::NewShop;
+
+tilaus_store::on_both_backends!(
+    start = Server::start;
+    saved_views_are_personal_and_per_shop,
+    rules_highlight_list_rows_and_live_rows,
+);
+
+async fn owner(s: &Server) -> Principal {
+    s.app
+        .authenticate_password(&s.owner_email, PASSWORD, Some(s.shop_id))
+        .await
+        .expect("owner")
+}
+
+async fn saved_views_are_personal_and_per_shop(s: Server) {
+    s.order("W-1", "Aino Tänään").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let list = browser.get("/admin/orders?channel=web&created=today").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Aino Tänään"));
+    let csrf = list.csrf();
+
+    // Without the token nothing is saved.
+    let forged = browser
+        .post("/admin/views", &[("name", "Ohi"), ("query", "channel=web")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // The filters are stored in the list's own canonical form (no cursor, fixed order).
+    let saved = browser
+        .post(
+            "/admin/views",
+            &[
+                ("csrf", &csrf),
+                ("name", "Tänään verkosta"),
+                ("query", "created=today&cursor=abc&channel=web&bogus=1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), "/admin/orders?channel=web&created=today");
+    let list = browser.get(saved.location()).await;
+    assert!(
+        list.body.contains(
+            "<a href=\"/admin/orders?channel=web&#38;created=today\" aria-current=\"true\">Tänään verkosta</a>"
+        ),
+        "{}",
+        list.body
+    );
+
+    // Refusals come back on the list page with the reason and the filters kept.
+    let refused = browser
+        .post(
+            "/admin/views",
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("query", "created=yesterday"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("role=\"alert\""), "{}", refused.body);
+    assert!(refused.body.contains("Nimi: must not be empty"));
+    assert!(refused.body.contains("Luotu: "), "{}", refused.body);
+    assert!(refused.body.contains("yesterday"));
+    assert!(
+        refused
+            .body
+            .contains("name=\"query\" value=\"created=yesterday\""),
+        "the filters are kept"
+    );
+    let views = s.app.saved_views(&owner(&s).await).await.expect("views");
+    assert_eq!(views.len(), 1);
+    let view_id = views[0].id;
+
+    // A read-only colleague keeps views of their own and never sees or touches the owner's.
+    let reader = s.read_only_client().await;
+    let their_list = reader.get("/admin/orders").await;
+    assert!(!their_list.body.contains("Tänään verkosta"));
+    let reader_csrf = their_list.csrf();
+    let own = reader
+        .post(
+            "/admin/views",
+            &[
+                ("csrf", &reader_csrf),
+                ("name", "Avoimet"),
+                ("query", "state=open"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+    for path in ["rename", "delete"] {
+        let attempt = reader
+            .post(
+                &format!("/admin/views/{view_id}/{path}"),
+                &[("csrf", &reader_csrf), ("name", "Minun")],
+            )
+            .await;
+        assert_eq!(attempt.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let settings = reader.get("/admin/settings/list").await;
+    assert!(settings.body.contains("Avoimet"));
+    assert!(!settings.body.contains("Tänään verkosta"));
+
+    // Another shop's owner: not found either.
+    s.app
+        .create_shop(NewShop {
+            name: "Toinen kauppa".into(),
+            owner_email: "other@example.fi".into(),
+            owner_password: Some(PASSWORD.into()),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let stranger = s.client();
+    stranger.login("other@example.fi", PASSWORD).await;
+    let stranger_csrf = stranger.csrf("/admin/orders").await;
+    let attempt = stranger
+        .post(
+            &format!("/admin/views/{view_id}/delete"),
+            &[("csrf", &stranger_csrf)],
+        )
+        .await;
+    assert_eq!(attempt.status, StatusCode::NOT_FOUND);
+
+    // The owner renames (a clash is a form error) and deletes.
+    let renamed = browser
+        .post(
+            &format!("/admin/views/{view_id}/rename"),
+            &[("csrf", &csrf), ("name", "Verkko tänään")],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    let page = browser.get("/admin/settings/list?done=view-renamed").await;
+    assert!(page.body.contains("Verkko tänään"));
+    assert!(page.body.contains("Näkymä nimettiin uudelleen."));
+    let deleted = browser
+        .post(
+            &format!("/admin/views/{view_id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(
+        s.app
+            .saved_views(&owner(&s).await)
+            .await
+            .expect("views")
+            .is_empty()
+    );
+}
+
+async fn post(
+    browser: &crate::support::Client,
+    fields: Vec<(&'static str, String)>,
+) -> crate::support::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.post("/admin/highlights", &fields).await
+}
+
+async fn rules_highlight_list_rows_and_live_rows(s: Server) {
+    // 2 × 24.90 = 49.80 €.
+    let id = s.order("W-1", "Iso Tilaaja").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let csrf = browser.csrf("/admin/settings/list").await;
+    let rule = |name: &'static str, field: &'static str, shared: bool| {
+        let mut fields = vec![
+            ("csrf", csrf.clone()),
+            ("name", name.to_owned()),
+            ("field", field.to_owned()),
+            ("condition", "greater_than".to_owned()),
+            ("value", "40".to_owned()),
+            ("colour", "red".to_owned()),
+            ("icon", "star".to_owned()),
+        ];
+        if shared {
+            fields.push(("shared", "1".to_owned()));
+        }
+        fields
+    };
+    let bad = post(&browser, rule("Painavat", "weight", false)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Kenttä: "), "{}", bad.body);
+    assert!(bad.body.contains("weight"));
+    assert!(
+        bad.body.contains("value=\"Painavat\""),
+        "the form keeps what was typed"
+    );
+    let made = post(&browser, rule("Isot", "total", true)).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+
+    let list = browser.get("/admin/orders").await;
+    assert!(list.body.contains("class=\"hl hl-red\""), "{}", list.body);
+    assert!(list.body.contains("title=\"Isot\""));
+    assert!(
+        list.body
+            .contains("<span class=\"visually-hidden\">Isot</span>")
+    );
+    let row = browser.get(&format!("/admin/orders/{id}/row")).await;
+    assert_eq!(row.status, StatusCode::OK);
+    assert!(row.body.contains("class=\"hl hl-red\""), "{}", row.body);
+
+    // A read-only user sees the shared rule, keeps private ones, and cannot share.
+    let reader = s.read_only_client().await;
+    assert!(
+        reader
+            .get(&format!("/admin/orders/{id}/row"))
+            .await
+            .body
+            .contains("hl-red")
+    );
+    let reader_csrf = reader.csrf("/admin/settings/list").await;
+    let share = reader
+        .post(
+            "/admin/highlights",
+            &[
+                ("csrf", &reader_csrf),
+                ("name", "Kaikille"),
+                ("field", "age"),
+                ("condition", "older_than"),
+                ("value", "1"),
+                ("icon", "clock"),
+                ("shared", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(share.status, StatusCode::FORBIDDEN);
+    let settings = reader.get("/admin/settings/list").await;
+    assert!(!settings.body.contains("Kaikille"));
+    assert!(!settings.body.contains("name=\"shared\""), "no share box");
+    assert!(!settings.body.contains("/delete"), "not theirs to delete");
+
+    let rules = s
+        .app
+        .highlight_rules(&owner(&s).await)
+        .await
+        .expect("rules");
+    let deleted = browser
+        .post(
+            &format!("/admin/highlights/{}/delete", rules[0].id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(!browser.get("/admin/orders").await.body.contains("hl-red"));
+}

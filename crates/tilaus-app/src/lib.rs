@@ -7,9 +7,11 @@
 mod announce;
 pub mod audit;
 pub mod auth;
+pub mod customer;
 pub mod demo;
 mod error;
 pub mod export;
+mod keyset;
 pub mod live;
 pub mod order;
 pub mod product;

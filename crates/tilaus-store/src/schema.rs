@@ -88,6 +88,7 @@ pub enum Customers {
     DeliveryAddress,
     CreatedAt,
     UpdatedAt,
+    SearchText,
 }
 
 #[derive(Iden, Clone, Copy)]

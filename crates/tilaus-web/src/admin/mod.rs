@@ -5,12 +5,14 @@
 //! token of state-changing requests in one place, and adds the security headers.
 
 mod cookies;
+mod customers;
 mod detail;
 mod guard;
 mod home;
 mod i18n;
 mod live;
 mod login;
+mod manual;
 mod orders;
 mod render;
 mod view;
@@ -49,6 +51,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/export", get(orders::export))
         .route("/admin/orders/live", get(live::stream))
         .route("/admin/groups", get(home::fragment))
+        .route("/admin/orders/new", get(manual::show).post(manual::submit))
+        .route("/admin/orders/new/totals", post(manual::totals))
+        .route("/admin/customers", get(customers::list))
+        .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/orders/{id}", get(detail::show))
         .route("/admin/orders/{id}/row", get(live::row))
         .route("/admin/orders/{id}/state", post(detail::change_state))

@@ -3,4 +3,5 @@
 mod browser;
 mod http;
 mod live;
+mod manual;
 mod support;

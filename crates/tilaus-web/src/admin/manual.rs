@@ -534,7 +534,14 @@ async fn render_form(
         .filter(|c| ChannelKind::parse(&c.kind).is_some_and(|k| counter_kinds.contains(&k)))
         .collect();
     if form.channel.is_empty() {
-        form.channel = offered.first().map(|c| c.code.clone()).unwrap_or_default();
+        // Most manual orders are phone orders; the counter and "manual" are one click away.
+        let phone = offered
+            .iter()
+            .find(|c| c.kind == ChannelKind::Phone.as_str());
+        form.channel = phone
+            .or(offered.first())
+            .map(|c| c.code.clone())
+            .unwrap_or_default();
     }
     let channels = offered
         .iter()

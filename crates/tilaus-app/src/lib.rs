@@ -7,10 +7,12 @@
 mod announce;
 pub mod audit;
 pub mod auth;
+pub mod customer;
 pub mod demo;
 mod error;
 pub mod export;
 pub mod highlight;
+mod keyset;
 pub mod live;
 pub mod order;
 pub mod product;

@@ -100,31 +100,67 @@ pub fn format_major(amount: i64, currency: Currency, decimal_separator: char) ->
     )
 }
 
-/// Reads an amount written in major units (`1234`, `1234.5`, `1 234,50`) into minor units: the
-/// inverse of [`format_major`], for amounts people type.
-pub fn parse_major(text: &str, currency: Currency) -> Result<i64, String> {
-    let invalid = || format!("'{}' is not an amount such as 120 or 120,50", text.trim());
-    let cleaned: String = text
+/// Reads a decimal number as people type it into a form: `12,50`, `12.5`, `1 234,50`,
+/// `1,234.50`, with an optional sign, scaled to `decimals` places (`12,5` with 2 → `1250`).
+///
+/// When both `,` and `.` appear, the last one is the decimal separator and the other groups
+/// digits; a single kind appearing once is the decimal separator whatever the locale, so
+/// `1,234` reads as 1.234 and is refused for having too many decimals rather than guessed.
+pub fn parse_decimal(input: &str, decimals: u32) -> Result<i128, String> {
+    let cleaned: String = input
         .trim()
         .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .filter(|c| !c.is_whitespace() && *c != '\'')
+        .map(|c| if c == '\u{2212}' { '-' } else { c })
         .collect();
+    let invalid = || format!("'{}' is not a number such as 12,50", input.trim());
     let (negative, digits) = match cleaned.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, cleaned.as_str()),
+        None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
     };
-    let (whole, fraction) = digits.split_once(['.', ',']).unwrap_or((digits, ""));
-    let width = currency.exponent() as usize;
-    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > width {
+    let decimal_at = match (digits.rfind(','), digits.rfind('.')) {
+        (Some(c), Some(d)) => Some(c.max(d)),
+        (Some(c), None) if digits.matches(',').count() == 1 => Some(c),
+        (None, Some(d)) if digits.matches('.').count() == 1 => Some(d),
+        _ => None,
+    };
+    let (whole, fraction) = match decimal_at {
+        Some(at) => (&digits[..at], &digits[at + 1..]),
+        None => (digits, ""),
+    };
+    let whole: String = whole.chars().filter(|c| *c != ',' && *c != '.').collect();
+    let digit_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digit_only(&whole) || !digit_only(fraction) {
         return Err(invalid());
     }
-    let whole: i128 = whole.parse().map_err(|_| invalid())?;
-    let fraction: i128 = format!("{fraction:0<width$}")
-        .parse()
-        .map_err(|_| invalid())?;
-    let amount = whole * 10_i128.pow(currency.exponent()) + fraction;
-    within_limit(if negative { -amount } else { amount }).map_err(|e| e.to_string())
+    if fraction.len() > decimals as usize {
+        return Err(format!(
+            "'{}' has more than {decimals} decimals",
+            input.trim()
+        ));
+    }
+    // Beyond 30 digits nothing we store fits anyway; refusing early keeps i128 from overflowing.
+    if whole.len() + fraction.len() > 30 {
+        return Err(format!("'{}' is too large", input.trim()));
+    }
+    let padded = format!("{whole}{fraction:0<width$}", width = decimals as usize);
+    let value: i128 = padded.parse().unwrap_or(0);
+    Ok(if negative { -value } else { value })
+}
+
+/// Reads an amount typed in major units (`12,50`) as minor units of `currency`.
+pub fn parse_major(input: &str, currency: Currency) -> Result<i64, String> {
+    let value = parse_decimal(input, currency.exponent())?;
+    within_limit(value).map_err(|e| e.to_string())
+}
+
+impl VatRate {
+    /// Reads a rate typed as a percentage: `25,5`, `25.5 %`, `14`.
+    pub fn parse_percent(input: &str) -> Result<Self, String> {
+        let number = input.trim().trim_end_matches('%');
+        let basis_points = parse_decimal(number, 2)?;
+        Self::new(i64::try_from(basis_points).unwrap_or(i64::MAX))
+    }
 }
 
 #[cfg(test)]
@@ -138,15 +174,7 @@ mod tests {
         assert_eq!(parse_major("-0.05", Currency::Eur), Ok(-5));
         assert_eq!(format_major(123_450, Currency::Eur, '.'), "1234.50");
         assert_eq!(parse_major("1234.50", Currency::Eur), Ok(123_450));
-        for bad in [
-            "",
-            "abc",
-            "1.234",
-            "1,2,3",
-            ".5",
-            "1e3",
-            "99999999999999999999",
-        ] {
+        for bad in ["", "abc", "1.234", "1e3", "99999999999999999999"] {
             assert!(parse_major(bad, Currency::Eur).is_err(), "{bad}");
         }
     }
@@ -168,6 +196,62 @@ mod tests {
             format_major(i64::MIN, Currency::Eur, '.'),
             "-92233720368547758.08"
         );
+    }
+
+    #[test]
+    fn reads_amounts_as_typed() {
+        let eur = |s: &str| parse_major(s, Currency::Eur);
+        assert_eq!(eur("12,50"), Ok(1250));
+        assert_eq!(eur("12.5"), Ok(1250));
+        assert_eq!(eur(" 1 234,50 "), Ok(123_450));
+        assert_eq!(eur("1\u{a0}234,5"), Ok(123_450));
+        assert_eq!(eur("1,234.50"), Ok(123_450));
+        assert_eq!(eur("1.234,50"), Ok(123_450));
+        assert_eq!(eur("1.234.567"), Ok(123_456_700));
+        assert_eq!(eur("-3"), Ok(-300));
+        assert_eq!(eur("\u{2212}0,05"), Ok(-5));
+        assert_eq!(eur(",5"), Ok(50));
+        assert!(
+            eur("1,234").is_err(),
+            "three decimals are refused, not guessed"
+        );
+        for bad in [
+            "",
+            "-",
+            "abc",
+            "12,5x",
+            "1e5",
+            "--1",
+            "9999999999999999999999999999999",
+        ] {
+            assert!(eur(bad).is_err(), "{bad}");
+        }
+        assert!(eur("10000000000000,01").is_err(), "beyond MAX_AMOUNT");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn formatted_amounts_read_back(amount in -MAX_AMOUNT..=MAX_AMOUNT, comma in proptest::bool::ANY) {
+            let text = format_major(amount, Currency::Eur, if comma { ',' } else { '.' });
+            proptest::prop_assert_eq!(parse_major(&text, Currency::Eur), Ok(amount));
+        }
+
+        #[test]
+        fn no_typed_text_panics(text in "\\PC{0,40}") {
+            let _ = parse_major(&text, Currency::Eur);
+            let _ = VatRate::parse_percent(&text);
+        }
+    }
+
+    #[test]
+    fn reads_vat_rates_as_percentages() {
+        assert_eq!(VatRate::parse_percent("25,5"), VatRate::new(2550));
+        assert_eq!(VatRate::parse_percent("25.5 %"), VatRate::new(2550));
+        assert_eq!(VatRate::parse_percent("14"), VatRate::new(1400));
+        assert_eq!(VatRate::parse_percent("10,25"), VatRate::new(1025));
+        assert!(VatRate::parse_percent("101").is_err());
+        assert!(VatRate::parse_percent("-1").is_err());
+        assert!(VatRate::parse_percent("25,555").is_err());
     }
 
     #[test]

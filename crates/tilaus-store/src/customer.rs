@@ -1,8 +1,8 @@
-//! Customers, matched by e-mail address within a shop (CUS-10).
+//! Customers, matched by e-mail address within a shop (CUS-10), found by search (CUS-1).
 
 use crate::schema::Customers;
 use crate::{Queries, ShopScope, StoreError};
-use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,6 +22,24 @@ pub struct CustomerRow {
     pub delivery_address: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl CustomerRow {
+    /// The case-folded text a customer search matches: name, e-mail, phone, business id, VAT
+    /// id and contact person (the 0006 migration's backfill writes the same shape).
+    pub fn search_text(&self) -> String {
+        [
+            Some(&self.name),
+            self.email.as_ref(),
+            self.phone.as_ref(),
+            self.business_id.as_ref(),
+            self.vat_id.as_ref(),
+            self.contact_person.as_ref(),
+        ]
+        .map(|part| part.map_or("", String::as_str))
+        .join(" ")
+        .to_lowercase()
+    }
 }
 
 const COLUMNS: [Customers; 14] = [
@@ -52,14 +70,12 @@ pub async fn attach(
     struct Id {
         customer_id: Uuid,
     }
-    let mut columns = vec![Customers::ShopId];
-    columns.extend(COLUMNS);
     let c = customer;
     let id: Option<Id> = q
         .fetch_optional(
             Query::insert()
                 .into_table(Customers::Table)
-                .columns(columns)
+                .columns(insert_columns())
                 .values_panic(values(scope, c))
                 // The no-op update makes RETURNING yield the existing row's id on a match.
                 .on_conflict(
@@ -89,6 +105,51 @@ pub async fn get(
     .await
 }
 
+/// A position in the newest-first customer list: the last row seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub customer_id: Uuid,
+}
+
+/// One page of the shop's customers, newest first, after `cursor`; with `text` (case-folded)
+/// only those whose name, e-mail, phone, business id, VAT id or contact person contains it.
+/// Keyset paging on `(shop_id, created_at, customer_id)`.
+pub async fn list(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    text: Option<&str>,
+    cursor: Option<Cursor>,
+    limit: u64,
+) -> Result<Vec<CustomerRow>, StoreError> {
+    let mut select = Query::select();
+    select
+        .columns(COLUMNS)
+        .from(Customers::Table)
+        .and_where(Expr::col(Customers::ShopId).eq(scope.shop_id()));
+    if let Some(text) = text {
+        select.and_where(Expr::col(Customers::SearchText).like(crate::like_contains(text)));
+    }
+    if let Some(cursor) = cursor {
+        select.and_where(
+            Expr::tuple([
+                Expr::col(Customers::CreatedAt),
+                Expr::col(Customers::CustomerId),
+            ])
+            .lt(Expr::tuple([
+                Expr::val(cursor.created_at),
+                Expr::val(cursor.customer_id),
+            ])),
+        );
+    }
+    select
+        .order_by(Customers::CreatedAt, Order::Desc)
+        .order_by(Customers::CustomerId, Order::Desc)
+        .limit(limit);
+    // Planned per call: a cached generic plan cannot see the pattern (performance.md, trap 1).
+    q.fetch_all_planned(&select).await
+}
+
 /// How many customers the shop has (small shops and tests; lists page instead).
 pub async fn count(q: &mut impl Queries, scope: ShopScope) -> Result<i64, StoreError> {
     #[derive(sqlx::FromRow)]
@@ -112,11 +173,11 @@ pub async fn insert_many(
     scope: ShopScope,
     customers: &[CustomerRow],
 ) -> Result<(), StoreError> {
-    let mut columns = vec![Customers::ShopId];
-    columns.extend(COLUMNS);
     for chunk in customers.chunks(500) {
         let mut insert = Query::insert();
-        insert.into_table(Customers::Table).columns(columns.clone());
+        insert
+            .into_table(Customers::Table)
+            .columns(insert_columns());
         for c in chunk {
             insert.values_panic(values(scope, c));
         }
@@ -125,7 +186,14 @@ pub async fn insert_many(
     Ok(())
 }
 
-fn values(scope: ShopScope, c: &CustomerRow) -> [sea_query::SimpleExpr; 15] {
+fn insert_columns() -> Vec<Customers> {
+    let mut columns = vec![Customers::ShopId];
+    columns.extend(COLUMNS);
+    columns.push(Customers::SearchText);
+    columns
+}
+
+fn values(scope: ShopScope, c: &CustomerRow) -> [sea_query::SimpleExpr; 16] {
     [
         scope.shop_id().into(),
         c.customer_id.into(),
@@ -142,5 +210,6 @@ fn values(scope: ShopScope, c: &CustomerRow) -> [sea_query::SimpleExpr; 15] {
         c.delivery_address.clone().into(),
         c.created_at.into(),
         c.updated_at.into(),
+        c.search_text().into(),
     ]
 }

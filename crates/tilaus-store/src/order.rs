@@ -391,6 +391,8 @@ pub struct OrderFilter {
     pub created_from: Option<i64>,
     /// Exclusive upper bound, Unix microseconds.
     pub created_to: Option<i64>,
+    /// Only this customer's orders (the customer page).
+    pub customer_id: Option<Uuid>,
 }
 
 /// A position in the newest-first order list: the last row seen.
@@ -675,6 +677,9 @@ fn apply_filter(select: &mut SelectStatement, scope: ShopScope, filter: &OrderFi
     }
     if let Some(to) = filter.created_to {
         select.and_where(col(Orders::CreatedAt).lt(to));
+    }
+    if let Some(customer_id) = filter.customer_id {
+        select.and_where(col(Orders::CustomerId).eq(customer_id));
     }
 }
 

@@ -89,6 +89,7 @@ pub enum Customers {
     DeliveryAddress,
     CreatedAt,
     UpdatedAt,
+    SearchText,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -184,3 +184,40 @@ function followGroups(groups, source, stop) {
     }
   }
 }
+
+// The manual order form's live totals (ORD-4): the server prices the form with the domain's
+// own rules and sends the totals box back; nothing is computed here. Without this script the
+// "Recalculate" button does the same with a full page.
+(() => {
+  const form = document.querySelector("form.manual-order[data-totals]");
+  const box = document.querySelector("[data-totals-box]");
+  if (!form || !box || !window.fetch) return;
+  let timer = null;
+  let latest = 0;
+  const schedule = (event) => {
+    if (event.target.name === "customer_q" || event.target.name === "product_q") return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  };
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+
+  async function refresh() {
+    const mine = ++latest;
+    const body = new URLSearchParams(new FormData(form));
+    try {
+      const response = await fetch(form.dataset.totals, {
+        method: "POST", body, credentials: "same-origin", headers: { Accept: "text/html" },
+      });
+      if (!response.ok || response.redirected || mine !== latest) return;
+      box.innerHTML = await response.text();
+      box.querySelectorAll("[data-line-total]").forEach((item) => {
+        const cell = form.querySelector('[data-line-total-of="' + item.dataset.lineTotal + '"]');
+        if (cell) cell.textContent = item.textContent;
+      });
+      form.dataset.totalsState = "fresh";
+    } catch (_) {
+      // The next input tries again; "Recalculate" always works.
+    }
+  }
+})();

@@ -114,7 +114,52 @@ tilaus_store::on_both_backends!(
     concurrent_orders_get_distinct_numbers,
     no_endpoint_reaches_another_shops_data,
     hostile_input_never_errors_or_changes_anything,
+    customers_are_searched_and_read,
 );
+
+/// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
+/// `GET /api/v1/customers/{id}` reads one; orders may then name the customer by id.
+async fn customers_are_searched_and_read(s: Server) {
+    let (_, first) = s.post("/api/v1/orders", order("C-1")).await;
+    let mut other = order("C-2");
+    other["customer"] = json!({"kind": "organisation", "name": "Puu Oy", "business_id": "7654321-0", "contact_person": "Paavo Puu"});
+    s.post("/api/v1/orders", other).await;
+    let (status, page) = s.get("/api/v1/customers?q=7654321").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().expect("items").len(), 1);
+    assert_eq!(page["items"][0]["name"], "Puu Oy");
+    assert_eq!(page["items"][0]["contact_person"], "Paavo Puu");
+    let (_, page) = s.get("/api/v1/customers?limit=1").await;
+    assert_eq!(page["items"][0]["name"], "Puu Oy", "newest first");
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let (_, rest) = s
+        .get(&format!("/api/v1/customers?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(rest["items"][0]["id"], first["customer"]["id"]);
+    assert_eq!(rest["next_cursor"], Value::Null);
+
+    let id = first["customer"]["id"].as_str().expect("id");
+    let (status, customer) = s.get(&format!("/api/v1/customers/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(customer["email"], first["customer"]["email"]);
+    let (status, problem) = s.get("/api/v1/customers?cursor=nope&bogus=1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, _) = s
+        .get(&format!("/api/v1/customers/{}", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut again = order("C-3");
+    again["customer"] = json!({"id": id, "name": "Aino Virtanen"});
+    let (status, created) = s.post("/api/v1/orders", again).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["customer"]["id"], id);
+    let mut unknown = order("C-4");
+    unknown["customer"]["id"] = json!(uuid::Uuid::now_v7());
+    let (status, problem) = s.post("/api/v1/orders", unknown).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem.to_string().contains("/customer/id"), "{problem}");
+}
 
 async fn order_life_cycle(s: Server) {
     let (status, created) = s.post("/api/v1/orders", order("W-1001")).await;
@@ -989,10 +1034,12 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         .post("/api/v1/tokens", json!({"name": "b-erp", "role": "staff"}))
         .await;
     let b_token_id = b_token["id"].as_str().expect("id").to_owned();
+    let b_customer_id = b_order["customer"]["id"].as_str().expect("id").to_owned();
     let b_ids = [
         b_order_id.as_str(),
         b_product_id.as_str(),
         b_token_id.as_str(),
+        b_customer_id.as_str(),
     ];
     let secrets = [
         "Bertta",
@@ -1003,6 +1050,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         &b_order_id,
         &b_product_id,
         &b_token_id,
+        &b_customer_id,
     ];
 
     let a = s

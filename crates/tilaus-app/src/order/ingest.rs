@@ -180,27 +180,32 @@ impl App {
         let address_json = |a: &Option<tilaus_domain::customer::Address>| {
             a.as_ref().and_then(|a| serde_json::to_string(a).ok())
         };
-        let customer_id = customer::attach(
-            tx,
-            scope,
-            &customer::CustomerRow {
-                customer_id: Uuid::now_v7(),
-                kind: c.kind.as_str().into(),
-                name: c.name.clone(),
-                email: c.email.as_ref().map(|e| e.as_str().to_owned()),
-                email_key: c.email.as_ref().map(|e| e.matching_key()),
-                phone: c.phone.clone(),
-                business_id: c.business_id.clone(),
-                vat_id: c.vat_id.clone(),
-                contact_person: c.contact_person.clone(),
-                language: c.language.map(|l| l.as_str().to_owned()),
-                billing_address: address_json(&c.billing_address),
-                delivery_address: address_json(&c.delivery_address),
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .await?;
+        let customer_id = match draft.customer_id {
+            Some(id) => existing_customer(tx, scope, id).await?,
+            None => {
+                customer::attach(
+                    tx,
+                    scope,
+                    &customer::CustomerRow {
+                        customer_id: Uuid::now_v7(),
+                        kind: c.kind.as_str().into(),
+                        name: c.name.clone(),
+                        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+                        email_key: c.email.as_ref().map(|e| e.matching_key()),
+                        phone: c.phone.clone(),
+                        business_id: c.business_id.clone(),
+                        vat_id: c.vat_id.clone(),
+                        contact_person: c.contact_person.clone(),
+                        language: c.language.map(|l| l.as_str().to_owned()),
+                        billing_address: address_json(&c.billing_address),
+                        delivery_address: address_json(&c.delivery_address),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+                .await?
+            }
+        };
         let language = Language::for_order(draft.language, c.language, shop.language());
         let lines = line_rows(&draft.content.lines)?;
         let number = take_order_numbers(tx, scope, 1)
@@ -258,6 +263,17 @@ impl App {
             lines: lines.iter().map(|l| line_view(l, &shop.zone)).collect(),
             notes,
         })
+    }
+}
+
+/// The id of the shop's customer an order names by id; a 422 when the shop has none such.
+async fn existing_customer(tx: &mut Tx, scope: ShopScope, id: Uuid) -> Result<Uuid, AppError> {
+    match customer::get(tx, scope, id).await? {
+        Some(row) => Ok(row.customer_id),
+        None => Err(AppError::invalid(
+            "/customer/id",
+            format!("the shop has no customer {id}"),
+        )),
     }
 }
 

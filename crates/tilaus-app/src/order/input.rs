@@ -44,6 +44,10 @@ pub struct NewOrderRequest {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
+    /// An existing customer of the shop (`GET /api/v1/customers`): the order becomes theirs
+    /// whatever its e-mail address. The details below are still the order's own copy. Without
+    /// it, the customer is found by e-mail address or created.
+    pub id: Option<uuid::Uuid>,
     /// `consumer` (default) or `organisation`.
     pub kind: Option<String>,
     pub name: String,
@@ -85,6 +89,8 @@ pub struct LineInput {
 /// A new order, validated.
 pub(crate) struct OrderDraft {
     pub channel: String,
+    /// The existing customer the request named, if any.
+    pub customer_id: Option<uuid::Uuid>,
     pub external_id: Option<String>,
     pub origin: Option<String>,
     pub language: Option<Language>,
@@ -211,6 +217,7 @@ impl NewOrderRequest {
         };
         Ok(OrderDraft {
             channel,
+            customer_id: self.customer.id,
             external_id,
             origin,
             language,
@@ -321,12 +328,23 @@ pub(crate) fn validate_lines(
         errors.push(at, format!("an order has at most {MAX_LINES} lines"));
         return None;
     }
-    let drafts: Vec<Option<LineDraft>> = lines
+    validate_each(lines, at, context, errors)
+        .into_iter()
+        .collect()
+}
+
+/// Each line validated on its own: `None` for a line with errors (recorded under `{at}/{i}`).
+pub(crate) fn validate_each(
+    lines: &[LineInput],
+    at: &str,
+    context: &LineContext<'_>,
+    errors: &mut ValidationErrors,
+) -> Vec<Option<LineDraft>> {
+    lines
         .iter()
         .enumerate()
         .map(|(i, line)| line.validate(&format!("{at}/{i}"), context, errors))
-        .collect();
-    drafts.into_iter().collect()
+        .collect()
 }
 
 impl LineInput {

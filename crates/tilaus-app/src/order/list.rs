@@ -2,8 +2,6 @@
 
 use super::view::OrderSummary;
 use crate::{App, AppError, Principal};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use tilaus_domain::order::{DeliveryState, OrderState, PaymentState, parse_channel_code};
 use tilaus_domain::text;
@@ -45,21 +43,14 @@ pub struct OrderPage {
 }
 
 fn encode_cursor(cursor: Cursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}.{}",
-        cursor.created_at,
-        cursor.order_id.simple()
-    ))
+    crate::keyset::encode(cursor.created_at, cursor.order_id)
 }
 
-fn decode_cursor(text: &str) -> Result<Cursor, String> {
-    let invalid = || "is not a cursor this API gave out".to_string();
-    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (at, id) = text.split_once('.').ok_or_else(invalid)?;
+pub(crate) fn decode_cursor(text: &str) -> Result<Cursor, String> {
+    let (created_at, order_id) = crate::keyset::decode(text)?;
     Ok(Cursor {
-        created_at: at.parse().map_err(|_| invalid())?,
-        order_id: Uuid::parse_str(id).map_err(|_| invalid())?,
+        created_at,
+        order_id,
     })
 }
 
@@ -196,15 +187,18 @@ impl ListQuery {
                 .created_to
                 .as_deref()
                 .and_then(|t| errors.check("/created_to", parse_bound(t, zone, true))),
+            customer_id: None,
         };
-        let cursor = self
-            .cursor
-            .as_deref()
-            .and_then(|c| errors.check("/cursor", decode_cursor(c)));
+        let cursor = cursor_param(self.cursor.as_deref(), &mut errors);
         let limit = errors.check("/limit", crate::check_page_limit(self.limit));
         errors.into_result()?;
         Ok((filter, cursor, limit.unwrap_or_default()))
     }
+}
+
+/// Reads an optional cursor into `errors` under `/cursor`.
+pub(crate) fn cursor_param(text: Option<&str>, errors: &mut ValidationErrors) -> Option<Cursor> {
+    text.and_then(|c| errors.check("/cursor", decode_cursor(c)))
 }
 
 impl App {
@@ -219,10 +213,7 @@ impl App {
         let shop = self.shop_context(&mut conn, scope).await?;
         let (filter, cursor, limit) = query.to_filter(&shop.zone)?;
         let (rows, next) = page(&mut conn, scope, &filter, cursor, limit).await?;
-        Ok(OrderPage {
-            items: rows.iter().map(OrderSummary::from).collect(),
-            next_cursor: next.map(encode_cursor),
-        })
+        Ok(order_page(&rows, next))
     }
 }
 
@@ -264,6 +255,14 @@ pub(crate) async fn page(
         None
     };
     Ok((rows, next))
+}
+
+/// A page of orders as the API shows it.
+pub(crate) fn order_page(rows: &[order::OrderRow], next: Option<Cursor>) -> OrderPage {
+    OrderPage {
+        items: rows.iter().map(OrderSummary::from).collect(),
+        next_cursor: next.map(encode_cursor),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@ mod change;
 mod ingest;
 mod input;
 mod list;
-pub(crate) use list::page;
+pub(crate) use list::{cursor_param, order_page, page};
+mod price;
 mod situation;
 mod view;
 
@@ -13,6 +14,7 @@ pub use ingest::{IDEMPOTENCY_RETENTION, IdempotencyKey, IngestOutcome};
 pub(crate) use ingest::{line_rows, search_text};
 pub use input::{CustomerInput, LineInput, NewOrderRequest};
 pub use list::{CREATED_WINDOWS, ListQuery, OrderPage};
+pub use price::PricedOrder;
 pub use situation::{COUNT_CAP, WaitingGroup};
 pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
 

@@ -6,6 +6,7 @@
 
 mod actions;
 mod cookies;
+mod customers;
 mod detail;
 mod guard;
 mod history;
@@ -13,6 +14,7 @@ mod home;
 mod i18n;
 mod live;
 mod login;
+mod manual;
 mod marks;
 mod orders;
 mod render;
@@ -56,6 +58,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/export", get(orders::export))
         .route("/admin/orders/live", get(live::stream))
         .route("/admin/groups", get(home::fragment))
+        .route("/admin/orders/new", get(manual::show).post(manual::submit))
+        .route("/admin/orders/new/totals", post(manual::totals))
+        .route("/admin/customers", get(customers::list))
+        .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/orders/{id}", get(detail::show))
         .route("/admin/orders/{id}/row", get(live::row))
         .route("/admin/orders/{id}/state", post(actions::change_state))

@@ -19,7 +19,7 @@ pub(crate) struct Layout {
     pub role: Option<String>,
     pub csrf: String,
     pub many_shops: bool,
-    /// Which main section is active: "home", "orders" or "".
+    /// Which main section is active: "home", "orders", "customers" or "".
     pub section: &'static str,
     pub languages: Vec<LanguageLink>,
 }

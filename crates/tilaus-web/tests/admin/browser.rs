@@ -570,3 +570,149 @@ async fn follow_live(
     until(client, counter, "", Duration::from_secs(3)).await?;
     Ok(())
 }
+
+/// A manual order for a new customer in a real browser (ORD-4, CUS-1): type the customer, add a
+/// product line from the search and a free line, watch the totals follow the typing, save as an
+/// open order and land on the order's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_a_manual_order_for_a_new_customer() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let server = crate::support::Server::start(tilaus_store::testkit::sqlite()).await;
+    server
+        .app
+        .create_product(
+            &tilaus_app::Principal::system(server.shop_id, "test"),
+            &serde_json::from_value(json!({"sku": "KAHVI-1", "names": {"fi": "Kahvipaketti"},
+                "unit_price": 1255, "vat_rate": 2550}))
+            .expect("product"),
+        )
+        .await
+        .expect("product");
+    let client = browser(&driver).await;
+    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(manual_order(
+        &client, &server,
+    )))
+    .await;
+    let _ = client.close().await;
+    match outcome {
+        Ok(result) => result.expect("the manual order flow"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+async fn manual_order(
+    client: &Client,
+    s: &crate::support::Server,
+) -> Result<(), fantoccini::error::CmdError> {
+    client.goto(&format!("{}/admin/login", s.base)).await?;
+    client
+        .wait()
+        .for_element(Locator::Css("#email"))
+        .await?
+        .send_keys(&s.owner_email)
+        .await?;
+    client
+        .find(Locator::Css("#password"))
+        .await?
+        .send_keys(crate::support::PASSWORD)
+        .await?;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    client.wait().for_element(Locator::Css(".groups")).await?;
+    client
+        .find(Locator::Css(".main-nav a[href='/admin/customers']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("a[href='/admin/orders/new']"))
+        .await?
+        .click()
+        .await?;
+    let name = client.wait().for_element(Locator::Css("#c-name")).await?;
+    name.send_keys("Uusi Asiakas").await?;
+    client
+        .find(Locator::Css("#c-phone"))
+        .await?
+        .send_keys("040 765 4321")
+        .await?;
+    // The free line the form starts with.
+    client
+        .find(Locator::Css("#line-0-name"))
+        .await?
+        .send_keys("Asennus")
+        .await?;
+    client
+        .find(Locator::Css("#line-0-price"))
+        .await?
+        .send_keys("10,00")
+        .await?;
+    client
+        .find(Locator::Css("#line-0-vat"))
+        .await?
+        .send_keys("14")
+        .await?;
+    // The totals follow the typing (the server prices the form).
+    let grand = "const g = document.querySelector('[data-grand]'); return g ? g.textContent : ''";
+    until(client, grand, "10,00\u{a0}€", Duration::from_secs(5)).await?;
+    // A product line from the search; Enter in the search field searches.
+    client
+        .find(Locator::Css("#product-q"))
+        .await?
+        .send_keys("kahvi\u{e007}")
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("button.add-product[data-sku='KAHVI-1']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("#line-1-quantity"))
+        .await?;
+    assert_eq!(
+        client
+            .find(Locator::Css("#c-name"))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("Uusi Asiakas"),
+        "the customer is kept"
+    );
+    until(client, grand, "22,55\u{a0}€", Duration::from_secs(5)).await?;
+    let quantity = client.find(Locator::Css("#line-1-quantity")).await?;
+    quantity.clear().await?;
+    quantity.send_keys("2").await?;
+    until(client, grand, "35,10\u{a0}€", Duration::from_secs(5)).await?;
+    save(client, "manual-order.png").await;
+    client
+        .find(Locator::Css("button.save-open"))
+        .await?
+        .click()
+        .await?;
+    let badge = client
+        .wait()
+        .for_element(Locator::Css(".order-head .badges .badge"))
+        .await?;
+    assert_eq!(badge.text().await?, "Avoin");
+    let page = client.source().await?;
+    assert!(page.contains("Uusi Asiakas"));
+    assert!(page.contains("Kahvipaketti") && page.contains("Asennus"));
+    assert!(page.contains("35,10"));
+    assert!(
+        client
+            .current_url()
+            .await?
+            .path()
+            .starts_with("/admin/orders/")
+    );
+    Ok(())
+}

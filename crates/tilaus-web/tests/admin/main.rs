@@ -3,6 +3,7 @@
 mod browser;
 mod http;
 mod live;
+mod manual;
 mod order_page;
 mod support;
 mod views;

@@ -12,5 +12,9 @@ string_enum! {
         OrderDeleted = "order.deleted",
         NoteAdded = "order.note_added",
         DeliveryDetailsChanged = "order.delivery_details_changed",
+        /// A payment was recorded on the order (manually, with the order, or by a provider).
+        PaymentRecorded = "order.payment_recorded",
+        /// A receipt, invoice, credit note or transfer slip was issued for the order.
+        DocumentIssued = "order.document_issued",
     }
 }

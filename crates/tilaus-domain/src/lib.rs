@@ -6,11 +6,14 @@
 
 pub mod access;
 pub mod customer;
+pub mod document;
 pub mod event;
 pub mod language;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod product;
+pub mod reference;
 pub mod text;
 pub mod validation;
 

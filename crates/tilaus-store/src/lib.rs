@@ -12,8 +12,10 @@ mod schema;
 
 pub mod audit;
 pub mod customer;
+pub mod document;
 pub mod idempotency;
 pub mod order;
+pub mod payment;
 pub mod product;
 pub mod session;
 pub mod shop;

@@ -16,6 +16,8 @@ use tilaus_domain::event::EventKind;
 use tilaus_domain::money::{Currency, VatRate};
 use tilaus_domain::order::{OrderState, ProductKind};
 use tilaus_domain::reference::Reference;
+use tilaus_domain::text;
+use tilaus_domain::validation::ValidationErrors;
 use tilaus_store::document::{self, DocumentRow};
 use tilaus_store::{Queries, ShopScope, StoreError, Tx, now_micros, order};
 use utoipa::ToSchema;
@@ -100,6 +102,10 @@ pub struct CreditLineInput {
     /// How many units to credit; at most what remains of the line.
     pub quantity: i64,
 }
+
+/// The highest number a series may be set to: leaves the 7-3-1 reference (prefix digit, number,
+/// check digit) well within its 20 digits.
+pub const MAX_DOCUMENT_NUMBER: i64 = 999_999_999_999;
 
 fn corrupt(column: &'static str, value: impl std::fmt::Display) -> AppError {
     AppError::Store(StoreError::corrupt(column, value))
@@ -275,7 +281,100 @@ pub(crate) fn has_sales_document(documents: &[DocumentRow]) -> bool {
         .any(|d| DocumentKind::parse(&d.kind).is_some_and(DocumentKind::is_creditable))
 }
 
+/// A numbering series as the shop sets it: the prefix printed before the number (`L-`) and the
+/// number the next document gets.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesSettings {
+    pub prefix: String,
+    pub next_number: i64,
+}
+
+/// The shop's invoicing terms.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoicingTerms {
+    /// Days from issue to due date, 0–365.
+    pub payment_terms_days: i64,
+    /// An agreed late-payment interest in basis points; null for the statutory rate.
+    pub late_interest: Option<i64>,
+}
+
 impl App {
+    /// Sets a series' prefix and next number. The next number may skip ahead (a shop moving
+    /// over from another system) but never back to a number already issued.
+    pub async fn set_document_series(
+        &self,
+        principal: &Principal,
+        kind: &str,
+        settings: &SeriesSettings,
+    ) -> Result<SeriesSettings, AppError> {
+        let scope = principal.admin_scope()?;
+        let mut errors = ValidationErrors::default();
+        let kind = DocumentKind::parse(kind).ok_or_else(|| {
+            AppError::invalid(
+                "/kind",
+                format!("'{kind}' is not one of {}", DocumentKind::expected()),
+            )
+        })?;
+        let prefix = errors.check("/prefix", text::optional(Some(&settings.prefix), 10));
+        if !(1..=MAX_DOCUMENT_NUMBER).contains(&settings.next_number) {
+            errors.push(
+                "/next_number",
+                format!("must be from 1 to {MAX_DOCUMENT_NUMBER}"),
+            );
+        }
+        errors.into_result()?;
+        let prefix = prefix.flatten().unwrap_or_default();
+        let mut tx = self.db.begin().await?;
+        let highest = document::highest_number(&mut tx, scope, kind.as_str()).await?;
+        if settings.next_number <= highest {
+            return Err(AppError::invalid(
+                "/next_number",
+                format!("{highest} has been issued already; the next number must be above it"),
+            ));
+        }
+        let row = document::SeriesRow {
+            kind: kind.as_str().into(),
+            prefix: prefix.clone(),
+            next_number: settings.next_number,
+        };
+        document::set_series(&mut tx, scope, &row).await?;
+        tx.commit().await?;
+        Ok(SeriesSettings {
+            prefix,
+            next_number: settings.next_number,
+        })
+    }
+
+    /// Sets the payment terms and late-payment interest that new invoices print.
+    pub async fn set_invoicing_terms(
+        &self,
+        principal: &Principal,
+        terms: &InvoicingTerms,
+    ) -> Result<InvoicingTerms, AppError> {
+        let scope = principal.admin_scope()?;
+        let mut errors = ValidationErrors::default();
+        let days = errors.check(
+            "/payment_terms_days",
+            PaymentTerms::parse_days(terms.payment_terms_days),
+        );
+        let interest = terms
+            .late_interest
+            .map(|bp| errors.check("/late_interest", VatRate::new(bp)));
+        errors.into_result()?;
+        let row = document::InvoicingRow {
+            payment_terms_days: days.and_then(|d| i32::try_from(d).ok()).unwrap_or(14),
+            late_interest: interest
+                .flatten()
+                .and_then(|r| i32::try_from(r.basis_points()).ok()),
+        };
+        let mut tx = self.db.begin().await?;
+        document::set_invoicing(&mut tx, scope, &row, now_micros()).await?;
+        tx.commit().await?;
+        Ok(terms.clone())
+    }
+
     /// Issues an invoice for a confirmed order and moves it to `invoiced`.
     pub async fn issue_invoice(
         &self,

@@ -2,7 +2,7 @@
 //! immutability, payment state, orders that arrive paid, credit-note limits and tenancy.
 
 use serde_json::json;
-use tilaus_app::document::{CreditLineInput, CreditNoteRequest};
+use tilaus_app::document::{CreditLineInput, CreditNoteRequest, InvoicingTerms, SeriesSettings};
 use tilaus_app::order::NewOrderRequest;
 use tilaus_app::payment::{NewPayment, PaymentByReference};
 use tilaus_app::shop::NewShop;
@@ -19,6 +19,7 @@ tilaus_store::on_both_backends!(
     paid_orders_get_their_receipt_in_the_same_transaction,
     credit_notes_never_exceed_what_remains,
     other_shops_see_nothing,
+    series_and_terms_are_the_shops_to_set,
 );
 
 struct Shop {
@@ -621,4 +622,87 @@ async fn other_shops_see_nothing(s: Shop) {
             .items
             .is_empty()
     );
+}
+
+async fn series_and_terms_are_the_shops_to_set(s: Shop) {
+    let first = s.confirmed_order().await;
+    s.app
+        .issue_invoice(&s.owner, first)
+        .await
+        .expect("invoice 1");
+    let settings = SeriesSettings {
+        prefix: " L- ".into(),
+        next_number: 1001,
+    };
+    let set = s
+        .app
+        .set_document_series(&s.owner, "invoice", &settings)
+        .await
+        .expect("series");
+    assert_eq!(set.prefix, "L-");
+    let terms = InvoicingTerms {
+        payment_terms_days: 30,
+        late_interest: Some(1050),
+    };
+    s.app
+        .set_invoicing_terms(&s.owner, &terms)
+        .await
+        .expect("terms");
+    let order_id = s.confirmed_order().await;
+    let invoice = s
+        .app
+        .issue_invoice(&s.owner, order_id)
+        .await
+        .expect("invoice");
+    assert_eq!(
+        (invoice.number.as_str(), invoice.sequence_number),
+        ("L-1001", 1001)
+    );
+    assert_eq!(
+        invoice.reference,
+        tilaus_domain::reference::Reference::for_number("1", 1001)
+            .ok()
+            .map(|r| r.to_string())
+    );
+    assert_eq!(
+        invoice.content["payment_terms"],
+        json!({"days": 30, "late_interest": 1050})
+    );
+    let issue = jiff::civil::Date::strptime("%Y-%m-%d", &invoice.issue_date).expect("date");
+    let due = issue.checked_add(jiff::Span::new().days(30)).expect("date");
+    assert_eq!(invoice.due_date, Some(due.to_string()));
+
+    // Never back to an issued number; only known kinds; terms within limits; owners only.
+    let back = SeriesSettings {
+        prefix: String::new(),
+        next_number: 1001,
+    };
+    assert!(matches!(
+        s.app.set_document_series(&s.owner, "invoice", &back).await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.app
+            .set_document_series(&s.owner, "quote", &settings)
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    let long = InvoicingTerms {
+        payment_terms_days: 400,
+        late_interest: Some(-1),
+    };
+    match s.app.set_invoicing_terms(&s.owner, &long).await {
+        Err(AppError::Invalid(errors)) => assert_eq!(errors.0.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    let token = s
+        .app
+        .create_token(&s.owner, "kassa", tilaus_domain::access::Role::Staff)
+        .await
+        .expect("token");
+    let staff = s.app.authenticate_token(&token.token).await.expect("staff");
+    assert!(matches!(
+        s.app.set_invoicing_terms(&staff, &terms).await,
+        Err(AppError::Forbidden(_))
+    ));
 }

@@ -323,6 +323,7 @@ fn demo_order(rng: &mut StdRng, i: usize) -> NewOrderRequest {
         note: rng
             .random_bool(0.1)
             .then(|| "Asiakas toivoo soittoa ennen toimitusta.".to_owned()),
+        payments: Vec::new(),
     }
 }
 

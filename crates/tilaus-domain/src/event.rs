@@ -14,5 +14,9 @@ string_enum! {
         DeliveryDetailsChanged = "order.delivery_details_changed",
         /// Tags or the order's language changed (allowed in every state).
         LabelsChanged = "order.labels_changed",
+        /// A payment was recorded on the order (manually, with the order, or by a provider).
+        PaymentRecorded = "order.payment_recorded",
+        /// A receipt, invoice, credit note or transfer slip was issued for the order.
+        DocumentIssued = "order.document_issued",
     }
 }

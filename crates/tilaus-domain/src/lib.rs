@@ -7,13 +7,16 @@
 pub mod access;
 pub mod bank;
 pub mod customer;
+pub mod document;
 pub mod event;
 pub mod format;
 pub mod highlight;
 pub mod language;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod product;
+pub mod reference;
 pub mod text;
 pub mod validation;
 

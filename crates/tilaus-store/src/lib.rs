@@ -12,9 +12,11 @@ mod schema;
 
 pub mod audit;
 pub mod customer;
+pub mod document;
 pub mod highlight;
 pub mod idempotency;
 pub mod order;
+pub mod payment;
 pub mod product;
 pub mod saved_view;
 pub mod session;

@@ -260,6 +260,15 @@ pub enum SavedViews {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum ShopInvoicing {
+    Table,
+    ShopId,
+    PaymentTermsDays,
+    LateInterest,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
 pub enum HighlightRules {
     Table,
     ShopId,
@@ -273,4 +282,57 @@ pub enum HighlightRules {
     Colour,
     Icon,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DocumentSeries {
+    Table,
+    ShopId,
+    Kind,
+    Prefix,
+    NextNumber,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Documents {
+    Table,
+    ShopId,
+    DocumentId,
+    OrderId,
+    Kind,
+    Number,
+    DisplayNumber,
+    Reference,
+    Currency,
+    Total,
+    IssueDate,
+    DueDate,
+    CreditsDocumentId,
+    Content,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Payments {
+    Table,
+    ShopId,
+    PaymentId,
+    OrderId,
+    DocumentId,
+    Method,
+    Provider,
+    ProviderReference,
+    Reference,
+    Status,
+    Amount,
+    Refunded,
+    Currency,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    CreatedAt,
+    UpdatedAt,
 }

@@ -115,6 +115,7 @@ tilaus_store::on_both_backends!(
     no_endpoint_reaches_another_shops_data,
     hostile_input_never_errors_or_changes_anything,
     customers_are_searched_and_read,
+    invoices_credit_notes_and_payments_over_http,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -792,6 +793,12 @@ async fn health_and_openapi() {
         "/api/v1/orders/{id}/state",
         "/api/v1/orders/export",
         "/api/v1/tokens",
+        "/api/v1/orders/{id}/invoice",
+        "/api/v1/orders/{id}/documents",
+        "/api/v1/orders/{id}/payments",
+        "/api/v1/payments/by-reference",
+        "/api/v1/documents/{id}",
+        "/api/v1/documents/{id}/credit-note",
     ] {
         assert!(
             document["paths"].get(path).is_some(),
@@ -1000,8 +1007,10 @@ async fn concurrent_orders_get_distinct_numbers(s: Server) {
 
 /// A plausible body for each write, so that the request gets past validation to the lookup;
 /// endpoints added later get `{}` and must still refuse.
-fn plausible_body(method: &str, path: &str) -> Option<Value> {
+fn plausible_body(method: &str, path: &str, reference: &str) -> Option<Value> {
     let body = match (method, path) {
+        ("post", "/api/v1/orders/{id}/payments") => json!({"method": "cash", "amount": 100}),
+        ("post", "/api/v1/payments/by-reference") => json!({"reference": reference, "amount": 100}),
         ("post", "/api/v1/orders") => order("A-1"),
         ("patch", "/api/v1/orders/{id}") => json!({"tags": ["taken"]}),
         ("post", "/api/v1/orders/{id}/state") => json!({"state": "cancelled"}),
@@ -1028,6 +1037,27 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         json!({"body": "salainen muistiinpano"}),
     )
     .await;
+    // B's order is invoiced and has a payment, so that documents and payments are there to find.
+    s.post(
+        &format!("/api/v1/orders/{b_order_id}/state"),
+        json!({"state": "confirmed"}),
+    )
+    .await;
+    let (status, b_invoice) = s
+        .post(&format!("/api/v1/orders/{b_order_id}/invoice"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b_invoice}");
+    let b_invoice_id = b_invoice["id"].as_str().expect("id").to_owned();
+    let b_reference = b_invoice["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    s.post(
+        &format!("/api/v1/orders/{b_order_id}/payments"),
+        json!({"method": "cash", "amount": 50}),
+    )
+    .await;
+    let (_, b_order) = s.get(&format!("/api/v1/orders/{b_order_id}")).await;
     let (_, b_product) = s.post("/api/v1/products", json!({"sku": "B-SECRET", "names": {"fi": "Salainen"}, "unit_price": 100, "vat_rate": 2550})).await;
     let b_product_id = b_product["id"].as_str().expect("id").to_owned();
     let (_, b_token) = s
@@ -1040,6 +1070,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         b_product_id.as_str(),
         b_token_id.as_str(),
         b_customer_id.as_str(),
+        b_invoice_id.as_str(),
     ];
     let secrets = [
         "Bertta",
@@ -1051,6 +1082,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         &b_product_id,
         &b_token_id,
         &b_customer_id,
+        &b_invoice_id,
     ];
 
     let a = s
@@ -1075,7 +1107,12 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
                 let verb =
                     reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
                 let (status, body) = s
-                    .send(verb, &target, plausible_body(method, path), &a.api_token)
+                    .send(
+                        verb,
+                        &target,
+                        plausible_body(method, path, &b_reference),
+                        &a.api_token,
+                    )
                     .await;
                 tried += 1;
                 assert!(
@@ -1122,6 +1159,21 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "B's token still works");
+    let (_, payments) = s
+        .get(&format!("/api/v1/orders/{b_order_id}/payments"))
+        .await;
+    assert_eq!(
+        (
+            payments["received"].as_i64(),
+            payments["items"].as_array().map(Vec::len)
+        ),
+        (Some(50), Some(1)),
+        "{payments}"
+    );
+    let (_, documents) = s
+        .get(&format!("/api/v1/orders/{b_order_id}/documents"))
+        .await;
+    assert_eq!(documents.as_array().map(Vec::len), Some(1), "{documents}");
 }
 
 /// Values that break naive code: wrong types, boundaries, overflow, odd and huge Unicode.
@@ -1184,7 +1236,31 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
         )
         .await;
     let product_id = product["id"].as_str().expect("id").to_owned();
+    let mut confirmed = self::order("H-3");
+    confirmed["state"] = json!("confirmed");
+    let (_, invoiced) = s.post("/api/v1/orders", confirmed).await;
+    let invoiced_id = invoiced["id"].as_str().expect("id").to_owned();
+    let (_, invoice) = s
+        .post(&format!("/api/v1/orders/{invoiced_id}/invoice"), json!({}))
+        .await;
+    let invoice_id = invoice["id"].as_str().expect("id").to_owned();
+    let reference = invoice["reference"].as_str().expect("reference").to_owned();
     let bodies: Vec<(&str, &str, Value)> = vec![
+        (
+            "POST",
+            "/api/v1/orders/{invoiced}/payments",
+            json!({"method": "cash", "amount": 100, "reference": "kuitti 1", "document_id": invoice_id}),
+        ),
+        (
+            "POST",
+            "/api/v1/payments/by-reference",
+            json!({"reference": reference, "amount": 100, "method": "bank_transfer"}),
+        ),
+        (
+            "POST",
+            "/api/v1/documents/{document}/credit-note",
+            json!({"lines": [{"position": 1, "quantity": 1}]}),
+        ),
         (
             "POST",
             "/api/v1/orders",
@@ -1242,7 +1318,9 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
     for (method, template, body) in &bodies {
         let path = template
             .replace("{order}", &order_id)
-            .replace("{product}", &product_id);
+            .replace("{product}", &product_id)
+            .replace("{invoiced}", &invoiced_id)
+            .replace("{document}", &invoice_id);
         let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut cases: Vec<Value> = hostile_values()
             .iter()
@@ -1348,4 +1426,176 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
         count("/api/v1/products").await,
         products_before + accepted_products
     );
+}
+
+/// The names outside tools rely on (issue 5): an invoice over HTTP, its reads, a payment by its
+/// reference, a credit note; documents cannot be changed or deleted through the API.
+async fn invoices_credit_notes_and_payments_over_http(s: Server) {
+    let mut confirmed = order("D-1");
+    confirmed["state"] = json!("confirmed");
+    let (_, created) = s.post("/api/v1/orders", confirmed).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, problem) = s
+        .post(
+            &format!("/api/v1/orders/{}/invoice", uuid::Uuid::now_v7()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+
+    let (status, invoice) = s
+        .post(&format!("/api/v1/orders/{id}/invoice"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invoice}");
+    for field in [
+        "id",
+        "kind",
+        "number",
+        "reference",
+        "rf_reference",
+        "bank_barcode",
+        "total",
+        "due_date",
+        "pdf_url",
+    ] {
+        assert!(invoice.get(field).is_some(), "{field} missing: {invoice}");
+    }
+    assert_eq!(invoice["kind"], "invoice");
+    assert_eq!(invoice["number"], "1");
+    assert_eq!(invoice["total"], 4980);
+    assert_eq!(invoice["rf_reference"], Value::Null);
+    assert_eq!(invoice["bank_barcode"], Value::Null);
+    let document_id = invoice["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        invoice["pdf_url"],
+        format!("/api/v1/documents/{document_id}/pdf")
+    );
+
+    // Invoicing again is a conflict naming the state.
+    let (status, problem) = s
+        .post(&format!("/api/v1/orders/{id}/invoice"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["current_state"], "invoiced");
+
+    let (status, read) = s.get(&format!("/api/v1/documents/{document_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read, invoice);
+    let (_, listed) = s.get(&format!("/api/v1/orders/{id}/documents")).await;
+    assert_eq!(listed, json!([invoice]));
+    let (status, problem) = s.get(&format!("/api/v1/documents/{document_id}/pdf")).await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{problem}");
+    for method in [
+        reqwest::Method::PATCH,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let (status, _) = s
+            .send(
+                method.clone(),
+                &format!("/api/v1/documents/{document_id}"),
+                Some(json!({"total": 1})),
+                &s.token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
+
+    // A bank statement line: the printed reference finds the invoice.
+    let (status, paid) = s
+        .post(
+            "/api/v1/payments/by-reference",
+            json!({"reference": invoice["reference_printed"], "amount": 4980}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{paid}");
+    assert_eq!(
+        (paid["payment_state"].as_str(), paid["balance_due"].as_i64()),
+        (Some("paid"), Some(0))
+    );
+    let (status, problem) = s
+        .post(
+            "/api/v1/payments/by-reference",
+            json!({"reference": "1234 5678", "amount": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/reference");
+
+    let (status, problem) = s
+        .post(
+            &format!("/api/v1/orders/{id}/payments"),
+            json!({"method": "cash", "amount": -1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/amount");
+    let (_, payments) = s.get(&format!("/api/v1/orders/{id}/payments")).await;
+    assert_eq!(
+        payments["items"].as_array().map(Vec::len),
+        Some(1),
+        "{payments}"
+    );
+    assert_eq!(payments["payment_state"], "paid");
+
+    let (status, credit) = s
+        .post(
+            &format!("/api/v1/documents/{document_id}/credit-note"),
+            json!({"lines": [{"position": 1, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{credit}");
+    assert_eq!(
+        (credit["kind"].as_str(), credit["total"].as_i64()),
+        (Some("credit_note"), Some(-2490))
+    );
+    assert_eq!(credit["credits_document_id"], invoice["id"]);
+    let (status, problem) = s
+        .post(
+            &format!("/api/v1/documents/{document_id}/credit-note"),
+            json!({"lines": [{"position": 1, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/lines/0/quantity");
+    // Overpaid now by the credited shirt: the state stays paid and the balance says so.
+    let (_, payments) = s.get(&format!("/api/v1/orders/{id}/payments")).await;
+    assert_eq!(payments["balance_due"], -2490, "{payments}");
+
+    // The history shows every step, so the live list follows.
+    let (_, events) = s.get(&format!("/api/v1/orders/{id}/events")).await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "order.created",
+            "order.state_changed",
+            "order.document_issued",
+            "order.payment_recorded",
+            "order.document_issued"
+        ]
+    );
+
+    // An order that arrives paid has its receipt from the first moment.
+    let mut paid_order = order("D-2");
+    paid_order["payments"] =
+        json!([{"method": "card", "amount": 4980, "provider": "visma_pay", "reference": "VP-77"}]);
+    let (status, arrived) = s.post("/api/v1/orders", paid_order).await;
+    assert_eq!(status, StatusCode::CREATED, "{arrived}");
+    assert_eq!(
+        (arrived["state"].as_str(), arrived["payment_state"].as_str()),
+        (Some("paid"), Some("paid"))
+    );
+    let (_, documents) = s
+        .get(&format!(
+            "/api/v1/orders/{}/documents",
+            arrived["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(documents[0]["kind"], "receipt", "{documents}");
 }

@@ -8,13 +8,17 @@ use crate::auth::sha256_hex;
 use crate::product;
 use crate::{App, AppError, Principal};
 use serde_json::json;
+use tilaus_domain::document::DocumentKind;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
-use tilaus_domain::order::{DeliveryState, LineDraft, PaymentState};
+use tilaus_domain::order::{DeliveryState, LineDraft, OrderState, PaymentState};
+use tilaus_domain::payment::{PaymentAmounts, payment_state};
 use tilaus_domain::text;
 use tilaus_store::dialect::{lock_key, lock_key_of, take_order_numbers, try_lock_key};
-use tilaus_store::{ShopScope, StoreError, Tx, customer, idempotency, now_micros, order, shop};
+use tilaus_store::{
+    ShopScope, StoreError, Tx, customer, document, idempotency, now_micros, order, payment, shop,
+};
 use uuid::Uuid;
 
 /// An `Idempotency-Key` with the fingerprint of the request that carries it.
@@ -118,7 +122,7 @@ impl App {
                 });
             }
         }
-        let mut created = None;
+        let mut created: Option<NewOrder> = None;
         let outcome = match existing_order(&mut tx, scope, &draft).await? {
             Some(existing) => IngestOutcome {
                 status: 200,
@@ -126,13 +130,14 @@ impl App {
                 replayed: false,
             },
             None => {
-                let view = self
+                let new = self
                     .insert_new_order(&mut tx, scope, principal, &shop, draft, totals)
                     .await?;
-                created = Some(view.summary.clone());
+                let body = serde_json::to_string(&new.view).unwrap_or_default();
+                created = Some(new);
                 IngestOutcome {
                     status: 201,
-                    body: serde_json::to_string(&view).unwrap_or_default(),
+                    body,
                     replayed: false,
                 }
             }
@@ -146,18 +151,44 @@ impl App {
             idempotency::insert(&mut tx, scope, &key.key, &stored, now_micros()).await?;
         }
         let any_event = created.is_some();
-        if let Some(order) = created {
+        if let Some(new) = created {
             // Last before COMMIT: the event id holds the shop's counter row until then.
+            let order = &new.view.summary;
             let data = json!({"number": order.number, "state": order.state, "channel": order.channel, "origin": order.origin, "gross": order.totals.gross, "currency": order.currency});
+            let actor = &principal.actor;
             append_event(
                 &mut tx,
                 scope,
                 order.id,
                 EventKind::OrderCreated,
-                &principal.actor,
+                actor,
                 data,
             )
             .await?;
+            if let Some((payments, receipt)) = &new.paid {
+                for p in payments {
+                    let data = crate::payment::payment_event(p, &new.row);
+                    append_event(
+                        &mut tx,
+                        scope,
+                        order.id,
+                        EventKind::PaymentRecorded,
+                        actor,
+                        data,
+                    )
+                    .await?;
+                }
+                let data = crate::document::issued_event(receipt);
+                append_event(
+                    &mut tx,
+                    scope,
+                    order.id,
+                    EventKind::DocumentIssued,
+                    actor,
+                    data,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         if any_event {
@@ -174,7 +205,7 @@ impl App {
         shop: &super::ShopContext,
         draft: OrderDraft,
         totals: tilaus_domain::order::Totals,
-    ) -> Result<OrderView, AppError> {
+    ) -> Result<NewOrder, AppError> {
         let now = now_micros();
         let c = &draft.customer;
         let address_json = |a: &Option<tilaus_domain::customer::Address>| {
@@ -207,6 +238,23 @@ impl App {
             }
         };
         let language = Language::for_order(draft.language, c.language, shop.language());
+        // An order that arrives with its payments is documented at once (only open orders have
+        // no document): `paid` when they cover the total, else `confirmed`.
+        let amounts: Vec<PaymentAmounts> = draft
+            .payments
+            .iter()
+            .map(|p| PaymentAmounts {
+                status: p.status,
+                amount: p.amount,
+                refunded: 0,
+            })
+            .collect();
+        let payment_state = payment_state(totals.gross, &amounts)?;
+        let state = match (draft.payments.is_empty(), payment_state) {
+            (true, _) => draft.state,
+            (false, PaymentState::Paid) => OrderState::Paid,
+            (false, _) => OrderState::Confirmed,
+        };
         let lines = line_rows(&draft.content.lines)?;
         let number = take_order_numbers(tx, scope, 1)
             .await?
@@ -232,8 +280,8 @@ impl App {
             customer_contact_person: c.contact_person.clone(),
             billing_address: address_json(&c.billing_address),
             delivery_address: address_json(&c.delivery_address),
-            state: draft.state.as_str().into(),
-            payment_state: PaymentState::Unpaid.as_str().into(),
+            state: state.as_str().into(),
+            payment_state: payment_state.as_str().into(),
             delivery_state: DeliveryState::None.as_str().into(),
             tags: serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".into()),
             net: totals.net,
@@ -258,11 +306,35 @@ impl App {
             order::insert_note(tx, scope, row.order_id, &note).await?;
             notes.push(note_view(&note));
         }
-        Ok(OrderView {
+        let mut paid = None;
+        if !draft.payments.is_empty() {
+            let payments: Vec<_> = draft
+                .payments
+                .iter()
+                .map(|p| p.row(&row, &principal.actor, now))
+                .collect();
+            payment::insert(tx, scope, &payments).await?;
+            let receipt = crate::document::issue(
+                tx,
+                scope,
+                shop,
+                &principal.actor,
+                crate::document::Issue {
+                    kind: DocumentKind::Receipt,
+                    order: &row,
+                    lines: crate::document::order_lines(&lines, row.prices_include_vat)?,
+                    credits: None,
+                },
+            )
+            .await?;
+            paid = Some((payments, receipt));
+        }
+        let view = OrderView {
             summary: OrderSummary::from(&row),
             lines: lines.iter().map(|l| line_view(l, &shop.zone)).collect(),
             notes,
-        })
+        };
+        Ok(NewOrder { view, row, paid })
     }
 }
 
@@ -275,6 +347,13 @@ async fn existing_customer(tx: &mut Tx, scope: ShopScope, id: Uuid) -> Result<Uu
             format!("the shop has no customer {id}"),
         )),
     }
+}
+
+/// A new order as written, with the payments and receipt it arrived with.
+struct NewOrder {
+    view: OrderView,
+    row: order::OrderRow,
+    paid: Option<(Vec<payment::PaymentRow>, document::DocumentRow)>,
 }
 
 /// The order that already carries the draft's `(channel, external_id)`, as its response body.

@@ -39,6 +39,11 @@ pub struct NewOrderRequest {
     pub tags: Vec<String>,
     /// An internal note to attach (never shown to the customer).
     pub note: Option<String>,
+    /// Payments a web shop, POS or marketplace already took. With payments the order is
+    /// documented at once: its receipt is issued in the same transaction, and it becomes `paid`
+    /// when they cover the total (else `confirmed`).
+    #[serde(default)]
+    pub payments: Vec<crate::payment::IngestPayment>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -99,6 +104,7 @@ pub(crate) struct OrderDraft {
     pub customer: CustomerDetails,
     pub tags: Vec<String>,
     pub note: Option<String>,
+    pub payments: Vec<crate::payment::PaymentDraft>,
 }
 
 fn one_of<T>(
@@ -204,6 +210,7 @@ impl NewOrderRequest {
         let note = errors
             .check("/note", text::optional(self.note.as_deref(), MAX_LONG))
             .flatten();
+        let payments = crate::payment::validate_ingest_payments(&self.payments, &mut errors);
         errors.into_result()?;
         let (Some(channel), Some(currency), Some(state), Some(customer), Some(lines), Some(tags)) =
             (channel, currency, state, customer, lines, tags)
@@ -226,6 +233,7 @@ impl NewOrderRequest {
             customer,
             tags,
             note,
+            payments,
         })
     }
 }

@@ -115,6 +115,27 @@ impl OrderState {
         }
     }
 
+    /// An invoice is issued for a confirmed order, which it moves on to `invoiced`; an open
+    /// order is confirmed first, and one that was paid or invoiced already has its document.
+    pub fn ensure_invoiceable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Confirmed => Ok(()),
+            _ => Err(self.refuse("issuing an invoice".into())),
+        }
+    }
+
+    /// Money is recorded on agreed orders only: an open order is confirmed first (its content
+    /// may still change), and a cancelled or consolidated one takes no payments.
+    pub fn ensure_payable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Confirmed
+            | OrderState::Invoiced
+            | OrderState::Paid
+            | OrderState::Completed => Ok(()),
+            _ => Err(self.refuse("recording a payment".into())),
+        }
+    }
+
     fn refuse(self, action: String) -> StateError {
         StateError {
             action,
@@ -168,6 +189,18 @@ mod tests {
                 "{state}"
             );
         }
+    }
+
+    #[test]
+    fn invoices_need_a_confirmed_order_and_payments_an_agreed_one() {
+        assert!(Confirmed.ensure_invoiceable().is_ok());
+        for state in [Open, Invoiced, Paid, Completed, Cancelled, Consolidated] {
+            assert!(state.ensure_invoiceable().is_err(), "{state}");
+        }
+        assert!(Open.ensure_payable().is_err());
+        assert!(Cancelled.ensure_payable().is_err());
+        assert!(Invoiced.ensure_payable().is_ok());
+        assert!(Completed.ensure_payable().is_ok());
     }
 
     #[test]

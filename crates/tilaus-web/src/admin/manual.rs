@@ -215,6 +215,8 @@ impl ManualForm {
             lines,
             tags: Vec::new(),
             note: optional(&self.note),
+            // Counter sales that were paid on the spot are recorded on the order page.
+            payments: Vec::new(),
         };
         (request, errors)
     }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod customers;
+mod documents;
 mod openapi;
 
 pub use openapi::ApiDoc;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<App> {
         .merge(admin::routes())
         .merge(products::routes())
         .merge(customers::routes())
+        .merge(documents::routes())
 }
 
 /// Ready when the database answers.

@@ -1,0 +1,151 @@
+//! Documents and payments: invoices, credit notes, manual payments and payments by reference.
+
+use crate::Problem;
+use crate::extract::{Auth, Id, JsonBody};
+use crate::problem::ApiError;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tilaus_app::App;
+use tilaus_app::document::{CreditNoteRequest, DocumentView};
+use tilaus_app::payment::{NewPayment, OrderPayments, PaymentByReference, RecordedPayment};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/orders/{id}/invoice", post(issue_invoice))
+        .route("/api/v1/orders/{id}/documents", get(order_documents))
+        .route(
+            "/api/v1/orders/{id}/payments",
+            post(record_payment).get(order_payments),
+        )
+        .route("/api/v1/payments/by-reference", post(record_by_reference))
+        .route("/api/v1/documents/{id}", get(get_document))
+        .route("/api/v1/documents/{id}/pdf", get(document_pdf))
+        .route(
+            "/api/v1/documents/{id}/credit-note",
+            post(issue_credit_note),
+        )
+}
+
+/// Issues an invoice for a confirmed order (which becomes `invoiced`), numbered gap-free in the
+/// shop's invoice series, with a Finnish reference number and a due date from the shop's terms.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/invoice", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    responses((status = 201, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The order is not confirmed, or already has a receipt or invoice", body = Problem)))]
+pub(crate) async fn issue_invoice(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.issue_invoice(&principal, id).await?),
+    ))
+}
+
+/// The order's documents in the order they were issued.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/documents", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Vec<DocumentView>), (status = 404, body = Problem)))]
+pub(crate) async fn order_documents(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<Json<Vec<DocumentView>>, ApiError> {
+    Ok(Json(app.order_documents(&principal, id).await?))
+}
+
+/// One issued document with its full content.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = DocumentView), (status = 404, body = Problem)))]
+pub(crate) async fn get_document(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<Json<DocumentView>, ApiError> {
+    Ok(Json(app.get_document(&principal, id).await?))
+}
+
+/// The document's PDF. Rendering arrives with the PDF crate; until then a shop's own document
+/// answers 501 (and anything else 404, as everywhere).
+pub(crate) async fn document_pdf(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<Problem, ApiError> {
+    app.get_document(&principal, id).await?;
+    Ok(Problem::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "pdf-not-available",
+        "PDF rendering of documents is not available yet; the document's content is at /api/v1/documents/{id}",
+    ))
+}
+
+/// Issues a credit note for a receipt or invoice: send `{}` to credit all that remains, or
+/// `{"lines": [{"position": 1, "quantity": 1}]}` for part of it.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/credit-note", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    request_body = CreditNoteRequest,
+    responses((status = 201, body = DocumentView), (status = 404, body = Problem),
+        (status = 409, description = "The document cannot be credited", body = Problem),
+        (status = 422, description = "More than remains creditable, or an unknown line", body = Problem)))]
+pub(crate) async fn issue_credit_note(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+    body: JsonBody<CreditNoteRequest>,
+) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.issue_credit_note(&principal, id, &body.value).await?),
+    ))
+}
+
+/// Records a payment taken by hand (cash, card terminal, bank transfer, other). A confirmed order
+/// without a receipt or invoice that is now paid in full gets its receipt and becomes `paid`.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    request_body = NewPayment,
+    responses((status = 201, body = RecordedPayment), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The order's state takes no payments (open or cancelled)", body = Problem),
+        (status = 422, body = Problem)))]
+pub(crate) async fn record_payment(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+    body: JsonBody<NewPayment>,
+) -> Result<(StatusCode, Json<RecordedPayment>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.record_payment(&principal, id, &body.value).await?),
+    ))
+}
+
+/// The order's payments, its payment state and what is still due.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/payments", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = OrderPayments), (status = 404, body = Problem)))]
+pub(crate) async fn order_payments(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<Json<OrderPayments>, ApiError> {
+    Ok(Json(app.order_payments(&principal, id).await?))
+}
+
+/// Records a bank payment by its reference number alone: the shop's invoice or transfer slip
+/// with that reference names the order.
+#[utoipa::path(post, path = "/api/v1/payments/by-reference", tag = "documents", request_body = PaymentByReference,
+    responses((status = 201, body = RecordedPayment), (status = 403, body = Problem),
+        (status = 404, description = "No invoice or transfer slip of the shop has this reference", body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub(crate) async fn record_by_reference(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    body: JsonBody<PaymentByReference>,
+) -> Result<(StatusCode, Json<RecordedPayment>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            app.record_payment_by_reference(&principal, &body.value)
+                .await?,
+        ),
+    ))
+}

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod demo;
 mod error;
 pub mod export;
+pub mod job;
 pub mod live;
 pub mod order;
 pub mod product;
@@ -28,6 +29,8 @@ pub struct App {
     pub db: Db,
     live: live::Hub,
     announcer: announce::Announcer,
+    /// Wakes this process's job runner after a commit that enqueued jobs.
+    jobs_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -39,6 +42,7 @@ impl App {
             db,
             live: live::Hub::default(),
             announcer: announce::Announcer::default(),
+            jobs_wake: std::sync::Arc::default(),
         })
     }
 }

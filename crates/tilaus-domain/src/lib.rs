@@ -7,6 +7,7 @@
 pub mod access;
 pub mod customer;
 pub mod event;
+pub mod job;
 pub mod language;
 pub mod money;
 pub mod order;

@@ -13,6 +13,7 @@ mod schema;
 pub mod audit;
 pub mod customer;
 pub mod idempotency;
+pub mod job;
 pub mod order;
 pub mod product;
 pub mod session;

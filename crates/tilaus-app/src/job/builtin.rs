@@ -1,10 +1,11 @@
 //! The kinds of job Tilaus itself runs.
 
-use super::{Handlers, Job, JobContext, JobFailure, JobHandler};
-use crate::{App, Principal, audit};
+use super::{EnqueueOptions, Enqueued, Handlers, Job, JobContext, JobFailure, JobHandler, enqueue};
+use crate::{App, AppError, Principal, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
+use uuid::Uuid;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
@@ -72,6 +73,31 @@ impl Job for Probe {
 
 struct RunProbe;
 
+impl App {
+    /// Enqueues a [`Probe`] for the principal's shop; returns its job id.
+    pub async fn enqueue_probe(
+        &self,
+        principal: &Principal,
+        millis: u64,
+    ) -> Result<Uuid, AppError> {
+        let scope = principal.admin_scope()?;
+        let mut tx = self.db.begin().await?;
+        let Enqueued::New(job_id) = enqueue(
+            &mut tx,
+            Some(scope),
+            &Probe { millis },
+            EnqueueOptions::default(),
+        )
+        .await?
+        else {
+            return Err(AppError::Conflict("the probe was not enqueued".into()));
+        };
+        tx.commit().await?;
+        self.jobs_committed();
+        Ok(job_id)
+    }
+}
+
 impl JobHandler for RunProbe {
     type Job = Probe;
 
@@ -93,7 +119,7 @@ impl JobHandler for RunProbe {
             )
             .await?;
             tx.commit().await?;
-            Ok::<_, crate::AppError>(())
+            Ok::<_, AppError>(())
         };
         write.await.map_err(JobFailure::temporary)
     }

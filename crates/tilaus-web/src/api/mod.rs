@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod admin;
+mod jobs;
 mod openapi;
 
 pub use openapi::ApiDoc;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<App> {
         .merge(orders::routes())
         .merge(admin::routes())
         .merge(products::routes())
+        .merge(jobs::routes())
 }
 
 /// Ready when the database answers.

@@ -14,7 +14,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::orders::order_events, super::admin::list_tokens, super::admin::create_token, super::admin::revoke_token,
         super::admin::list_channels, super::admin::create_channel, super::products::list_products,
         super::products::create_product, super::products::get_product, super::products::update_product,
-        super::products::delete_product, super::products::audit_log,
+        super::products::delete_product, super::products::audit_log, super::jobs::list_jobs, super::jobs::retry_job,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -13,6 +13,7 @@ pub mod document;
 mod error;
 pub mod export;
 pub mod highlight;
+pub mod job;
 mod keyset;
 pub mod live;
 pub mod order;
@@ -34,6 +35,8 @@ pub struct App {
     pub db: Db,
     live: live::Hub,
     announcer: announce::Announcer,
+    /// Wakes this process's job runner after a commit that enqueued jobs.
+    jobs_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -45,6 +48,7 @@ impl App {
             db,
             live: live::Hub::default(),
             announcer: announce::Announcer::default(),
+            jobs_wake: std::sync::Arc::default(),
         })
     }
 }

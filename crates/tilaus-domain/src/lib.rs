@@ -11,6 +11,7 @@ pub mod document;
 pub mod event;
 pub mod format;
 pub mod highlight;
+pub mod job;
 pub mod language;
 pub mod money;
 pub mod order;

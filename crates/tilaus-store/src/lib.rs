@@ -15,6 +15,7 @@ pub mod customer;
 pub mod document;
 pub mod highlight;
 pub mod idempotency;
+pub mod job;
 pub mod order;
 pub mod payment;
 pub mod product;

@@ -336,3 +336,42 @@ pub enum Payments {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Jobs {
+    Table,
+    JobId,
+    ShopId,
+    Kind,
+    Payload,
+    DedupeKey,
+    State,
+    Attempts,
+    AttemptsBeforeRetry,
+    RunAt,
+    LeaseToken,
+    LockedUntil,
+    LastError,
+    CreatedAt,
+    FinishedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum JobAttempts {
+    Table,
+    JobId,
+    Attempt,
+    StartedAt,
+    FinishedAt,
+    Outcome,
+    Error,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum JobSchedule {
+    Table,
+    Kind,
+    PeriodKey,
+    JobId,
+    CreatedAt,
+}

@@ -60,8 +60,16 @@ async fn every_primary_key_begins_with_shop_id() {
     let db = Db::connect(&sqlite.url).await.expect("open sqlite");
     migrate::run(&db).await.expect("migrate");
     let schema = migrate::describe(&db).await.expect("describe");
-    // Global tables: users, and the admin sessions and login throttle that belong to users.
-    let global = ["users(", "admin_sessions(", "login_throttle("];
+    // Global tables: users, and the admin sessions and login throttle that belong to users; the
+    // job queue, which holds installation-wide work too and is claimed across shops.
+    let global = [
+        "users(",
+        "admin_sessions(",
+        "login_throttle(",
+        "jobs(",
+        "job_attempts(",
+        "job_schedule(",
+    ];
     for index in schema.indexes.iter().filter(|i| i.ends_with(" unique")) {
         if global.iter().any(|g| index.starts_with(g)) {
             continue;

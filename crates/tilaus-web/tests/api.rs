@@ -116,6 +116,7 @@ tilaus_store::on_both_backends!(
     hostile_input_never_errors_or_changes_anything,
     customers_are_searched_and_read,
     invoices_credit_notes_and_payments_over_http,
+    dead_jobs_are_listed_and_retried,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -1065,12 +1066,19 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         .await;
     let b_token_id = b_token["id"].as_str().expect("id").to_owned();
     let b_customer_id = b_order["customer"]["id"].as_str().expect("id").to_owned();
+    let b_job_id = s
+        .app
+        .enqueue_probe(&tilaus_app::Principal::system(s.shop_id, "test"), 0)
+        .await
+        .expect("B's job")
+        .to_string();
     let b_ids = [
         b_order_id.as_str(),
         b_product_id.as_str(),
         b_token_id.as_str(),
         b_customer_id.as_str(),
         b_invoice_id.as_str(),
+        b_job_id.as_str(),
     ];
     let secrets = [
         "Bertta",
@@ -1083,6 +1091,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         &b_token_id,
         &b_customer_id,
         &b_invoice_id,
+        &b_job_id,
     ];
 
     let a = s
@@ -1598,4 +1607,72 @@ async fn invoices_credit_notes_and_payments_over_http(s: Server) {
         ))
         .await;
     assert_eq!(documents[0]["kind"], "receipt", "{documents}");
+}
+
+/// A job that died is listed for owners and managers and can be retried once; nobody else
+/// sees or retries it.
+async fn dead_jobs_are_listed_and_retried(s: Server) {
+    let owner = tilaus_app::Principal::system(s.shop_id, "test");
+    let job_id = s.app.enqueue_probe(&owner, 0).await.expect("enqueue");
+    // A runner's attempt fails for good (no runner runs in this server).
+    let now = tilaus_store::now_micros();
+    let claimed = tilaus_store::job::claim(&s.app.db, 1, now + 60_000_000, now)
+        .await
+        .expect("claim");
+    let mut tx = s.app.db.begin().await.expect("tx");
+    tilaus_store::job::fail(
+        &mut tx,
+        &claimed[0],
+        "permanent: 550 no such user",
+        None,
+        now,
+    )
+    .await
+    .expect("fail");
+    tx.commit().await.expect("commit");
+
+    let (status, page) = s.get("/api/v1/jobs?state=dead").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"][0]["id"], job_id.to_string());
+    assert_eq!(page["items"][0]["kind"], "system.probe");
+    assert_eq!(
+        page["items"][0]["last_error"],
+        "permanent: 550 no such user"
+    );
+    let (status, problem) = s.get("/api/v1/jobs?state=buried").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/state", "{problem}");
+    let (status, page) = s.get("/api/v1/jobs?state=queued").await;
+    assert_eq!(
+        (status, page["items"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+
+    let (_, staff) = s
+        .post("/api/v1/tokens", json!({"name": "staff", "role": "staff"}))
+        .await;
+    let staff = staff["token"].as_str().expect("token").to_owned();
+    let retry = format!("/api/v1/jobs/{job_id}/retry");
+    for (method, path) in [
+        (reqwest::Method::GET, "/api/v1/jobs"),
+        (reqwest::Method::POST, retry.as_str()),
+    ] {
+        let (status, problem) = s.send(method, path, None, &staff).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {problem}");
+    }
+
+    let (status, retried) = s.post(&retry, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    assert_eq!(retried["state"], "queued");
+    let (status, problem) = s.post(&retry, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "only dead jobs: {problem}");
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/jobs/{}/retry", uuid::Uuid::now_v7()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, audit) = s.get("/api/v1/audit").await;
+    assert_eq!(audit["items"][0]["action"], "job.retried", "{audit}");
 }

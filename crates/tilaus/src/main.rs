@@ -3,7 +3,9 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tilaus_app::export::ExportFormat;
+use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig, Schedule};
 use tilaus_app::order::ListQuery;
 use tilaus_app::shop::NewShop;
 use tilaus_app::{App, Principal};
@@ -62,6 +64,56 @@ struct Database {
     url: String,
 }
 
+/// How the job runner works (issue 6); see `RunnerConfig` for what each setting means.
+#[derive(Args, Clone)]
+struct JobOptions {
+    /// Jobs run at once by this process's runner.
+    #[arg(long, env = "TILAUS_JOB_CONCURRENCY", default_value_t = 4)]
+    job_concurrency: usize,
+    /// How often the runner looks for due jobs without being woken, in milliseconds.
+    #[arg(long, env = "TILAUS_JOB_POLL_MS", default_value_t = 1000)]
+    job_poll_ms: u64,
+    /// How long a claimed job is held before another runner may take it over, in seconds.
+    #[arg(long, env = "TILAUS_JOB_LEASE_SECS", default_value_t = 300)]
+    job_lease_secs: u64,
+    /// The longest wait before a failed job's first retry, in seconds (then doubling).
+    #[arg(long, env = "TILAUS_JOB_FIRST_RETRY_SECS", default_value_t = 30)]
+    job_first_retry_secs: u64,
+    /// The longest wait between two attempts, in seconds.
+    #[arg(long, env = "TILAUS_JOB_RETRY_CAP_SECS", default_value_t = 3600)]
+    job_retry_cap_secs: u64,
+    /// Attempts before a failing job is dead (staff can retry it).
+    #[arg(long, env = "TILAUS_JOB_MAX_ATTEMPTS", default_value_t = 12)]
+    job_max_attempts: u32,
+    /// On shutdown, how long running jobs may take to finish, in seconds.
+    #[arg(long, env = "TILAUS_JOB_SHUTDOWN_SECS", default_value_t = 30)]
+    job_shutdown_secs: u64,
+}
+
+impl JobOptions {
+    fn config(&self) -> Result<RunnerConfig> {
+        anyhow::ensure!(
+            self.job_concurrency >= 1,
+            "TILAUS_JOB_CONCURRENCY must be at least 1"
+        );
+        anyhow::ensure!(
+            self.job_poll_ms >= 1 && self.job_lease_secs >= 1 && self.job_max_attempts >= 1,
+            "TILAUS_JOB_POLL_MS, TILAUS_JOB_LEASE_SECS and TILAUS_JOB_MAX_ATTEMPTS must be at least 1"
+        );
+        Ok(RunnerConfig {
+            concurrency: self.job_concurrency,
+            poll: Duration::from_millis(self.job_poll_ms),
+            lease: Duration::from_secs(self.job_lease_secs),
+            retry: RetryPolicy {
+                first_retry: Duration::from_secs(self.job_first_retry_secs),
+                cap: Duration::from_secs(self.job_retry_cap_secs),
+                max_attempts: self.job_max_attempts,
+            },
+            shutdown_grace: Duration::from_secs(self.job_shutdown_secs),
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs the server (migrating the database first; an empty database gets the demo shop).
@@ -79,6 +131,19 @@ enum Command {
         /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
         #[arg(long, env = "TILAUS_TRUST_PROXY")]
         trust_proxy: bool,
+        /// Run no background jobs here (when separate `tilaus worker` processes run them).
+        #[arg(long, env = "TILAUS_NO_JOB_RUNNER")]
+        no_job_runner: bool,
+        #[command(flatten)]
+        jobs: JobOptions,
+    },
+    /// Runs only the background jobs (email, SMS, webhooks, scheduled checks), for deployments
+    /// that keep them apart from the web servers. Any number may run against one database.
+    Worker {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        jobs: JobOptions,
     },
     /// Brings the database schema up to date.
     Migrate {
@@ -144,6 +209,23 @@ enum Command {
     User(UserCommand),
     #[command(subcommand)]
     Export(ExportCommand),
+    #[command(subcommand)]
+    Job(JobCommand),
+}
+
+#[derive(Subcommand)]
+enum JobCommand {
+    /// Enqueues a probe job that waits, then writes `job.probe_ran` to the shop's audit trail:
+    /// proof that a runner picks up work. Prints the job's id.
+    Probe {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        shop: Uuid,
+        /// How long the probe's work takes.
+        #[arg(long, default_value_t = 0)]
+        millis: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -299,12 +381,31 @@ async fn run(cli: Cli) -> Result<()> {
             no_demo,
             secure_cookies,
             trust_proxy,
+            no_job_runner,
+            jobs,
         } => {
             let admin = tilaus_web::admin::AdminConfig {
                 secure_cookies,
                 trust_proxy,
             };
-            serve(&db, listen, no_demo, admin).await
+            let jobs = (!no_job_runner).then(|| jobs.config()).transpose()?;
+            serve(&db, listen, no_demo, admin, jobs).await
+        }
+        Command::Worker { db, jobs } => {
+            let config = jobs.config()?;
+            let app = open(&db).await?;
+            tracing::info!(backend = ?app.db.backend(), "tilaus worker is running jobs");
+            job_runner(app.clone(), config).run(shutdown_signal()).await;
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Job(JobCommand::Probe { db, shop, millis }) => {
+            let app = open(&db).await?;
+            let id = app
+                .enqueue_probe(&Principal::system(shop, "cli"), millis)
+                .await?;
+            println!("{id}");
+            Ok(())
         }
         Command::Migrate { db } => {
             open(&db).await?;
@@ -543,6 +644,7 @@ async fn serve(
     listen: SocketAddr,
     no_demo: bool,
     admin: tilaus_web::admin::AdminConfig,
+    jobs: Option<RunnerConfig>,
 ) -> Result<()> {
     let app = open(db).await?;
     if !no_demo && !app.any_shop().await? {
@@ -556,34 +658,36 @@ async fn serve(
     tracing::info!(%listen, backend = ?app.db.backend(), "tilaus is serving");
     let db_handle = app.db.clone();
     let live = app.clone();
-    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    // The runner stops claiming when the server begins to shut down, and is awaited (within its
+    // grace period) after the last request.
+    let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+    let runner = jobs.map(|config| {
+        tokio::spawn(job_runner(app.clone(), config).run(async {
+            let _ = jobs_stopped.await;
+        }))
+    });
     // The peer address feeds the admin login throttle (per client address).
     let service =
         tilaus_web::router_with(app, admin).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
+            let _ = stop_jobs.send(());
             // Live streams would otherwise hold the shutdown open until they end by themselves.
             live.stop_live();
         })
         .await?;
-    housekeeping.abort();
+    if let Some(runner) = runner {
+        let _ = runner.await;
+    }
     db_handle.close().await;
     Ok(())
 }
 
-/// Periodic upkeep while serving: forgets idempotency keys past their retention. Harmless when
-/// several servers do it at once (a delete by age). The job runner takes this over later.
-async fn housekeeping(app: App) {
-    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        hourly.tick().await;
-        match app.purge_idempotency_keys(tilaus_store::now_micros()).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "forgot expired idempotency keys"),
-            Err(error) => tracing::warn!(%error, "could not purge idempotency keys"),
-        }
-    }
+/// The runner with every built-in kind and schedule (the hourly idempotency-key purge, the
+/// daily overdue check).
+fn job_runner(app: App, config: RunnerConfig) -> JobRunner {
+    JobRunner::new(app, Handlers::builtin(), config).with_schedules(Schedule::builtin())
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.

@@ -3,6 +3,7 @@
 mod admin;
 mod customers;
 mod documents;
+mod jobs;
 mod openapi;
 
 pub use openapi::ApiDoc;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<App> {
         .merge(products::routes())
         .merge(customers::routes())
         .merge(documents::routes())
+        .merge(jobs::routes())
 }
 
 /// Ready when the database answers.

@@ -471,26 +471,21 @@ fn page_count(pdf: &Path) -> u32 {
         .expect("page count")
 }
 
-/// Renders the page at 300 dpi and returns the PNG's path.
+/// Renders the page at 300 dpi, as a scanner sees print, and returns the PNG's path.
 fn page_image(pdf: &Path, page: u32) -> PathBuf {
     let prefix = pdf.with_extension("");
-    let page = page.to_string();
+    page_png(pdf, page, 300, &prefix);
+    prefix.with_extension("png")
+}
+
+/// Writes `page` as `{prefix}.png` at `dpi`.
+fn page_png(pdf: &Path, page: u32, dpi: u32, prefix: &Path) {
+    let (page, dpi) = (page.to_string(), dpi.to_string());
+    let args = ["-r", &dpi, "-png", "-singlefile", "-f", &page, "-l", &page];
     run(
         "pdftoppm",
-        &[
-            "-r",
-            "300",
-            "-png",
-            "-singlefile",
-            "-f",
-            &page,
-            "-l",
-            &page,
-            path_str(pdf),
-            path_str(&prefix),
-        ],
+        &[&args[..], &[path_str(pdf), path_str(prefix)]].concat(),
     );
-    prefix.with_extension("png")
 }
 
 /// What `zbarimg` reads in one symbology (`code128`, `qrcode`) on the image.
@@ -599,11 +594,13 @@ fn invoices_carry_the_mandatory_contents_and_scannable_codes_in_three_languages(
             epc_payload(),
             "{language}: EPC QR code"
         );
-        std::fs::copy(
-            &image,
-            screenshot_dir().join(format!("invoice-{language}.png")),
-        )
-        .expect("keep the page image");
+        // A screen-sized picture of the page for the documentation.
+        page_png(
+            &pdf,
+            1,
+            110,
+            &screenshot_dir().join(format!("invoice-{language}")),
+        );
     }
 }
 
@@ -743,4 +740,43 @@ fn text_is_printed_as_text_never_run_as_markup() {
     let pdf = work_dir("markup").join("invoice.pdf");
     std::fs::write(&pdf, render(&document).expect("renders")).expect("write");
     assert!(text_of(&pdf, None).contains(&compact(&document.buyer.name)));
+}
+
+#[test]
+fn crowded_documents_still_render_in_full() {
+    if !tools_available("the crowded document test") {
+        return;
+    }
+    let mut document = invoice(Language::Fi, 3);
+    document.seller.lines.extend(
+        [
+            "Toimipaikka Pirkkala",
+            "Kotipaikka Tampere",
+            "www.esimerkki.fi",
+        ]
+        .map(String::from),
+    );
+    document.lines[0].name = "Erittäin pitkä tuotenimi, joka ei mahdu yhdelle riville vaan jatkuu seuraavalle ja vielä sitäkin seuraavalle riville".into();
+    for n in 0..6 {
+        document.facts.push(Fact {
+            label: format!("Lisätieto {n}"),
+            value: "Asiakkaan viite, joka on melko pitkä".into(),
+        });
+    }
+    let pdf = work_dir("crowded").join("invoice.pdf");
+    std::fs::write(&pdf, render(&document).expect("renders")).expect("write");
+    let text = text_of(&pdf, None);
+    for expected in [
+        "www.esimerkki.fi",
+        "Lisätieto 5",
+        "seuraavalle riville",
+        "Maksettava",
+    ] {
+        assert!(
+            text.contains(&compact(expected)),
+            "{expected:?} missing:\n{text}"
+        );
+    }
+    let image = page_image(&pdf, page_count(&pdf));
+    assert_eq!(scan(&image, "qrcode"), epc_payload());
 }

@@ -186,6 +186,9 @@ struct TemplateData<'a> {
 }
 
 /// Lays the document out on A4 pages and writes it as PDF/A-2b.
+///
+/// Takes a few hundred milliseconds of CPU in a debug build: call it from a blocking task, not
+/// on an async executor's thread.
 pub fn render(document: &PrintDocument) -> Result<Vec<u8>, PdfError> {
     if !is_hex_colour(&document.accent_colour) {
         return Err(PdfError::AccentColour(document.accent_colour.clone()));
@@ -220,8 +223,16 @@ pub fn render(document: &PrintDocument) -> Result<Vec<u8>, PdfError> {
     // The paths are this crate's constants: an error here is a bug, reported like a layout one.
     let world = world::DocumentWorld::new(files, today)
         .map_err(|error| PdfError::Layout(format!("{error:?}")))?;
+    let pdf = lay_out_and_write(&world, today);
+    // Typst memoises layouts across calls; a server renders many different documents, so
+    // forget them rather than let the cache grow without bound.
+    typst::comemo::evict(0);
+    pdf
+}
+
+fn lay_out_and_write(world: &world::DocumentWorld, today: Datetime) -> Result<Vec<u8>, PdfError> {
     // The document type follows from `typst_pdf::pdf` below: a paged layout.
-    let pages = typst::compile(&world)
+    let pages = typst::compile(world)
         .output
         .map_err(|errors| PdfError::Layout(describe(&errors)))?;
     let options = PdfOptions {
@@ -231,11 +242,7 @@ pub fn render(document: &PrintDocument) -> Result<Vec<u8>, PdfError> {
             .map_err(|error| PdfError::Pdf(error.message().to_string()))?,
         ..PdfOptions::default()
     };
-    let pdf = typst_pdf::pdf(&pages, &options).map_err(|errors| PdfError::Pdf(describe(&errors)));
-    // Typst memoises layouts across calls; a server renders many different documents, so
-    // forget them rather than let the cache grow without bound.
-    typst::comemo::evict(0);
-    pdf
+    typst_pdf::pdf(&pages, &options).map_err(|errors| PdfError::Pdf(describe(&errors)))
 }
 
 fn is_hex_colour(text: &str) -> bool {

@@ -117,19 +117,19 @@ struct Organisation {
 const ORGANISATIONS: &[Organisation] = &[
     Organisation {
         name: "Kahvila Aalto Oy",
-        business_id: "1234567-8",
+        business_id: "7654321-2",
         contact: "Sari Aalto",
         email: "tilaukset@kahvila-aalto.example.fi",
     },
     Organisation {
         name: "Pohjolan Matkat Oy",
-        business_id: "2345678-9",
+        business_id: "2345678-0",
         contact: "Pekka Laine",
         email: "pekka@pohjolanmatkat.example.fi",
     },
     Organisation {
         name: "Skärgårdens Café Ab",
-        business_id: "3456789-0",
+        business_id: "1122334-9",
         contact: "Anna Berg",
         email: "anna@skargard.example.fi",
     },
@@ -384,8 +384,8 @@ impl App {
                 owner_email: admin_email.clone(),
                 owner_name: Some("Demo Owner".into()),
                 owner_password: Some(admin_password.clone()),
-                business_id: Some("1234567-8".into()),
-                vat_id: Some("FI12345678".into()),
+                business_id: Some("1234567-1".into()),
+                vat_id: Some("FI12345671".into()),
                 iban: Some("FI21 1234 5600 0007 85".into()),
                 bic: Some("NDEAFIHH".into()),
                 address: Some(Address {

@@ -7,6 +7,7 @@ use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tilaus_domain::access::Actor;
+use tilaus_domain::bank::transfer::transfer_codes;
 use tilaus_domain::customer::{Address, CustomerKind};
 use tilaus_domain::document::{
     Buyer, CreditScope, CreditedDocument, DocumentContent, DocumentKind, DocumentLine,
@@ -38,9 +39,10 @@ pub struct DocumentView {
     pub reference: Option<String>,
     /// The reference in groups of five, as printed.
     pub reference_printed: Option<String>,
-    /// The ISO 11649 (RF) form of the reference; null until that module lands.
+    /// The ISO 11649 (RF) form of the reference.
     pub rf_reference: Option<String>,
-    /// The 54-digit bank barcode (virtuaaliviivakoodi); null until that module lands.
+    /// The 54-digit bank barcode (virtuaaliviivakoodi, version 4) of an invoice or transfer slip
+    /// with something to pay into the shop's IBAN.
     pub bank_barcode: Option<String>,
     pub currency: String,
     /// Gross, minor units (negative on credit notes).
@@ -64,6 +66,9 @@ impl From<&DocumentRow> for DocumentView {
             .reference
             .as_deref()
             .and_then(|r| Reference::parse(r).ok());
+        let codes = content_of(d)
+            .map(|content| transfer_codes(&content))
+            .unwrap_or_default();
         DocumentView {
             id: d.document_id,
             order_id: d.order_id,
@@ -72,8 +77,8 @@ impl From<&DocumentRow> for DocumentView {
             sequence_number: d.number,
             reference: d.reference.clone(),
             reference_printed: reference.map(|r| r.printed()),
-            rf_reference: None,
-            bank_barcode: None,
+            rf_reference: codes.rf_reference.map(|rf| rf.as_str().to_owned()),
+            bank_barcode: codes.bank_barcode.map(|b| b.as_str().to_owned()),
             currency: d.currency.clone(),
             total: d.total,
             issue_date: d.issue_date.clone(),
@@ -460,6 +465,19 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("document"))?;
         Ok(DocumentView::from(&row))
+    }
+
+    /// A document with its frozen content, for printing it.
+    pub async fn document_with_content(
+        &self,
+        principal: &Principal,
+        document_id: Uuid,
+    ) -> Result<(DocumentView, DocumentContent), AppError> {
+        let mut conn = self.db.read().await?;
+        let row = document::get(&mut conn, principal.read_scope(), document_id)
+            .await?
+            .ok_or(AppError::NotFound("document"))?;
+        Ok((DocumentView::from(&row), content_of(&row)?))
     }
 
     /// The order's documents in the order they were issued.

@@ -165,7 +165,20 @@ async fn issued_documents_never_change(s: Shop) {
         tilaus_domain::reference::Reference::parse(&reference).map(|r| r.printed()),
         Ok(invoice.reference_printed.clone().expect("printed"))
     );
-    assert_eq!(invoice.rf_reference, None);
+    // The payer's codes follow from the frozen content: RF form, bank barcode with the amount.
+    let rf = invoice.rf_reference.clone().expect("rf");
+    assert!(
+        tilaus_domain::bank::rf::CreditorReference::parse(&rf).is_ok(),
+        "{rf}"
+    );
+    assert!(
+        rf.ends_with(reference.trim_start_matches('0')),
+        "{rf} for {reference}"
+    );
+    let barcode = invoice.bank_barcode.clone().expect("barcode");
+    let read = tilaus_domain::bank::barcode::BarcodeContent::decode(&barcode).expect("decodes");
+    assert_eq!(read.amount_cents, Some(invoice.total));
+    assert_eq!(read.due_date, Some(due));
     assert_eq!(
         invoice.pdf_url,
         format!("/api/v1/documents/{}/pdf", invoice.id)

@@ -70,6 +70,27 @@ pub struct Address {
 }
 
 impl Address {
+    /// The address as printed, one line each: name, street lines, postal code and city, country.
+    /// Blank parts are left out.
+    pub fn printed_lines(&self) -> Vec<String> {
+        let city = [self.postal_code.as_deref(), self.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        [
+            self.name.clone(),
+            self.line1.clone(),
+            self.line2.clone(),
+            Some(city),
+            self.country.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+    }
+
     /// Trims every part and checks lengths and the country code; field errors are reported as
     /// `(part, detail)` pairs.
     pub fn normalised(&self) -> Result<Address, Vec<(&'static str, String)>> {

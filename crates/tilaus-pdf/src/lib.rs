@@ -15,20 +15,11 @@ mod world;
 use jiff::civil::Date;
 use serde::Serialize;
 use tilaus_domain::bank::barcode::BarcodeError;
+pub use tilaus_domain::document::DocumentKind;
 use tilaus_domain::language::Language;
 use typst::diag::SourceDiagnostic;
 use typst::foundations::Datetime;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
-
-/// The kind of document, which decides whether the bank transfer form is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    Receipt,
-    Invoice,
-    CreditNote,
-    TransferSlip,
-}
 
 /// Everything a document shows, formatted for its reader.
 #[derive(Debug, Clone, Serialize)]

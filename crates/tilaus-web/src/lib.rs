@@ -6,6 +6,7 @@ pub mod admin;
 mod api;
 mod download;
 mod extract;
+mod print;
 mod problem;
 
 pub use problem::Problem;

@@ -12,6 +12,7 @@ pub mod code128;
 pub mod epc;
 pub mod iban;
 pub mod rf;
+pub mod transfer;
 
 /// A Finnish national reference number (viitenumero) that has already been validated, check digit
 /// included.

@@ -7,6 +7,7 @@ use super::detail::{AddressFields, Outcome, order_id, render_order};
 use super::guard::Staff;
 use super::i18n::Lang;
 use super::render::{self, Layout, Page};
+use crate::print::{self, PrintError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -15,7 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tilaus_app::order::{OrderChanges, StateChange};
+use tilaus_app::payment::NewPayment;
 use tilaus_app::{App, AppError};
+use tilaus_domain::money::{Currency, parse_major};
 use tilaus_domain::order::OrderState;
 use uuid::Uuid;
 
@@ -208,6 +211,92 @@ pub(crate) async fn change_delivery(
         ..Outcome::default()
     };
     edit(&app, &staff, id, changes, "delivery", keep).await
+}
+
+/// Invoices a confirmed order (ORD-4's "create invoice"); the PDF is on the same tab.
+pub(crate) async fn issue_invoice(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    let keep = Outcome {
+        tab: "payments",
+        ..Outcome::default()
+    };
+    match app.issue_invoice(&staff.principal, id).await {
+        Ok(_) => done(id, "invoice", "payments"),
+        Err(error) => refused(&app, &staff, id, error, keep).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PaymentForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    reference: String,
+}
+
+/// Records money taken at the counter, by phone or from a bank statement.
+pub(crate) async fn record_payment(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<PaymentForm>,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    let keep = Outcome {
+        tab: "payments",
+        amount_draft: form.amount.clone(),
+        ..Outcome::default()
+    };
+    let order = app
+        .get_order(&staff.principal, id)
+        .await
+        .map_err(|e| render::app_error(&staff.ctx, e))?;
+    let currency = Currency::parse(&order.summary.currency).unwrap_or(Currency::Eur);
+    let amount = match parse_major(&form.amount, currency) {
+        Ok(amount) => amount,
+        Err(reason) => {
+            return refused(&app, &staff, id, AppError::invalid("/amount", reason), keep).await;
+        }
+    };
+    let payment = NewPayment {
+        method: form.method,
+        amount,
+        reference: Some(form.reference.trim().to_owned()).filter(|r| !r.is_empty()),
+        document_id: None,
+    };
+    match app.record_payment(&staff.principal, id, &payment).await {
+        Ok(_) => done(id, "payment", "payments"),
+        Err(error) => refused(&app, &staff, id, error, keep).await,
+    }
+}
+
+/// An issued document as PDF, for staff signed in to its shop.
+pub(crate) async fn document_pdf(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Page {
+    let not_found = || render::app_error(&staff.ctx, AppError::NotFound("document"));
+    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    match print::document_pdf(&app, &staff.principal, id).await {
+        Ok(pdf) => Ok(pdf.into_response()),
+        Err(PrintError::App(error)) => Err(render::app_error(&staff.ctx, error)),
+        Err(other) => {
+            tracing::error!(%id, error = %other, "a document could not be rendered");
+            Err(render::message(
+                &staff.ctx,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-title",
+                &staff.ctx.lang.t("error-pdf"),
+            ))
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use tilaus_app::customer::CustomerRecord;
 use tilaus_app::{App, AppError};
-use tilaus_domain::customer::Address;
 use uuid::Uuid;
 
 /// A query parameter of the page's own URL ("" when absent).
@@ -130,28 +129,6 @@ struct CustomerPage {
     can_write: bool,
 }
 
-/// An address as lines for the page.
-fn address_lines(address: Option<&Address>) -> Vec<String> {
-    let Some(a) = address else {
-        return Vec::new();
-    };
-    let city = [a.postal_code.as_deref(), a.city.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    [
-        a.name.clone(),
-        a.line1.clone(),
-        a.line2.clone(),
-        some(&city).map(str::to_owned),
-        a.country.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
 pub(crate) async fn show(
     State(app): State<App>,
     staff: Staff,
@@ -199,8 +176,8 @@ pub(crate) async fn show(
         kind: lang.t(&format!("customer-kind-{}", c.kind)),
         organisation,
         facts,
-        billing_address: address_lines(customer.billing_address.as_ref()),
-        delivery_address: address_lines(customer.delivery_address.as_ref()),
+        billing_address: view::address_lines(customer.billing_address.as_ref()),
+        delivery_address: view::address_lines(customer.delivery_address.as_ref()),
         rows: orders
             .items
             .iter()

@@ -13,11 +13,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tilaus_app::order::{CustomerView, LineView, OrderView};
+use tilaus_app::order::{CustomerView, LineView, OrderSummary, OrderView};
 use tilaus_app::{App, AppError};
 use tilaus_domain::customer::Address;
 use tilaus_domain::language::Language;
+use tilaus_domain::money::Currency;
 use tilaus_domain::order::OrderState;
+use tilaus_domain::payment::PaymentMethod;
 use uuid::Uuid;
 
 pub(crate) struct LineItem {
@@ -194,28 +196,37 @@ struct OrderPage {
     details: Vec<String>,
     note_draft: String,
     reason_draft: String,
+    money: Option<MoneyTab>,
 }
 
-fn address_lines(address: Option<&Address>) -> Vec<String> {
-    let Some(a) = address else {
-        return Vec::new();
-    };
-    let city = [a.postal_code.as_deref(), a.city.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    [
-        a.name.clone(),
-        a.line1.clone(),
-        a.line2.clone(),
-        (!city.is_empty()).then_some(city),
-        a.country.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|l| !l.trim().is_empty())
-    .collect()
+/// The Payments & documents tab: what was issued and paid, and what can be done next.
+pub(crate) struct MoneyTab {
+    documents: Vec<DocumentItem>,
+    payments: Vec<PaymentItem>,
+    total: String,
+    received: String,
+    balance_due: String,
+    can_invoice: bool,
+    can_pay: bool,
+    methods: Vec<Choice>,
+    amount_draft: String,
+}
+
+pub(crate) struct DocumentItem {
+    id: String,
+    kind: String,
+    number: String,
+    date: String,
+    total: String,
+    reference: Option<String>,
+}
+
+pub(crate) struct PaymentItem {
+    time: String,
+    method: String,
+    status: String,
+    amount: String,
+    reference: Option<String>,
 }
 
 /// What the page shows beside the order after an action: a notice, or why it was refused
@@ -229,6 +240,7 @@ pub(crate) struct Outcome {
     pub note_draft: String,
     pub reason_draft: String,
     pub address_draft: Option<AddressFields>,
+    pub amount_draft: String,
 }
 
 impl Default for Outcome {
@@ -242,6 +254,7 @@ impl Default for Outcome {
             note_draft: String::new(),
             reason_draft: String::new(),
             address_draft: None,
+            amount_draft: String::new(),
         }
     }
 }
@@ -306,6 +319,73 @@ fn tab_links(lang: Lang, current: &str, notes: usize, events: usize) -> Vec<TabL
         .collect()
 }
 
+async fn money_tab(
+    app: &App,
+    staff: &Staff,
+    order: &OrderSummary,
+    state: Option<OrderState>,
+    amount_draft: String,
+) -> Result<MoneyTab, AppError> {
+    let lang = staff.ctx.lang;
+    let zone = view::zone(staff);
+    let documents = app.order_documents(&staff.principal, order.id).await?;
+    let paid = app.order_payments(&staff.principal, order.id).await?;
+    let money = |amount: i64| lang.money(amount, &order.currency);
+    let can_write = staff.principal.role.can_write();
+    let documented = documents.iter().any(|d| d.kind != "credit_note");
+    Ok(MoneyTab {
+        can_invoice: can_write
+            && !documented
+            && state.is_some_and(|s| s.ensure_invoiceable().is_ok()),
+        can_pay: can_write
+            && paid.balance_due > 0
+            && state.is_some_and(|s| s.ensure_payable().is_ok()),
+        methods: view::choices(
+            lang,
+            "payment-method",
+            PaymentMethod::ALL
+                .iter()
+                .filter(|m| m.is_manual())
+                .map(|m| m.as_str()),
+            "cash",
+        ),
+        documents: documents
+            .iter()
+            .map(|d| DocumentItem {
+                id: d.id.to_string(),
+                kind: lang.t(&format!("document-kind-{}", d.kind)),
+                number: d.number.clone(),
+                date: d.issue_date.clone(),
+                total: money(d.total),
+                reference: d.reference_printed.clone(),
+            })
+            .collect(),
+        payments: paid
+            .items
+            .iter()
+            .map(|p| PaymentItem {
+                time: lang.datetime(&p.created_at, &zone),
+                method: lang.t(&format!("payment-method-{}", p.method)),
+                status: lang.t(&format!("payment-status-{}", p.status)),
+                amount: money(p.amount),
+                reference: p.reference.clone(),
+            })
+            .collect(),
+        total: money(paid.total),
+        received: money(paid.received - paid.refunded),
+        balance_due: money(paid.balance_due),
+        amount_draft: if amount_draft.is_empty() && paid.balance_due > 0 {
+            tilaus_domain::money::format_major(
+                paid.balance_due,
+                Currency::parse(&order.currency).unwrap_or(Currency::Eur),
+                ',',
+            )
+        } else {
+            amount_draft
+        },
+    })
+}
+
 pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Outcome) -> Page {
     let ctx = &staff.ctx;
     let lang = ctx.lang;
@@ -317,6 +397,14 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
     let o = &order.summary;
     let (customer, organisation) = view::customer_names(&o.customer);
     let can_write = staff.principal.role.can_write();
+    let state = OrderState::parse(&o.state);
+    let money_tab = match outcome.tab {
+        "payments" => {
+            let tab = money_tab(app, staff, o, state, outcome.amount_draft.clone()).await;
+            Some(tab.map_err(fail)?)
+        }
+        _ => None,
+    };
     let money = |amount: i64| lang.money(amount, &o.currency);
     let page = OrderPage {
         t: lang,
@@ -348,8 +436,8 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         customer,
         organisation,
         contact: contact_lines(lang, &o.customer),
-        billing_address: address_lines(o.billing_address.as_ref()),
-        delivery_address: address_lines(o.delivery_address.as_ref()),
+        billing_address: view::address_lines(o.billing_address.as_ref()),
+        delivery_address: view::address_lines(o.delivery_address.as_ref()),
         address_form: outcome
             .address_draft
             .unwrap_or_else(|| AddressFields::of(o.delivery_address.as_ref())),
@@ -402,12 +490,13 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
             })
             .collect(),
         can_write,
-        allowed: Allowed::of(lang, OrderState::parse(&o.state), can_write),
+        allowed: Allowed::of(lang, state, can_write),
         notice: outcome.notice,
         error: outcome.error,
         details: outcome.details,
         note_draft: outcome.note_draft,
         reason_draft: outcome.reason_draft,
+        money: money_tab,
     };
     Ok((outcome.status, page).into_response())
 }
@@ -425,6 +514,8 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "tags" => "notice-tags-changed",
         "language" => "notice-language-changed",
         "delivery" => "notice-delivery-changed",
+        "invoice" => "notice-invoice-issued",
+        "payment" => "notice-payment-recorded",
         _ => return None,
     })
 }

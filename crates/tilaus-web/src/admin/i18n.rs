@@ -101,7 +101,7 @@ impl Lang {
     }
 
     /// The same language as the domain names it, for the shared formats.
-    fn language(self) -> Language {
+    pub fn language(self) -> Language {
         match self {
             Lang::Fi => Language::Fi,
             Lang::Sv => Language::Sv,
@@ -117,6 +117,11 @@ impl Lang {
     /// A VAT rate in basis points: `25,5 %` (fi, sv), `25.5%` (en).
     pub fn percent(self, basis_points: u32) -> String {
         format::percent(self.language(), basis_points)
+    }
+
+    /// A calendar date: `7.12.2026` (fi), `2026-12-07` (sv), `7 Dec 2026` (en).
+    pub fn date(self, date: jiff::civil::Date) -> String {
+        format::date(self.language(), date)
     }
 
     /// An instant in the shop's zone: `23.11.2026 14.05` (fi), `2026-11-23 14:05` (sv),
@@ -191,7 +196,7 @@ mod tests {
         // Every message resolves (with the arguments the code passes) in every language.
         let args: Vec<(&'static str, String)> = [
             "minutes", "count", "number", "from", "to", "current", "allowed", "customer", "total",
-            "reason", "tags", "lines", "hours",
+            "reason", "tags", "lines", "hours", "days", "amount",
         ]
         .into_iter()
         .map(|name| (name, "1".to_owned()))

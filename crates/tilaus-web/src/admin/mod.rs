@@ -21,6 +21,8 @@ mod render;
 mod settings;
 mod view;
 
+pub(crate) use i18n::Lang;
+
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -67,6 +69,9 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/{id}/state", post(actions::change_state))
         .route("/admin/orders/{id}/notes", post(actions::add_note))
         .route("/admin/orders/{id}/tags", post(actions::change_tags))
+        .route("/admin/orders/{id}/invoice", post(actions::issue_invoice))
+        .route("/admin/orders/{id}/payments", post(actions::record_payment))
+        .route("/admin/documents/{id}/pdf", get(actions::document_pdf))
         .route(
             "/admin/orders/{id}/language",
             post(actions::change_language),

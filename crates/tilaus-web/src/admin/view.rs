@@ -5,6 +5,7 @@ use super::guard::Staff;
 use super::i18n::Lang;
 use tilaus_app::order::CustomerView;
 use tilaus_app::shop::ChannelInfo;
+use tilaus_domain::customer::Address;
 
 /// A state shown as text on its colour. The CSS class is the same wherever the state appears
 /// (list, detail, situation centre), so each state has one colour everywhere.
@@ -76,6 +77,11 @@ pub(crate) fn choices<'a>(
         });
     }
     choices
+}
+
+/// An address as printed, one line each; nothing for no address.
+pub(crate) fn address_lines(address: Option<&Address>) -> Vec<String> {
+    address.map(Address::printed_lines).unwrap_or_default()
 }
 
 /// The person and, for organisations, the organisation.

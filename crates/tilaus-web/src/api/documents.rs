@@ -2,9 +2,11 @@
 
 use crate::Problem;
 use crate::extract::{Auth, Id, JsonBody};
+use crate::print::{self, PrintError};
 use crate::problem::ApiError;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tilaus_app::App;
@@ -66,19 +68,28 @@ pub(crate) async fn get_document(
     Ok(Json(app.get_document(&principal, id).await?))
 }
 
-/// The document's PDF. Rendering arrives with the PDF crate; until then a shop's own document
-/// answers 501 (and anything else 404, as everywhere).
+/// The document as a PDF/A in its own language: what the customer and the accountant get.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/pdf", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "The document as PDF", content_type = "application/pdf"),
+        (status = 404, body = Problem)))]
 pub(crate) async fn document_pdf(
     State(app): State<App>,
     Auth(principal): Auth,
     Id(id): Id,
-) -> Result<Problem, ApiError> {
-    app.get_document(&principal, id).await?;
-    Ok(Problem::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "pdf-not-available",
-        "PDF rendering of documents is not available yet; the document's content is at /api/v1/documents/{id}",
-    ))
+) -> Response {
+    match print::document_pdf(&app, &principal, id).await {
+        Ok(pdf) => pdf.into_response(),
+        Err(PrintError::App(error)) => ApiError::from(error).into_response(),
+        Err(other) => {
+            tracing::error!(%id, error = %other, "a document could not be rendered");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "pdf-failed",
+                "the document could not be rendered as PDF; its content is at /api/v1/documents/{id}",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// Issues a credit note for a receipt or invoice: send `{}` to credit all that remains, or

@@ -12,6 +12,7 @@ tilaus_store::on_both_backends!(
     tags_language_and_delivery_change_with_their_history,
     cancelling_needs_a_reason_and_deleting_a_confirmation,
     read_only_users_and_other_shops_cannot_use_the_actions,
+    invoice_its_pdf_and_a_payment_from_the_money_tab,
 );
 
 async fn api_order(s: &Server, id: &str) -> Value {
@@ -250,4 +251,137 @@ async fn read_only_users_and_other_shops_cannot_use_the_actions(s: Server) {
     assert_eq!(order["state"], "open");
     assert_eq!(order["tags"], serde_json::json!(["web"]));
     assert_eq!(order["language"], "fi");
+}
+
+/// The text of a PDF by `pdftotext`; `None` (SKIPPED, or a failure under CI) without the tool.
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let mut file = tempfile_path("invoice.pdf");
+    std::fs::File::create(&file)
+        .and_then(|mut f| f.write_all(bytes))
+        .expect("write the pdf");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", file.to_str().expect("path"), "-"])
+        .output();
+    let text = match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("pdftotext is required under CI=true (apt-get install poppler-utils)")
+        }
+        _ => {
+            eprintln!("SKIPPED reading the invoice PDF's text: pdftotext is missing");
+            return None;
+        }
+    };
+    file.pop();
+    let _ = std::fs::remove_dir_all(&file);
+    Some(text)
+}
+
+fn tempfile_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tilaus-pdf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+async fn invoice_its_pdf_and_a_payment_from_the_money_tab(s: Server) {
+    let id = s.order("W-1", "Aino Virtanen").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let tab = format!("/admin/orders/{id}?tab=payments");
+    let open = browser.get(&tab).await;
+    assert!(open.body.contains("Ei vielä maksuja"), "{}", open.body);
+    assert!(
+        !open.body.contains("/invoice\""),
+        "an open order is not invoiced"
+    );
+    s.change_state(&id, "confirmed").await;
+
+    let issued = post(&browser, &format!("/admin/orders/{id}/invoice"), &[]).await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.body);
+    let page = browser.get(issued.location()).await;
+    assert!(page.body.contains("Lasku laadittiin."), "{}", page.body);
+    assert!(page.body.contains("49,80\u{a0}€"));
+    let link = page
+        .body
+        .split("href=\"/admin/documents/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a PDF link");
+    let again = post(&browser, &format!("/admin/orders/{id}/invoice"), &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "invoiced once");
+
+    let pdf = reqwest::Client::new()
+        .get(format!("{}/admin/documents/{link}", s.base))
+        .header("cookie", browser.cookie_header())
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), StatusCode::OK);
+    let bytes = pdf.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let document: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/orders/{id}/documents", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("documents")
+        .json()
+        .await
+        .expect("json");
+    let invoice = &document[0];
+    if let Some(text) = pdf_text(&bytes) {
+        let reference = invoice["reference_printed"].as_str().expect("reference");
+        for expected in [
+            "LASKU",
+            invoice["number"].as_str().expect("number"),
+            reference,
+            "Y-tunnus 2486559-4",
+            "FI21 1234 5600 0007 85",
+            "49,80",
+            "Aino Virtanen",
+            "Eräpäivä",
+        ] {
+            assert!(text.contains(expected), "{expected} not in the PDF: {text}");
+        }
+    }
+    assert_eq!(invoice["bank_barcode"].as_str().map(str::len), Some(54));
+
+    // Nobody else gets the PDF.
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen".into(),
+            owner_email: "toinen@example.fi".into(),
+            owner_password: Some(PASSWORD.into()),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let stranger = s.client();
+    stranger.login(&other.owner_email, PASSWORD).await;
+    let refused = stranger.get(&format!("/admin/documents/{link}")).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+    // A bad amount changes nothing and keeps the input; the right one settles the order.
+    let pay = format!("/admin/orders/{id}/payments");
+    let bad = post(&browser, &pay, &[("amount", "kymppi"), ("method", "cash")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("value=\"kymppi\""));
+    let paid = post(
+        &browser,
+        &pay,
+        &[
+            ("amount", "49,80"),
+            ("method", "bank_transfer"),
+            ("reference", "pankki 23.11."),
+        ],
+    )
+    .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    let order = api_order(&s, &id).await;
+    assert_eq!(order["payment_state"], "paid");
+    let page = browser.get(&tab).await;
+    assert!(page.body.contains("Tilisiirto"), "the method in words");
+    assert!(!page.body.contains("/payments\""), "nothing left to pay");
 }

@@ -31,6 +31,11 @@ impl Server {
                 owner_email: "owner@example.fi".into(),
                 owner_name: Some("Olli Omistaja".into()),
                 owner_password: Some(PASSWORD.into()),
+                // Everything a Finnish invoice needs, so that its PDF carries the bank codes.
+                business_id: Some("2486559-4".into()),
+                vat_id: Some("FI24865594".into()),
+                iban: Some("FI21 1234 5600 0007 85".into()),
+                bic: Some("NDEAFIHH".into()),
                 ..NewShop::default()
             })
             .await
@@ -185,7 +190,7 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         let cookies = self.cookies.lock().expect("cookies");
         cookies
             .iter()

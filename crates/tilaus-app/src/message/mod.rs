@@ -12,6 +12,7 @@ mod send;
 pub mod template;
 
 pub use send::{SendMessage, SendMessages};
+pub use tilaus_integrations::mail::Mailer;
 
 use crate::job::{self, EnqueueOptions, Enqueued};
 use crate::time::rfc3339;

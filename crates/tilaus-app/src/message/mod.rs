@@ -93,6 +93,7 @@ pub struct MessageList {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resend {
+    /// A corrected address; the original's when absent.
     pub to: Option<String>,
 }
 

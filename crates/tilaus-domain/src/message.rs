@@ -82,7 +82,11 @@ mod tests {
             automatic_for(EventKind::OrderStateChanged, Some(OrderState::Completed)),
             None
         );
-        for kind in [EventKind::OrderUpdated, EventKind::NoteAdded, EventKind::PaymentRecorded] {
+        for kind in [
+            EventKind::OrderUpdated,
+            EventKind::NoteAdded,
+            EventKind::PaymentRecorded,
+        ] {
             assert_eq!(automatic_for(kind, Some(OrderState::Confirmed)), None);
         }
     }
@@ -92,7 +96,11 @@ mod tests {
         let finals: Vec<_> = MessageState::ALL.iter().filter(|s| s.is_final()).collect();
         assert_eq!(
             finals,
-            [&MessageState::Sent, &MessageState::Delivered, &MessageState::Failed]
+            [
+                &MessageState::Sent,
+                &MessageState::Delivered,
+                &MessageState::Failed
+            ]
         );
     }
 }

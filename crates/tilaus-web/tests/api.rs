@@ -1714,7 +1714,10 @@ async fn messages_are_listed_and_resent(s: Server) {
     let (_, created) = s.post("/api/v1/orders", swedish).await;
     let id = created["id"].as_str().expect("id").to_owned();
     let (status, _) = s
-        .post(&format!("/api/v1/orders/{id}/state"), json!({"state": "confirmed"}))
+        .post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "confirmed"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let path = format!("/api/v1/orders/{id}/messages");
@@ -1723,13 +1726,21 @@ async fn messages_are_listed_and_resent(s: Server) {
     let items = list["items"].as_array().expect("items");
     assert_eq!(items.len(), 2, "received and confirmed: {list}");
     let confirmed = &items[1];
-    for field in ["id", "channel", "to", "language", "subject", "state", "attempts"] {
-        assert!(confirmed.get(field).is_some(), "{field} missing: {confirmed}");
+    for field in [
+        "id", "channel", "to", "language", "subject", "state", "attempts",
+    ] {
+        assert!(
+            confirmed.get(field).is_some(),
+            "{field} missing: {confirmed}"
+        );
     }
     assert_eq!(confirmed["channel"], "email");
     assert_eq!(confirmed["to"], "aino@example.fi");
     assert_eq!(confirmed["language"], "sv");
-    assert_eq!(confirmed["subject"], format!("Din beställning {} är bekräftad", created["number"]));
+    assert_eq!(
+        confirmed["subject"],
+        format!("Din beställning {} är bekräftad", created["number"])
+    );
     assert_eq!(confirmed["state"], "queued");
     assert_eq!(confirmed["attempts"], 0);
     let original = confirmed["id"].as_str().expect("id");
@@ -1738,9 +1749,14 @@ async fn messages_are_listed_and_resent(s: Server) {
     let (status, problem) = s.post(&resend, json!({"to": "not an address"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["pointer"], "/to", "{problem}");
-    assert_eq!(s.get(&path).await.1["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        s.get(&path).await.1["items"].as_array().map(Vec::len),
+        Some(2)
+    );
 
-    let (status, again) = s.post(&resend, json!({"to": "aino.virtanen@example.fi"})).await;
+    let (status, again) = s
+        .post(&resend, json!({"to": "aino.virtanen@example.fi"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
     assert_eq!(again["resend_of"], original);
     assert_eq!(again["to"], "aino.virtanen@example.fi");
@@ -1749,7 +1765,10 @@ async fn messages_are_listed_and_resent(s: Server) {
     let (status, same) = s.post(&resend, json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{same}");
     assert_eq!(same["to"], "aino@example.fi");
-    assert_eq!(s.get(&path).await.1["items"].as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        s.get(&path).await.1["items"].as_array().map(Vec::len),
+        Some(4)
+    );
 
     let unknown = format!("/api/v1/messages/{}/resend", uuid::Uuid::now_v7());
     assert_eq!(s.post(&unknown, json!({})).await.0, StatusCode::NOT_FOUND);

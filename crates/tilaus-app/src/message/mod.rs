@@ -18,6 +18,7 @@ use crate::job::{self, EnqueueOptions, Enqueued};
 use crate::time::rfc3339;
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
+use template::{Context, CustomerFacts, LineFacts, OrderFacts, ShopFacts, TotalsFacts};
 use tilaus_domain::customer::Email;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::format;
@@ -26,7 +27,6 @@ use tilaus_domain::message::{Channel, MessageState, automatic_for};
 use tilaus_domain::order::OrderState;
 use tilaus_store::message::{self as store, MessageRow};
 use tilaus_store::{Queries, ShopScope, now_micros, order, shop};
-use template::{Context, CustomerFacts, LineFacts, OrderFacts, ShopFacts, TotalsFacts};
 use utoipa::ToSchema;
 use uuid::Uuid;
 

@@ -48,7 +48,12 @@ const NOT_CONFIGURED: &str =
 impl JobHandler for SendMessages {
     type Job = SendMessage;
 
-    async fn run(&self, app: &App, job: SendMessage, context: &JobContext) -> Result<(), JobFailure> {
+    async fn run(
+        &self,
+        app: &App,
+        job: SendMessage,
+        context: &JobContext,
+    ) -> Result<(), JobFailure> {
         let scope = context
             .shop
             .ok_or_else(|| JobFailure::permanent("a message belongs to a shop"))?;

@@ -243,7 +243,10 @@ mod tests {
                 assert!(!mail.subject.contains('\n'));
                 assert!(mail.text.contains("Aino Virtanen"), "{kind} {language}");
                 // Auto-escaped in HTML, plain in text.
-                assert!(mail.html.contains("Kahvila &lt;Ilo&gt;"), "{kind} {language}");
+                assert!(
+                    mail.html.contains("Kahvila &lt;Ilo&gt;"),
+                    "{kind} {language}"
+                );
                 assert!(mail.text.contains("Kahvila <Ilo>"), "{kind} {language}");
                 assert!(mail.html.contains(&format!("lang=\"{language}\"")));
             }
@@ -259,7 +262,11 @@ mod tests {
         )
         .expect("renders");
         assert_eq!(mail.subject, "Tilauksesi 1042 on vahvistettu");
-        assert!(mail.text.contains("2 × Kahvipaketti: 25,00 €"), "{}", mail.text);
+        assert!(
+            mail.text.contains("2 × Kahvipaketti: 25,00 €"),
+            "{}",
+            mail.text
+        );
         assert!(mail.html.contains("25,00 €"));
         let mail = render(
             shipped(MessageKind::OrderCancelled, Language::Sv).expect("sv"),

@@ -16,6 +16,7 @@ pub mod highlight;
 pub mod job;
 mod keyset;
 pub mod live;
+pub mod message;
 pub mod order;
 pub mod payment;
 pub mod product;

@@ -13,6 +13,7 @@ pub mod format;
 pub mod highlight;
 pub mod job;
 pub mod language;
+pub mod message;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -5,8 +5,10 @@
 //!   never holds its rows in memory.
 //! - [`vismapay`] and [`stripe`]: the payment providers' signatures — what we sign on requests
 //!   and what we verify on callbacks and webhooks. Pure functions; the HTTP clients come later.
+//! - [`mail`]: email over SMTP, with failures classified as temporary or permanent.
 
 pub mod export;
+pub mod mail;
 mod signing;
 pub mod stripe;
 pub mod vismapay;

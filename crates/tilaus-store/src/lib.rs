@@ -16,6 +16,7 @@ pub mod document;
 pub mod highlight;
 pub mod idempotency;
 pub mod job;
+pub mod message;
 pub mod order;
 pub mod payment;
 pub mod product;

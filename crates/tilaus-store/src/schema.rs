@@ -375,3 +375,38 @@ pub enum JobSchedule {
     JobId,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Messages {
+    Table,
+    ShopId,
+    MessageId,
+    OrderId,
+    CustomerId,
+    Kind,
+    Channel,
+    Recipient,
+    Language,
+    FallbackFrom,
+    Subject,
+    BodyText,
+    BodyHtml,
+    State,
+    ProviderId,
+    FailureReason,
+    ResendOf,
+    JobId,
+    Attempts,
+    CreatedAt,
+    UpdatedAt,
+    SentAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum MessageSettings {
+    Table,
+    ShopId,
+    AutomaticEmail,
+    ReplyTo,
+    UpdatedAt,
+}

@@ -117,6 +117,7 @@ tilaus_store::on_both_backends!(
     customers_are_searched_and_read,
     invoices_credit_notes_and_payments_over_http,
     dead_jobs_are_listed_and_retried,
+    messages_are_listed_and_resent,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -1048,6 +1049,14 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         .post(&format!("/api/v1/orders/{b_order_id}/invoice"), json!({}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{b_invoice}");
+    // Confirming wrote B's customer a message (queued: no runner here).
+    let (_, b_messages) = s
+        .get(&format!("/api/v1/orders/{b_order_id}/messages"))
+        .await;
+    let b_message_id = b_messages["items"][1]["id"]
+        .as_str()
+        .expect("the confirmation")
+        .to_owned();
     let b_invoice_id = b_invoice["id"].as_str().expect("id").to_owned();
     let b_reference = b_invoice["reference"]
         .as_str()
@@ -1079,6 +1088,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         b_customer_id.as_str(),
         b_invoice_id.as_str(),
         b_job_id.as_str(),
+        b_message_id.as_str(),
     ];
     let secrets = [
         "Bertta",
@@ -1092,6 +1102,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         &b_customer_id,
         &b_invoice_id,
         &b_job_id,
+        &b_message_id,
     ];
 
     let a = s
@@ -1183,6 +1194,10 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         .get(&format!("/api/v1/orders/{b_order_id}/documents"))
         .await;
     assert_eq!(documents.as_array().map(Vec::len), Some(1), "{documents}");
+    let (_, messages) = s
+        .get(&format!("/api/v1/orders/{b_order_id}/messages"))
+        .await;
+    assert_eq!(messages, b_messages, "B's messages are untouched");
 }
 
 /// Values that break naive code: wrong types, boundaries, overflow, odd and huge Unicode.
@@ -1254,7 +1269,19 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
         .await;
     let invoice_id = invoice["id"].as_str().expect("id").to_owned();
     let reference = invoice["reference"].as_str().expect("reference").to_owned();
+    let (_, messages) = s
+        .get(&format!("/api/v1/orders/{invoiced_id}/messages"))
+        .await;
+    let message_id = messages["items"][0]["id"]
+        .as_str()
+        .expect("the order's message")
+        .to_owned();
     let bodies: Vec<(&str, &str, Value)> = vec![
+        (
+            "POST",
+            "/api/v1/messages/{message}/resend",
+            json!({"to": "korjattu@example.fi"}),
+        ),
         (
             "POST",
             "/api/v1/orders/{invoiced}/payments",
@@ -1329,7 +1356,8 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
             .replace("{order}", &order_id)
             .replace("{product}", &product_id)
             .replace("{invoiced}", &invoiced_id)
-            .replace("{document}", &invoice_id);
+            .replace("{document}", &invoice_id)
+            .replace("{message}", &message_id);
         let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut cases: Vec<Value> = hostile_values()
             .iter()
@@ -1694,4 +1722,75 @@ async fn dead_jobs_are_listed_and_retried(s: Server) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, audit) = s.get("/api/v1/audit").await;
     assert_eq!(audit["items"][0]["action"], "job.retried", "{audit}");
+}
+
+/// The names outside tools rely on (issue 6): an order's messages with `id`, `channel`, `to`,
+/// `language`, `subject`, `state`, `attempts`; a resend is a new message linked to the original,
+/// also to a corrected address; a bad address is a 422 that writes nothing.
+async fn messages_are_listed_and_resent(s: Server) {
+    let mut swedish = order("M-1");
+    swedish["language"] = json!("sv");
+    let (_, created) = s.post("/api/v1/orders", swedish).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "confirmed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/v1/orders/{id}/messages");
+    let (status, list) = s.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "received and confirmed: {list}");
+    let confirmed = &items[1];
+    for field in [
+        "id", "channel", "to", "language", "subject", "state", "attempts",
+    ] {
+        assert!(
+            confirmed.get(field).is_some(),
+            "{field} missing: {confirmed}"
+        );
+    }
+    assert_eq!(confirmed["channel"], "email");
+    assert_eq!(confirmed["to"], "aino@example.fi");
+    assert_eq!(confirmed["language"], "sv");
+    assert_eq!(
+        confirmed["subject"],
+        format!("Din beställning {} är bekräftad", created["number"])
+    );
+    assert_eq!(confirmed["state"], "queued");
+    assert_eq!(confirmed["attempts"], 0);
+    let original = confirmed["id"].as_str().expect("id");
+
+    let resend = format!("/api/v1/messages/{original}/resend");
+    let (status, problem) = s.post(&resend, json!({"to": "not an address"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/to", "{problem}");
+    assert_eq!(
+        s.get(&path).await.1["items"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    let (status, again) = s
+        .post(&resend, json!({"to": "aino.virtanen@example.fi"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["resend_of"], original);
+    assert_eq!(again["to"], "aino.virtanen@example.fi");
+    assert_eq!(again["subject"], confirmed["subject"]);
+    assert_eq!(again["state"], "queued");
+    let (status, same) = s.post(&resend, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{same}");
+    assert_eq!(same["to"], "aino@example.fi");
+    assert_eq!(
+        s.get(&path).await.1["items"].as_array().map(Vec::len),
+        Some(4)
+    );
+
+    let unknown = format!("/api/v1/messages/{}/resend", uuid::Uuid::now_v7());
+    assert_eq!(s.post(&unknown, json!({})).await.0, StatusCode::NOT_FOUND);
+    let unknown = format!("/api/v1/orders/{}/messages", uuid::Uuid::now_v7());
+    assert_eq!(s.get(&unknown).await.0, StatusCode::NOT_FOUND);
 }

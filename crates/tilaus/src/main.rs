@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tilaus_app::export::ExportFormat;
 use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig, Schedule};
+use tilaus_app::message::{Mailer, SendMessages};
 use tilaus_app::order::ListQuery;
 use tilaus_app::shop::NewShop;
 use tilaus_app::{App, Principal};
@@ -88,9 +89,36 @@ struct JobOptions {
     /// On shutdown, how long running jobs may take to finish, in seconds.
     #[arg(long, env = "TILAUS_JOB_SHUTDOWN_SECS", default_value_t = 30)]
     job_shutdown_secs: u64,
+    /// The SMTP server that sends email: smtp://host:25, smtp://user:pass@host:587?tls=starttls
+    /// or smtps://user:pass@host:465. Without it, messages fail with "email is not set up".
+    #[arg(long, env = "TILAUS_SMTP_URL", requires = "smtp_from")]
+    smtp_url: Option<String>,
+    /// The sender address of every email (shops appear as the sender name).
+    #[arg(long, env = "TILAUS_SMTP_FROM", requires = "smtp_url")]
+    smtp_from: Option<String>,
+}
+
+/// What a job runner is started with.
+struct JobSetup {
+    config: RunnerConfig,
+    mailer: Option<Mailer>,
 }
 
 impl JobOptions {
+    fn setup(&self) -> Result<JobSetup> {
+        let mailer = match (&self.smtp_url, &self.smtp_from) {
+            (Some(url), Some(from)) => Some(Mailer::new(url, from)?),
+            _ => None,
+        };
+        if mailer.is_none() {
+            tracing::warn!("TILAUS_SMTP_URL is not set: messages to customers will not be sent");
+        }
+        Ok(JobSetup {
+            config: self.config()?,
+            mailer,
+        })
+    }
+
     fn config(&self) -> Result<RunnerConfig> {
         anyhow::ensure!(
             self.job_concurrency >= 1,
@@ -388,14 +416,14 @@ async fn run(cli: Cli) -> Result<()> {
                 secure_cookies,
                 trust_proxy,
             };
-            let jobs = (!no_job_runner).then(|| jobs.config()).transpose()?;
+            let jobs = (!no_job_runner).then(|| jobs.setup()).transpose()?;
             serve(&db, listen, no_demo, admin, jobs).await
         }
         Command::Worker { db, jobs } => {
-            let config = jobs.config()?;
+            let setup = jobs.setup()?;
             let app = open(&db).await?;
             tracing::info!(backend = ?app.db.backend(), "tilaus worker is running jobs");
-            job_runner(app.clone(), config).run(shutdown_signal()).await;
+            job_runner(app.clone(), setup).run(shutdown_signal()).await;
             app.db.close().await;
             Ok(())
         }
@@ -644,7 +672,7 @@ async fn serve(
     listen: SocketAddr,
     no_demo: bool,
     admin: tilaus_web::admin::AdminConfig,
-    jobs: Option<RunnerConfig>,
+    jobs: Option<JobSetup>,
 ) -> Result<()> {
     let app = open(db).await?;
     if !no_demo && !app.any_shop().await? {
@@ -661,8 +689,8 @@ async fn serve(
     // The runner stops claiming when the server begins to shut down, and is awaited (within its
     // grace period) after the last request.
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
-    let runner = jobs.map(|config| {
-        tokio::spawn(job_runner(app.clone(), config).run(async {
+    let runner = jobs.map(|setup| {
+        tokio::spawn(job_runner(app.clone(), setup).run(async {
             let _ = jobs_stopped.await;
         }))
     });
@@ -684,10 +712,12 @@ async fn serve(
     Ok(())
 }
 
-/// The runner with every built-in kind and schedule (the hourly idempotency-key purge, the
-/// daily overdue check).
-fn job_runner(app: App, config: RunnerConfig) -> JobRunner {
-    JobRunner::new(app, Handlers::builtin(), config).with_schedules(Schedule::builtin())
+/// The runner with every built-in kind (email through the configured SMTP server) and schedule
+/// (the hourly idempotency-key purge, the daily overdue check).
+fn job_runner(app: App, setup: JobSetup) -> JobRunner {
+    let mut handlers = Handlers::builtin();
+    handlers.register(SendMessages::new(setup.mailer));
+    JobRunner::new(app, handlers, setup.config).with_schedules(Schedule::builtin())
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.

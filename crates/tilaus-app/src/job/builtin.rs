@@ -11,7 +11,9 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers
         .register(PurgeIdempotencyKeys)
         .register(CheckOverdueInvoices)
-        .register(RunProbe);
+        .register(RunProbe)
+        // Without a mailer until the binary supplies one (`TILAUS_SMTP_URL`).
+        .register(crate::message::SendMessages::default());
 }
 
 /// Forgets idempotency keys past their retention (scheduled hourly).

@@ -9,6 +9,9 @@
 //!    pub struct SendMessage { pub message_id: Uuid }
 //!    impl Job for SendMessage { const KIND: &'static str = "message.send"; }
 //!    ```
+//!    (`crate::message::SendMessage` is the real one.)
+//!    ```ignore
+//!    ```
 //! 2. A handler that implements [`JobHandler`] for it and returns a [`JobFailure`] that says
 //!    whether trying again can help; register it in [`Handlers::builtin`] (or, for a kind
 //!    that only tests use, with [`Handlers::register`] on the test's runner).
@@ -54,7 +57,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tilaus_store::{ShopScope, Tx, job, now_micros};
+use tilaus_store::{Queries, ShopScope, job, now_micros};
 use uuid::Uuid;
 
 /// A kind of job: its payload, stored as JSON under [`Job::KIND`].
@@ -107,7 +110,7 @@ pub enum Enqueued {
 /// after the commit so that this process's runner starts at once; other servers' runners find
 /// it by polling.
 pub async fn enqueue<J: Job>(
-    tx: &mut Tx,
+    tx: &mut impl Queries,
     shop: Option<ShopScope>,
     job: &J,
     options: EnqueueOptions,

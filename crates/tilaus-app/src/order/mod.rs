@@ -43,6 +43,8 @@ impl App {
     pub(crate) fn events_committed(&self, scope: ShopScope) {
         self.live.wake(scope.shop_id());
         self.announcer.announce(&self.db, scope.shop_id());
+        // Events may have written messages to send (`append_event`).
+        self.jobs_committed();
     }
 
     pub(crate) async fn shop_context(
@@ -58,7 +60,8 @@ impl App {
     }
 }
 
-/// Appends one event to the order's history, taking the next event id of the shop.
+/// Appends one event to the order's history, taking the next event id of the shop, and writes
+/// the message the event sends to the customer, if any (with its job: `message::for_event`).
 ///
 /// Call it last in the transaction: the shop's counter row stays locked until commit. After
 /// commit, call [`App::events_committed`] so that the live feeds of this and every other server
@@ -71,6 +74,8 @@ pub(crate) async fn append_event(
     actor: &Actor,
     data: serde_json::Value,
 ) -> Result<i64, AppError> {
+    // Before the event id: that takes the shop's counter row, held until COMMIT.
+    crate::message::for_event(tx, scope, order_id, kind, &data).await?;
     let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
     write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
     Ok(event_id)

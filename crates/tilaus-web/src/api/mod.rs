@@ -4,6 +4,7 @@ mod admin;
 mod customers;
 mod documents;
 mod jobs;
+mod messages;
 mod openapi;
 
 pub use openapi::ApiDoc;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<App> {
         .merge(customers::routes())
         .merge(documents::routes())
         .merge(jobs::routes())
+        .merge(messages::routes())
 }
 
 /// Ready when the database answers.

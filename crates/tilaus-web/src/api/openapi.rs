@@ -20,6 +20,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::documents::issue_credit_note, super::documents::record_payment, super::documents::order_payments,
         super::documents::record_by_reference, super::documents::document_pdf,
         super::jobs::list_jobs, super::jobs::retry_job,
+        super::messages::order_messages, super::messages::resend_message,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -1,0 +1,306 @@
+//! Messages to customers (issue 6): the rules that write them, the communication log, resending,
+//! and the job that sends them (see [`send`]).
+//!
+//! An order event that should tell the customer something (see
+//! [`tilaus_domain::message::automatic_for`]) writes the message, already rendered, and its
+//! `message.send` job in the event's own transaction: [`crate::order::append_event`] calls
+//! [`for_event`], so no use case can forget it. If the transaction rolls back, neither exists;
+//! if it commits, the runner sends the message at least once and the message's state makes the
+//! repeat harmless.
+
+mod send;
+pub mod template;
+
+pub use send::{SendMessage, SendMessages};
+pub use tilaus_integrations::mail::Mailer;
+
+use crate::job::{self, EnqueueOptions, Enqueued};
+use crate::time::rfc3339;
+use crate::{App, AppError, Principal};
+use serde::{Deserialize, Serialize};
+use template::{Context, CustomerFacts, LineFacts, OrderFacts, ShopFacts, TotalsFacts};
+use tilaus_domain::customer::Email;
+use tilaus_domain::event::EventKind;
+use tilaus_domain::format;
+use tilaus_domain::language::Language;
+use tilaus_domain::message::{Channel, MessageState, automatic_for};
+use tilaus_domain::order::OrderState;
+use tilaus_store::message::{self as store, MessageRow};
+use tilaus_store::{Queries, ShopScope, now_micros, order, shop};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A message in the communication log, as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub order_id: Option<Uuid>,
+    /// e.g. `order_confirmed`.
+    pub kind: String,
+    /// `email` (SMS later).
+    pub channel: String,
+    pub to: String,
+    /// The language it was written in.
+    pub language: String,
+    /// The order's language when the shop had no template in it and its default was used.
+    pub fallback_from: Option<String>,
+    pub subject: String,
+    /// The plain-text body as sent.
+    pub body_text: String,
+    /// `queued`, `sending`, `sent`, `delivered` or `failed`.
+    pub state: String,
+    /// SMTP conversations started for it.
+    pub attempts: i32,
+    pub failure_reason: Option<String>,
+    /// The SMTP Message-ID.
+    pub provider_id: Option<String>,
+    /// The message this one sends again.
+    pub resend_of: Option<Uuid>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl From<MessageRow> for MessageView {
+    fn from(row: MessageRow) -> Self {
+        Self {
+            id: row.message_id,
+            order_id: row.order_id,
+            kind: row.kind,
+            channel: row.channel,
+            to: row.recipient,
+            language: row.language,
+            fallback_from: row.fallback_from,
+            subject: row.subject,
+            body_text: row.body_text,
+            state: row.state,
+            attempts: row.attempts,
+            failure_reason: row.failure_reason,
+            provider_id: row.provider_id,
+            resend_of: row.resend_of,
+            created_at: rfc3339(row.created_at),
+            sent_at: row.sent_at.map(rfc3339),
+        }
+    }
+}
+
+/// The order's messages, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageList {
+    pub items: Vec<MessageView>,
+}
+
+/// Sending a message again, optionally to a corrected address.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resend {
+    /// A corrected address; the original's when absent.
+    pub to: Option<String>,
+}
+
+impl App {
+    /// The communication log of one order.
+    pub async fn order_messages(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+    ) -> Result<MessageList, AppError> {
+        let scope = principal.read_scope();
+        let mut conn = self.db.read().await?;
+        order::get(&mut conn, scope, order_id)
+            .await?
+            .ok_or(AppError::NotFound("order"))?;
+        let rows = store::for_order(&mut conn, scope, order_id).await?;
+        Ok(MessageList {
+            items: rows.into_iter().map(MessageView::from).collect(),
+        })
+    }
+
+    /// Sends a message again as a new message linked to the original (to `to` if given).
+    pub async fn resend_message(
+        &self,
+        principal: &Principal,
+        message_id: Uuid,
+        resend: &Resend,
+    ) -> Result<MessageView, AppError> {
+        let scope = principal.write_scope()?;
+        let to = resend
+            .to
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| AppError::invalid("/to", e))?;
+        let mut tx = self.db.begin().await?;
+        let original = store::get(&mut tx, scope, message_id)
+            .await?
+            .ok_or(AppError::NotFound("message"))?;
+        let now = now_micros();
+        let row = MessageRow {
+            message_id: Uuid::now_v7(),
+            recipient: to.map_or(original.recipient.clone(), |e| e.as_str().to_owned()),
+            state: MessageState::Queued.as_str().into(),
+            provider_id: None,
+            failure_reason: None,
+            resend_of: Some(original.message_id),
+            job_id: None,
+            attempts: 0,
+            created_at: now,
+            updated_at: now,
+            sent_at: None,
+            ..original
+        };
+        let row = queue(&mut tx, scope, row, None)
+            .await?
+            .ok_or_else(|| AppError::Conflict("the message was not queued".into()))?;
+        tx.commit().await?;
+        self.jobs_committed();
+        Ok(row.into())
+    }
+}
+
+/// Enqueues the message's job and writes the message with it; `None` when the dedupe key says
+/// the message was already written (nothing is).
+async fn queue(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    mut row: MessageRow,
+    dedupe_key: Option<String>,
+) -> Result<Option<MessageRow>, AppError> {
+    let options = EnqueueOptions {
+        dedupe_key,
+        ..EnqueueOptions::default()
+    };
+    let send = SendMessage {
+        message_id: row.message_id,
+    };
+    match job::enqueue(tx, Some(scope), &send, options).await? {
+        Enqueued::Duplicate => Ok(None),
+        Enqueued::New(job_id) => {
+            row.job_id = Some(job_id);
+            store::insert(tx, scope, &row).await?;
+            Ok(Some(row))
+        }
+    }
+}
+
+/// The rules, first version: writes the automatic message an order event sends, if any, in the
+/// event's transaction. Called by [`crate::order::append_event`] for every event.
+pub(crate) async fn for_event(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+    event: EventKind,
+    data: &serde_json::Value,
+) -> Result<(), AppError> {
+    let new_state = data["after"]["state"].as_str().and_then(OrderState::parse);
+    let Some(kind) = automatic_for(event, new_state) else {
+        return Ok(());
+    };
+    if !store::settings(tx, scope).await?.automatic_email {
+        return Ok(());
+    }
+    let Some(order) = order::get(tx, scope, order_id).await? else {
+        return Ok(());
+    };
+    let Some(to) = order.customer_email.clone() else {
+        return Ok(());
+    };
+    let shop = shop::get_shop(tx, scope)
+        .await?
+        .ok_or(AppError::NotFound("shop"))?;
+    let lines = order::lines(tx, scope, order_id).await?;
+    let wanted = Language::parse(&order.language).unwrap_or(Language::Fi);
+    let shop_default = Language::parse(&shop.default_language).unwrap_or(Language::Fi);
+    let (sources, language) = template::choose(kind, wanted, shop_default);
+    let fallback_from = (language != wanted).then_some(wanted);
+    if let Some(wanted) = fallback_from {
+        tracing::info!(%order_id, %kind, %wanted, %language, "no template in the order's language: the message falls back");
+    }
+    let context = context(&shop, &order, &lines, language, data);
+    let now = now_micros();
+    let mut row = MessageRow {
+        message_id: Uuid::now_v7(),
+        order_id: Some(order_id),
+        customer_id: Some(order.customer_id),
+        kind: kind.as_str().into(),
+        channel: Channel::Email.as_str().into(),
+        recipient: to,
+        language: language.as_str().into(),
+        fallback_from: fallback_from.map(|l| l.as_str().to_owned()),
+        subject: String::new(),
+        body_text: String::new(),
+        body_html: String::new(),
+        state: MessageState::Queued.as_str().into(),
+        provider_id: None,
+        failure_reason: None,
+        resend_of: None,
+        job_id: None,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+    };
+    match template::render(sources, &context) {
+        Ok(mail) => {
+            row.subject = mail.subject;
+            row.body_text = mail.text;
+            row.body_html = mail.html;
+            // One message of a kind per order, however often the cause is retried.
+            queue(tx, scope, row, Some(format!("{kind}:{order_id}"))).await?;
+        }
+        Err(error) => {
+            // The order change goes through; the log shows the message that could not be written.
+            tracing::warn!(%order_id, %kind, %error, "a message could not be rendered");
+            row.state = MessageState::Failed.as_str().into();
+            row.failure_reason = Some(error.to_string());
+            store::insert(tx, scope, &row).await?;
+        }
+    }
+    Ok(())
+}
+
+fn context(
+    shop: &shop::ShopRow,
+    order: &order::OrderRow,
+    lines: &[order::LineRow],
+    language: Language,
+    data: &serde_json::Value,
+) -> Context {
+    let money = |minor: i64| format::money(language, minor, &order.currency);
+    let zone = crate::time::zone(&shop.time_zone);
+    let created = jiff::Timestamp::from_microsecond(order.created_at)
+        .map(|t| format::date(language, t.to_zoned_datetime(zone.clone()).date()))
+        .unwrap_or_default();
+    Context {
+        language,
+        shop: ShopFacts {
+            name: shop.name.clone(),
+        },
+        order: OrderFacts {
+            number: order.number,
+            state: order.state.clone(),
+            created,
+            currency: order.currency.clone(),
+            totals: TotalsFacts {
+                net: money(order.net),
+                vat: money(order.vat),
+                gross: money(order.gross),
+            },
+        },
+        customer: CustomerFacts {
+            name: order.customer_name.clone(),
+            email: order.customer_email.clone(),
+        },
+        lines: lines
+            .iter()
+            .map(|line| LineFacts {
+                name: line.name.clone(),
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+                unit_price: money(line.unit_price),
+                total: money(line.total),
+            })
+            .collect(),
+        reason: data["reason"].as_str().map(str::to_owned),
+        links: Default::default(),
+    }
+}

@@ -1,0 +1,313 @@
+//! Message templates: Jinja (minijinja) sources per message kind and language, rendered with a
+//! work limit and no access to files.
+//!
+//! # Placeholders
+//!
+//! Every template (subject, text and HTML) sees:
+//!
+//! | Placeholder | What it holds |
+//! |---|---|
+//! | `language` | the message's language code (`fi`, `sv`, `en`) |
+//! | `shop.name` | the shop's name (also the sender name) |
+//! | `order.number` | the order number customers see |
+//! | `order.state` | the order's state code (`open`, `confirmed`, …) |
+//! | `order.created` | the order's date, written for the language (`14.8.2026`) |
+//! | `order.currency` | ISO code, e.g. `EUR` |
+//! | `order.totals.net`, `.vat`, `.gross` | totals written for the language (`1 234,50 €`) |
+//! | `customer.name`, `customer.email` | the customer as on the order |
+//! | `lines` | the order's lines: each `name`, `sku`, `quantity`, `unit_price`, `total` (prices written for the language) |
+//! | `reason` | why the order was cancelled, when staff said (`order_cancelled`), else none |
+//! | `links` | links for the customer; empty until payment links and the portal arrive |
+//!
+//! Text and subject are plain text; the `.html` template is auto-escaped. The HTML templates
+//! extend `layout.html` and may import the `lines_table` macro from `lines.html`.
+//!
+//! # Languages
+//!
+//! Tilaus ships good defaults in Finnish, Swedish and English. A message is written in the
+//! order's language; when there is no template in it, in the shop's default language, and
+//! failing that in English; the message records the language it fell back from.
+
+use minijinja::Environment;
+use serde::Serialize;
+use tilaus_domain::language::Language;
+use tilaus_domain::message::MessageKind;
+
+/// The most work one message may take (minijinja fuel: roughly one unit per instruction).
+/// Generous for any real order, and a template that loops forever stops here.
+const FUEL: u64 = 200_000;
+
+/// The three sources of one message.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+/// A message as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A template that could not be rendered, with where (template name and line) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template error: {0}")]
+pub struct TemplateError(String);
+
+/// What the templates can use; see the module documentation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    pub language: Language,
+    pub shop: ShopFacts,
+    pub order: OrderFacts,
+    pub customer: CustomerFacts,
+    pub lines: Vec<LineFacts>,
+    pub reason: Option<String>,
+    pub links: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShopFacts {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderFacts {
+    pub number: i64,
+    pub state: String,
+    pub created: String,
+    pub currency: String,
+    pub totals: TotalsFacts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TotalsFacts {
+    pub net: String,
+    pub vat: String,
+    pub gross: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerFacts {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineFacts {
+    pub name: String,
+    pub sku: Option<String>,
+    pub quantity: i64,
+    pub unit_price: String,
+    pub total: String,
+}
+
+macro_rules! shipped {
+    ($kind:literal, $language:literal) => {
+        Sources {
+            subject: include_str!(concat!("templates/", $kind, ".", $language, ".subject")),
+            text: include_str!(concat!("templates/", $kind, ".", $language, ".txt")),
+            html: include_str!(concat!("templates/", $kind, ".", $language, ".html")),
+        }
+    };
+}
+
+/// The templates Tilaus ships for a kind in a language, if any.
+pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>> {
+    use Language::{En, Fi, Sv};
+    use MessageKind::{OrderCancelled, OrderConfirmed, OrderReceived};
+    Some(match (kind, language) {
+        (OrderReceived, Fi) => shipped!("order_received", "fi"),
+        (OrderReceived, Sv) => shipped!("order_received", "sv"),
+        (OrderReceived, En) => shipped!("order_received", "en"),
+        (OrderConfirmed, Fi) => shipped!("order_confirmed", "fi"),
+        (OrderConfirmed, Sv) => shipped!("order_confirmed", "sv"),
+        (OrderConfirmed, En) => shipped!("order_confirmed", "en"),
+        (OrderCancelled, Fi) => shipped!("order_cancelled", "fi"),
+        (OrderCancelled, Sv) => shipped!("order_cancelled", "sv"),
+        (OrderCancelled, En) => shipped!("order_cancelled", "en"),
+        _ => return None,
+    })
+}
+
+/// The templates for a message in `wanted` (the order's language): those in `wanted`, else in
+/// the shop's default, else in English; with the language chosen.
+pub fn choose(
+    kind: MessageKind,
+    wanted: Language,
+    shop_default: Language,
+) -> (Sources<'static>, Language) {
+    [wanted, shop_default]
+        .into_iter()
+        .find_map(|language| shipped(kind, language).map(|s| (s, language)))
+        .unwrap_or_else(|| (english(kind), Language::En))
+}
+
+fn english(kind: MessageKind) -> Sources<'static> {
+    match kind {
+        MessageKind::OrderReceived => shipped!("order_received", "en"),
+        MessageKind::OrderConfirmed => shipped!("order_confirmed", "en"),
+        MessageKind::OrderCancelled => shipped!("order_cancelled", "en"),
+    }
+}
+
+/// Renders one message. No loader is set, so templates reach nothing but each other and the
+/// context; fuel bounds the work.
+pub fn render(sources: Sources<'_>, context: &Context) -> Result<Rendered, TemplateError> {
+    let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
+    let fail = |e: minijinja::Error| TemplateError(describe(&e));
+    env.add_template("layout.html", include_str!("templates/layout.html"))
+        .map_err(fail)?;
+    env.add_template("lines.html", include_str!("templates/lines.html"))
+        .map_err(fail)?;
+    env.add_template("subject.txt", sources.subject)
+        .map_err(fail)?;
+    env.add_template("body.txt", sources.text).map_err(fail)?;
+    env.add_template("body.html", sources.html).map_err(fail)?;
+    let context = minijinja::Value::from(minijinja::value::Serde(context));
+    let render = |name: &str| env.get_template(name)?.render(&context);
+    Ok(Rendered {
+        // A subject is one line: line breaks would end the header.
+        subject: render("subject.txt")
+            .map_err(fail)?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        text: render("body.txt").map_err(fail)?,
+        html: render("body.html").map_err(fail)?,
+    })
+}
+
+/// The error with the template and line it happened in, as a merchant needs to see it.
+fn describe(error: &minijinja::Error) -> String {
+    match (error.name(), error.line()) {
+        (Some(name), Some(line)) => format!("{name}, line {line}: {}", error.kind()),
+        _ => error.to_string(),
+    }
+    .to_string()
+        + &error
+            .detail()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(language: Language) -> Context {
+        Context {
+            language,
+            shop: ShopFacts {
+                name: "Kahvila <Ilo>".into(),
+            },
+            order: OrderFacts {
+                number: 1042,
+                state: "confirmed".into(),
+                created: "14.8.2026".into(),
+                currency: "EUR".into(),
+                totals: TotalsFacts {
+                    net: "19,92 €".into(),
+                    vat: "5,08 €".into(),
+                    gross: "25,00 €".into(),
+                },
+            },
+            customer: CustomerFacts {
+                name: "Aino Virtanen".into(),
+                email: Some("aino@example.com".into()),
+            },
+            lines: vec![LineFacts {
+                name: "Kahvipaketti".into(),
+                sku: Some("K-1".into()),
+                quantity: 2,
+                unit_price: "12,50 €".into(),
+                total: "25,00 €".into(),
+            }],
+            reason: Some("Tuote loppui".into()),
+            links: Default::default(),
+        }
+    }
+
+    #[test]
+    fn every_shipped_template_renders_in_every_language() {
+        for kind in MessageKind::ALL {
+            for language in [Language::Fi, Language::Sv, Language::En] {
+                let sources = shipped(*kind, language).expect("shipped");
+                let mail = render(sources, &context(language)).expect("renders");
+                assert!(mail.subject.contains("1042"), "{kind} {language}");
+                assert!(!mail.subject.contains('\n'));
+                assert!(mail.text.contains("Aino Virtanen"), "{kind} {language}");
+                // Auto-escaped in HTML, plain in text.
+                assert!(
+                    mail.html.contains("Kahvila &lt;Ilo&gt;"),
+                    "{kind} {language}"
+                );
+                assert!(mail.text.contains("Kahvila <Ilo>"), "{kind} {language}");
+                assert!(mail.html.contains(&format!("lang=\"{language}\"")));
+            }
+        }
+    }
+
+    #[test]
+    fn confirmations_list_lines_and_totals_and_cancellations_the_reason() {
+        let c = context(Language::Fi);
+        let mail = render(
+            shipped(MessageKind::OrderConfirmed, Language::Fi).expect("fi"),
+            &c,
+        )
+        .expect("renders");
+        assert_eq!(mail.subject, "Tilauksesi 1042 on vahvistettu");
+        assert!(
+            mail.text.contains("2 × Kahvipaketti: 25,00 €"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains("25,00 €"));
+        let mail = render(
+            shipped(MessageKind::OrderCancelled, Language::Sv).expect("sv"),
+            &c,
+        )
+        .expect("renders");
+        assert!(mail.text.contains("Orsak: Tuote loppui"), "{}", mail.text);
+    }
+
+    #[test]
+    fn a_missing_language_falls_back_to_the_shop_default_then_english() {
+        let kind = MessageKind::OrderConfirmed;
+        assert_eq!(choose(kind, Language::Sv, Language::Fi).1, Language::Sv);
+        assert_eq!(choose(kind, Language::De, Language::Fi).1, Language::Fi);
+        assert_eq!(choose(kind, Language::De, Language::Cs).1, Language::En);
+    }
+
+    #[test]
+    fn broken_templates_are_errors_with_the_line_not_panics() {
+        let c = context(Language::En);
+        let broken = Sources {
+            subject: "Order {{ order.number }}",
+            text: "Hello\n{% for line in lines %}\n{{ line.name }",
+            html: "<p>ok</p>",
+        };
+        let error = render(broken, &c).expect_err("syntax error");
+        assert!(error.to_string().contains("body.txt, line 3"), "{error}");
+
+        let endless = Sources {
+            subject: "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            text: "",
+            html: "",
+        };
+        let error = render(endless, &c).expect_err("out of fuel");
+        assert!(error.to_string().contains("subject.txt"), "{error}");
+
+        let unknown_filter = Sources {
+            subject: "{{ order.number | nonsense }}",
+            text: "",
+            html: "",
+        };
+        assert!(render(unknown_filter, &c).is_err());
+    }
+}

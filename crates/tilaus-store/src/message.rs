@@ -1,0 +1,259 @@
+//! The communication log: every message to a customer as it was written, with its state, and
+//! each shop's messaging settings.
+//!
+//! A message moves `queued → sending → sent` (or `failed`) only through the guarded updates
+//! below, so a job that runs twice finds the message already finished and sends nothing.
+
+use crate::schema::{MessageSettings, Messages};
+use crate::{Queries, ShopScope, StoreError};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use tilaus_domain::message::MessageState;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageRow {
+    pub message_id: Uuid,
+    pub order_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub kind: String,
+    pub channel: String,
+    pub recipient: String,
+    pub language: String,
+    /// The order's language when the shop had no template in it.
+    pub fallback_from: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub state: String,
+    pub provider_id: Option<String>,
+    pub failure_reason: Option<String>,
+    pub resend_of: Option<Uuid>,
+    pub job_id: Option<Uuid>,
+    pub attempts: i32,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: [Messages; 20] = [
+    Messages::MessageId,
+    Messages::OrderId,
+    Messages::CustomerId,
+    Messages::Kind,
+    Messages::Channel,
+    Messages::Recipient,
+    Messages::Language,
+    Messages::FallbackFrom,
+    Messages::Subject,
+    Messages::BodyText,
+    Messages::BodyHtml,
+    Messages::State,
+    Messages::ProviderId,
+    Messages::FailureReason,
+    Messages::ResendOf,
+    Messages::JobId,
+    Messages::Attempts,
+    Messages::CreatedAt,
+    Messages::UpdatedAt,
+    Messages::SentAt,
+];
+
+pub async fn insert(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    row: &MessageRow,
+) -> Result<(), StoreError> {
+    let mut columns = vec![Messages::ShopId];
+    columns.extend(COLUMNS);
+    q.execute(
+        Query::insert()
+            .into_table(Messages::Table)
+            .columns(columns)
+            .values_panic([
+                scope.shop_id().into(),
+                row.message_id.into(),
+                row.order_id.into(),
+                row.customer_id.into(),
+                row.kind.clone().into(),
+                row.channel.clone().into(),
+                row.recipient.clone().into(),
+                row.language.clone().into(),
+                row.fallback_from.clone().into(),
+                row.subject.clone().into(),
+                row.body_text.clone().into(),
+                row.body_html.clone().into(),
+                row.state.clone().into(),
+                row.provider_id.clone().into(),
+                row.failure_reason.clone().into(),
+                row.resend_of.into(),
+                row.job_id.into(),
+                row.attempts.into(),
+                row.created_at.into(),
+                row.updated_at.into(),
+                row.sent_at.into(),
+            ]),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn get(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    message_id: Uuid,
+) -> Result<Option<MessageRow>, StoreError> {
+    q.fetch_optional(
+        Query::select()
+            .columns(COLUMNS)
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Messages::MessageId).eq(message_id)),
+    )
+    .await
+}
+
+/// The order's messages, oldest first (as the log reads).
+pub async fn for_order(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<Vec<MessageRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(COLUMNS)
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Messages::OrderId).eq(order_id))
+            .order_by(Messages::CreatedAt, Order::Asc)
+            .order_by(Messages::MessageId, Order::Asc),
+    )
+    .await
+}
+
+/// Marks an unfinished message `sending` and counts the attempt; `false` when it is already
+/// finished (sent, delivered or failed), so the caller must not send it.
+pub async fn begin_sending(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    message_id: Uuid,
+    provider_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let touched = q
+        .execute(
+            Query::update()
+                .table(Messages::Table)
+                .value(Messages::State, MessageState::Sending.as_str())
+                .value(Messages::ProviderId, provider_id)
+                .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
+                .value(Messages::UpdatedAt, now)
+                .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Messages::MessageId).eq(message_id))
+                .and_where(Expr::col(Messages::State).is_in([
+                    MessageState::Queued.as_str(),
+                    MessageState::Sending.as_str(),
+                ])),
+        )
+        .await?;
+    Ok(touched == 1)
+}
+
+/// How a send ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Sent,
+    /// Back to `queued` with the reason: its job tries again.
+    WillRetry(&'a str),
+    Failed(&'a str),
+}
+
+/// Records how sending a `sending` message ended.
+pub async fn finish_sending(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    message_id: Uuid,
+    outcome: Outcome<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (state, reason, sent_at) = match outcome {
+        Outcome::Sent => (MessageState::Sent, None, Some(now)),
+        Outcome::WillRetry(reason) => (MessageState::Queued, Some(reason), None),
+        Outcome::Failed(reason) => (MessageState::Failed, Some(reason), None),
+    };
+    q.execute(
+        Query::update()
+            .table(Messages::Table)
+            .value(Messages::State, state.as_str())
+            .value(Messages::FailureReason, reason.map(str::to_owned))
+            .value(Messages::SentAt, sent_at)
+            .value(Messages::UpdatedAt, now)
+            .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Messages::MessageId).eq(message_id))
+            .and_where(Expr::col(Messages::State).eq(MessageState::Sending.as_str())),
+    )
+    .await
+    .map(|_| ())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SettingsRow {
+    pub automatic_email: bool,
+    pub reply_to: Option<String>,
+}
+
+impl Default for SettingsRow {
+    /// A shop without settings sends automatic email (the demo shop included).
+    fn default() -> Self {
+        Self {
+            automatic_email: true,
+            reply_to: None,
+        }
+    }
+}
+
+pub async fn settings(q: &mut impl Queries, scope: ShopScope) -> Result<SettingsRow, StoreError> {
+    let row = q
+        .fetch_optional(
+            Query::select()
+                .columns([MessageSettings::AutomaticEmail, MessageSettings::ReplyTo])
+                .from(MessageSettings::Table)
+                .and_where(Expr::col(MessageSettings::ShopId).eq(scope.shop_id())),
+        )
+        .await?;
+    Ok(row.unwrap_or_default())
+}
+
+pub async fn put_settings(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    row: &SettingsRow,
+    now: i64,
+) -> Result<(), StoreError> {
+    q.execute(
+        Query::insert()
+            .into_table(MessageSettings::Table)
+            .columns([
+                MessageSettings::ShopId,
+                MessageSettings::AutomaticEmail,
+                MessageSettings::ReplyTo,
+                MessageSettings::UpdatedAt,
+            ])
+            .values_panic([
+                scope.shop_id().into(),
+                row.automatic_email.into(),
+                row.reply_to.clone().into(),
+                now.into(),
+            ])
+            .on_conflict(
+                OnConflict::column(MessageSettings::ShopId)
+                    .update_columns([
+                        MessageSettings::AutomaticEmail,
+                        MessageSettings::ReplyTo,
+                        MessageSettings::UpdatedAt,
+                    ])
+                    .to_owned(),
+            ),
+    )
+    .await
+    .map(|_| ())
+}

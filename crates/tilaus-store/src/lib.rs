@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod job;
 pub mod order;
 pub mod payment;
+pub mod payment_link;
 pub mod product;
 pub mod saved_view;
 pub mod session;

@@ -17,6 +17,7 @@ pub mod job;
 mod keyset;
 pub mod live;
 pub mod order;
+pub mod paylink;
 pub mod payment;
 pub mod product;
 pub mod saved_view;
@@ -37,6 +38,8 @@ pub struct App {
     announcer: announce::Announcer,
     /// Wakes this process's job runner after a commit that enqueued jobs.
     jobs_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Payment providers and the public URL their callbacks come to.
+    payments: std::sync::Arc<paylink::Payments>,
 }
 
 impl App {
@@ -49,6 +52,7 @@ impl App {
             live: live::Hub::default(),
             announcer: announce::Announcer::default(),
             jobs_wake: std::sync::Arc::default(),
+            payments: paylink::Payments::new(paylink::PaymentConfig::default())?,
         })
     }
 }

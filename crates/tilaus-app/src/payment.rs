@@ -199,7 +199,7 @@ pub(crate) async fn refresh_payment_state(
     Ok((after, balance))
 }
 
-async fn save(
+pub(crate) async fn save(
     tx: &mut Tx,
     scope: ShopScope,
     before: &order::OrderRow,
@@ -550,4 +550,13 @@ pub(crate) fn payment_event(payment: &PaymentRow, order: &order::OrderRow) -> se
     json!({"payment_id": payment.payment_id, "method": payment.method, "status": payment.status,
         "amount": payment.amount, "currency": payment.currency, "document_id": payment.document_id,
         "payment_state": order.payment_state})
+}
+
+/// What the order still asks for (its total less what was kept); negative when overpaid.
+pub(crate) async fn balance_due(
+    q: &mut impl tilaus_store::Queries,
+    scope: ShopScope,
+    row: &order::OrderRow,
+) -> Result<i64, AppError> {
+    Ok(balance_of(q, scope, row).await?.0.due)
 }

@@ -168,6 +168,21 @@ pub async fn link_by_token(
     .await
 }
 
+pub async fn link(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    link_id: Uuid,
+) -> Result<Option<LinkRow>, StoreError> {
+    q.fetch_optional(
+        Query::select()
+            .columns(LINK_COLUMNS)
+            .from(PaymentLinks::Table)
+            .and_where(Expr::col(PaymentLinks::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(PaymentLinks::LinkId).eq(link_id)),
+    )
+    .await
+}
+
 /// One attempt to pay a link, with its payment's current status.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {

@@ -12,6 +12,7 @@ pub(super) fn register(handlers: &mut Handlers) {
         .register(PurgeIdempotencyKeys)
         .register(CheckOverdueInvoices)
         .register(RunProbe);
+    crate::paylink::register(handlers);
 }
 
 /// Forgets idempotency keys past their retention (scheduled hourly).

@@ -6,6 +6,7 @@ pub mod admin;
 mod api;
 mod download;
 mod extract;
+mod pay;
 mod problem;
 
 pub use problem::Problem;
@@ -42,6 +43,7 @@ pub fn router_with(app: App, admin: admin::AdminConfig) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(admin::routes(app.clone(), admin))
+        .merge(pay::routes())
         .fallback(|| async { Problem::not_found("no such endpoint") })
         .with_state(app)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

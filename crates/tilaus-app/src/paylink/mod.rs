@@ -57,6 +57,24 @@ impl Default for PaymentConfig {
     }
 }
 
+impl PaymentConfig {
+    /// Reads `TILAUS_SECRET_KEY`, `TILAUS_VISMAPAY_URL` and `TILAUS_PUBLIC_URL`. A secret key
+    /// that is set but malformed is an error (never silently ignored); an unset one leaves the
+    /// server unable to store credentials, which it says when asked to.
+    pub fn from_env() -> Result<PaymentConfig, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let defaults = PaymentConfig::default();
+        let secret_key = var("TILAUS_SECRET_KEY")
+            .map(|key| SealingKey::from_base64(&key).map_err(|e| e.to_string()))
+            .transpose()?;
+        Ok(PaymentConfig {
+            secret_key,
+            vismapay_url: var("TILAUS_VISMAPAY_URL").unwrap_or(defaults.vismapay_url),
+            public_url: var("TILAUS_PUBLIC_URL").unwrap_or(defaults.public_url),
+        })
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Payments {
     sealing: Option<SealingKey>,

@@ -7,7 +7,9 @@ mod jobs;
 mod openapi;
 
 pub use openapi::ApiDoc;
+pub(crate) use payment_links::pairs;
 mod orders;
+mod payment_links;
 mod products;
 
 use crate::Problem;
@@ -27,6 +29,7 @@ pub fn routes() -> Router<App> {
         .merge(customers::routes())
         .merge(documents::routes())
         .merge(jobs::routes())
+        .merge(payment_links::routes())
 }
 
 /// Ready when the database answers.

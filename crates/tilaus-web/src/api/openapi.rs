@@ -20,6 +20,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::documents::issue_credit_note, super::documents::record_payment, super::documents::order_payments,
         super::documents::record_by_reference,
         super::jobs::list_jobs, super::jobs::retry_job,
+        super::payment_links::list_providers, super::payment_links::put_vismapay,
+        super::payment_links::create_payment_link,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

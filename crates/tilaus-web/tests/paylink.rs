@@ -464,7 +464,7 @@ async fn forged_tampered_and_declined(s: Server) {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Maksu epäonnistui") && page.contains("<form"), "{page}");
     assert_eq!(statuses(&s.payments(&order_id).await), ["failed"]);
-    // A success forged after the failure is still refused; a late genuine decline is a no-op.
+    // The decline's notify arriving late changes nothing.
     assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
 
     s.fake.set(|f| f.outcome = Outcome::Succeed);

@@ -50,7 +50,7 @@ pub(crate) async fn put_vismapay(
 /// is shown only now; the link expires after `expires_in_days` (default 14), and takes no money
 /// once the order's content changes.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/payment-link", tag = "payments", params(("id" = uuid::Uuid, Path)),
-    request_body = NewPaymentLink,
+    request_body = Option<NewPaymentLink>,
     responses((status = 201, body = PaymentLinkView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "The order is not open or confirmed, has nothing to pay, or the shop has no payment provider", body = Problem),
         (status = 422, body = Problem)))]

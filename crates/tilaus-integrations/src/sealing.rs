@@ -27,7 +27,9 @@ impl fmt::Debug for SealingKey {
 pub enum SealingError {
     #[error("TILAUS_SECRET_KEY must be 32 bytes in base64 (e.g. from `openssl rand -base64 32`)")]
     BadKey,
-    #[error("a sealed secret does not open with this key: the key changed or the value was altered")]
+    #[error(
+        "a sealed secret does not open with this key: the key changed or the value was altered"
+    )]
     DoesNotOpen,
 }
 
@@ -92,7 +94,11 @@ mod tests {
         let key = SealingKey::from_base64(KEY).expect("key");
         let sealed = key.seal("private_key", "shop-a/vismapay/private_key");
         assert!(!sealed.contains("private_key"));
-        assert_ne!(sealed, key.seal("private_key", "shop-a/vismapay/private_key"), "fresh nonce");
+        assert_ne!(
+            sealed,
+            key.seal("private_key", "shop-a/vismapay/private_key"),
+            "fresh nonce"
+        );
         assert_eq!(
             key.open(&sealed, "shop-a/vismapay/private_key").as_deref(),
             Ok("private_key")

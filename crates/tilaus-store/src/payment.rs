@@ -114,7 +114,10 @@ pub async fn set_status(
         .execute(
             Query::update()
                 .table(Payments::Table)
-                .values([(Payments::Status, to.into()), (Payments::UpdatedAt, now.into())])
+                .values([
+                    (Payments::Status, to.into()),
+                    (Payments::UpdatedAt, now.into()),
+                ])
                 .and_where(Expr::col(Payments::ShopId).eq(scope.shop_id()))
                 .and_where(Expr::col(Payments::PaymentId).eq(payment_id))
                 .and_where(Expr::col(Payments::Status).eq(from)),

@@ -43,7 +43,13 @@ struct PageHtml<'a> {
     due: Option<String>,
 }
 
-fn render(status: StatusCode, lang: Lang, page: Option<&PayPage>, token: &str, extra: Option<(&'static str, &str)>) -> Response {
+fn render(
+    status: StatusCode,
+    lang: Lang,
+    page: Option<&PayPage>,
+    token: &str,
+    extra: Option<(&'static str, &str)>,
+) -> Response {
     let mut messages: Vec<(&'static str, String)> = Vec::new();
     if let Some((class, key)) = extra {
         messages.push((class, lang.t(key)));
@@ -55,7 +61,11 @@ fn render(status: StatusCode, lang: Lang, page: Option<&PayPage>, token: &str, e
     let (mut lines, mut vat, mut total, mut due) = (Vec::new(), String::new(), String::new(), None);
     if let Some(p) = page {
         let money = |minor: i64| lang.money(minor, &p.currency);
-        lines = p.lines.iter().map(|l| (l.name.clone(), l.quantity, money(l.total))).collect();
+        lines = p
+            .lines
+            .iter()
+            .map(|l| (l.name.clone(), l.quantity, money(l.total)))
+            .collect();
         vat = money(p.vat);
         total = money(p.total);
         due = (p.due > 0 && p.due != p.total).then(|| money(p.due));
@@ -88,25 +98,53 @@ fn render(status: StatusCode, lang: Lang, page: Option<&PayPage>, token: &str, e
         {
             receipt = Some(lang.t_args(
                 "pay-receipt",
-                &[("number", number.clone()), ("total", lang.money(*total, &p.currency))],
+                &[
+                    ("number", number.clone()),
+                    ("total", lang.money(*total, &p.currency)),
+                ],
             ));
         }
         payable = p.status == LinkStatus::Payable;
         button = lang.t_args("pay-button", &[("total", lang.money(p.due, &p.currency))]);
     }
-    let html = PageHtml { t: lang, page, token, heading, messages, receipt, payable, button, lines, vat, total, due }
-        .render()
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "the payment page did not render");
-            lang.t("pay-error")
-        });
+    let html = PageHtml {
+        t: lang,
+        page,
+        token,
+        heading,
+        messages,
+        receipt,
+        payable,
+        button,
+        lines,
+        vat,
+        total,
+        due,
+    }
+    .render()
+    .unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the payment page did not render");
+        lang.t("pay-error")
+    });
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -118,10 +156,22 @@ fn lang_of(page: &PayPage) -> Lang {
 /// A failure before the page is known: in Finnish, the default of the admin too.
 fn failure(e: &AppError, token: &str) -> Response {
     match e {
-        AppError::NotFound(_) => render(StatusCode::NOT_FOUND, Lang::Fi, None, token, Some(("error", "pay-not-found"))),
+        AppError::NotFound(_) => render(
+            StatusCode::NOT_FOUND,
+            Lang::Fi,
+            None,
+            token,
+            Some(("error", "pay-not-found")),
+        ),
         other => {
             tracing::error!(error = %other, "the payment page failed");
-            render(StatusCode::SERVICE_UNAVAILABLE, Lang::Fi, None, token, Some(("error", "pay-error")))
+            render(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Lang::Fi,
+                None,
+                token,
+                Some(("error", "pay-error")),
+            )
         }
     }
 }
@@ -138,7 +188,9 @@ async fn start(State(app): State<App>, Path(token): Path<String>) -> Response {
         Ok(StartedPayment::Redirect(url)) => Redirect::to(&url).into_response(),
         Ok(StartedPayment::Refused(page)) => {
             let status = match (page.status, page.notice) {
-                (LinkStatus::Payable, Some(AttemptNotice::ProviderDown)) => StatusCode::SERVICE_UNAVAILABLE,
+                (LinkStatus::Payable, Some(AttemptNotice::ProviderDown)) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 (LinkStatus::Payable, _) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::CONFLICT,
             };
@@ -148,7 +200,11 @@ async fn start(State(app): State<App>, Path(token): Path<String>) -> Response {
     }
 }
 
-async fn back(State(app): State<App>, Path(token): Path<String>, RawQuery(query): RawQuery) -> Response {
+async fn back(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let pairs = pairs(query.as_deref());
     match app.vismapay_return(&token, &pairs).await {
         Ok(page) => render(StatusCode::OK, lang_of(&page), Some(&page), &token, None),
@@ -156,7 +212,13 @@ async fn back(State(app): State<App>, Path(token): Path<String>, RawQuery(query)
             tracing::warn!(%reason, "a Visma Pay return was refused");
             let page = app.payment_page(&token).await.ok();
             let lang = page.as_ref().map(lang_of).unwrap_or_default();
-            render(StatusCode::BAD_REQUEST, lang, page.as_ref(), &token, Some(("error", "pay-bad-callback")))
+            render(
+                StatusCode::BAD_REQUEST,
+                lang,
+                page.as_ref(),
+                &token,
+                Some(("error", "pay-bad-callback")),
+            )
         }
         Err(CallbackRefused::App(e)) => failure(&e, &token),
     }

@@ -76,9 +76,15 @@ impl FakeVismaPay {
             payments: HashMap::new(),
             refused_authcodes: 0,
         }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}/pbwapi", listener.local_addr().expect("address"));
-        let fake = FakeVismaPay { base, state, http: reqwest::Client::new() };
+        let fake = FakeVismaPay {
+            base,
+            state,
+            http: reqwest::Client::new(),
+        };
         let router = Router::new()
             .route("/pbwapi/auth_payment", post(auth_payment))
             .route("/pbwapi/check_payment_status", post(check_payment_status))
@@ -94,7 +100,11 @@ impl FakeVismaPay {
 
     fn payment(&self, order_number: &str) -> Option<FakePayment> {
         let state = self.state.lock().expect("lock");
-        state.payments.values().find(|p| p.order_number == order_number).cloned()
+        state
+            .payments
+            .values()
+            .find(|p| p.order_number == order_number)
+            .cloned()
     }
 
     /// The signed callback query for a payment's result, as Visma Pay sends it.
@@ -106,7 +116,9 @@ impl FakeVismaPay {
             }
             Outcome::Decline => {
                 let code = mac(PRIVATE_KEY, &["1", order_number, "INC-1"]);
-                format!("RETURN_CODE=1&ORDER_NUMBER={order_number}&INCIDENT_ID=INC-1&AUTHCODE={code}")
+                format!(
+                    "RETURN_CODE=1&ORDER_NUMBER={order_number}&INCIDENT_ID=INC-1&AUTHCODE={code}"
+                )
             }
         }
     }
@@ -114,8 +126,14 @@ impl FakeVismaPay {
     /// Sends the notify of a payment the customer went through; returns Tilaus's answer.
     async fn notify(&self, order_number: &str) -> StatusCode {
         let payment = self.payment(order_number).expect("known payment");
-        let outcome = payment.result.expect("the customer went through the pay page");
-        let separator = if payment.notify_url.contains('?') { '&' } else { '?' };
+        let outcome = payment
+            .result
+            .expect("the customer went through the pay page");
+        let separator = if payment.notify_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         let url = format!(
             "{}{separator}{}",
             payment.notify_url,
@@ -143,7 +161,11 @@ async fn auth_payment(State(fake): State<FakeVismaPay>, Json(body): Json<Value>)
         return refuse_authcode(&fake);
     }
     let mut state = fake.state.lock().expect("lock");
-    if state.payments.values().any(|p| p.order_number == order_number) {
+    if state
+        .payments
+        .values()
+        .any(|p| p.order_number == order_number)
+    {
         return Json(json!({"result": 2})).into_response();
     }
     let token = format!("tok{}", rand::random::<u64>());
@@ -152,17 +174,27 @@ async fn auth_payment(State(fake): State<FakeVismaPay>, Json(body): Json<Value>)
         FakePayment {
             order_number,
             amount: body["amount"].as_i64().unwrap_or_default(),
-            return_url: body["payment_method"]["return_url"].as_str().unwrap_or_default().into(),
-            notify_url: body["payment_method"]["notify_url"].as_str().unwrap_or_default().into(),
+            return_url: body["payment_method"]["return_url"]
+                .as_str()
+                .unwrap_or_default()
+                .into(),
+            notify_url: body["payment_method"]["notify_url"]
+                .as_str()
+                .unwrap_or_default()
+                .into(),
             result: None,
         },
     );
     Json(json!({"result": 0, "token": token, "type": "e-payment"})).into_response()
 }
 
-async fn check_payment_status(State(fake): State<FakeVismaPay>, Json(body): Json<Value>) -> Response {
+async fn check_payment_status(
+    State(fake): State<FakeVismaPay>,
+    Json(body): Json<Value>,
+) -> Response {
     let order_number = body["order_number"].as_str().unwrap_or_default().to_owned();
-    if body["api_key"] != API_KEY || body["authcode"] != mac(PRIVATE_KEY, &[API_KEY, &order_number]) {
+    if body["api_key"] != API_KEY || body["authcode"] != mac(PRIVATE_KEY, &[API_KEY, &order_number])
+    {
         return refuse_authcode(&fake);
     }
     let answer = match fake.payment(&order_number).map(|p| p.result) {
@@ -188,7 +220,10 @@ async fn pay_page(State(fake): State<FakeVismaPay>, Path(token): Path<String>) -
         (payment.clone(), notifies)
     };
     for _ in 0..notifies {
-        assert_eq!(fake.notify(&payment.order_number).await, StatusCode::NO_CONTENT);
+        assert_eq!(
+            fake.notify(&payment.order_number).await,
+            StatusCode::NO_CONTENT
+        );
     }
     let outcome = payment.result.unwrap_or(Outcome::Decline);
     Redirect::to(&format!(
@@ -213,15 +248,15 @@ struct Server {
 impl Server {
     async fn start(db: TestDb) -> Server {
         let fake = FakeVismaPay::start().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let app = App::open(&db.url)
             .await
             .expect("open the database")
             .with_payments(PaymentConfig {
-                secret_key: Some(
-                    tilaus_integrations_key(SECRET_KEY),
-                ),
+                secret_key: Some(tilaus_integrations_key(SECRET_KEY)),
                 vismapay_url: fake.base.clone(),
                 public_url: base.clone(),
             })
@@ -249,30 +284,48 @@ impl Server {
             _db: db,
         };
         let (status, body) = s
-            .send(reqwest::Method::PUT, "/api/v1/payment-providers/vismapay",
-                Some(json!({"api_key": API_KEY, "private_key": PRIVATE_KEY})), &s.token.clone())
+            .send(
+                reqwest::Method::PUT,
+                "/api/v1/payment-providers/vismapay",
+                Some(json!({"api_key": API_KEY, "private_key": PRIVATE_KEY})),
+                &s.token.clone(),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         s
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, token: &str) -> (StatusCode, Value) {
-        let mut request = self.browser.request(method, format!("{}{path}", self.base)).bearer_auth(token);
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .browser
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("request");
         let status = response.status();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, None, &self.token).await
+        self.send(reqwest::Method::GET, path, None, &self.token)
+            .await
     }
 
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(body), &self.token).await
+        self.send(reqwest::Method::POST, path, Some(body), &self.token)
+            .await
     }
 
     /// An order of 24,80 € (two lines) in `language`, `open` or `confirmed`.
@@ -289,7 +342,12 @@ impl Server {
 
     /// A payment link's token (the URL's last segment).
     async fn link(&self, order_id: &str) -> String {
-        let (status, link) = self.post(&format!("/api/v1/orders/{order_id}/payment-link"), json!({})).await;
+        let (status, link) = self
+            .post(
+                &format!("/api/v1/orders/{order_id}/payment-link"),
+                json!({}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{link}");
         let url = link["url"].as_str().expect("url");
         assert!(url.starts_with(&format!("{}/pay/", self.base)), "{url}");
@@ -298,8 +356,17 @@ impl Server {
 
     /// GET as a browser: status, the Location header, the body.
     async fn browse(&self, method: reqwest::Method, url: &str) -> (StatusCode, String, String) {
-        let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.base) };
-        let response = self.browser.request(method, url).send().await.expect("request");
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let response = self
+            .browser
+            .request(method, url)
+            .send()
+            .await
+            .expect("request");
         let status = response.status();
         let location = response
             .headers()
@@ -312,9 +379,14 @@ impl Server {
 
     /// Presses Pay: the redirect to the provider's pay page.
     async fn press_pay(&self, token: &str) -> String {
-        let (status, location, body) = self.browse(reqwest::Method::POST, &format!("/pay/{token}")).await;
+        let (status, location, body) = self
+            .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+            .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-        assert!(location.starts_with(&format!("{}/token/", self.fake.base)), "{location}");
+        assert!(
+            location.starts_with(&format!("{}/token/", self.fake.base)),
+            "{location}"
+        );
         location
     }
 
@@ -326,26 +398,43 @@ impl Server {
     }
 
     async fn payments(&self, order_id: &str) -> Value {
-        let (status, payments) = self.get(&format!("/api/v1/orders/{order_id}/payments")).await;
+        let (status, payments) = self
+            .get(&format!("/api/v1/orders/{order_id}/payments"))
+            .await;
         assert_eq!(status, StatusCode::OK, "{payments}");
         payments
     }
 
     async fn documents(&self, order_id: &str) -> Vec<Value> {
-        self.get(&format!("/api/v1/orders/{order_id}/documents")).await.1.as_array().cloned().unwrap_or_default()
+        self.get(&format!("/api/v1/orders/{order_id}/documents"))
+            .await
+            .1
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     async fn event_kinds(&self, order_id: &str) -> Vec<String> {
         let (_, events) = self.get(&format!("/api/v1/orders/{order_id}/events")).await;
-        events["items"].as_array().or(events.as_array()).cloned().unwrap_or_default().iter()
-            .filter_map(|e| e["kind"].as_str().map(str::to_owned)).collect()
+        events["items"]
+            .as_array()
+            .or(events.as_array())
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// The provider's order number of the order's latest payment.
     async fn latest_number(&self, order_id: &str) -> String {
         let payments = self.payments(order_id).await;
         let items = payments["items"].as_array().cloned().unwrap_or_default();
-        items.last().and_then(|p| p["provider_reference"].as_str()).expect("a provider payment").to_owned()
+        items
+            .last()
+            .and_then(|p| p["provider_reference"].as_str())
+            .expect("a provider payment")
+            .to_owned()
     }
 }
 
@@ -354,8 +443,13 @@ fn tilaus_integrations_key(encoded: &str) -> tilaus_integrations::sealing::Seali
 }
 
 fn statuses(payments: &Value) -> Vec<String> {
-    payments["items"].as_array().cloned().unwrap_or_default().iter()
-        .filter_map(|p| p["status"].as_str().map(str::to_owned)).collect()
+    payments["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p["status"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The money arrives through the notify first, then the browser returns: the order (open) is
@@ -363,9 +457,18 @@ fn statuses(payments: &Value) -> Vec<String> {
 async fn paid_by_notify_then_return(s: Server) {
     let order_id = s.order("sv", "open").await;
     let token = s.link(&order_id).await;
-    let (status, _, page) = s.browse(reqwest::Method::GET, &format!("/pay/{token}")).await;
+    let (status, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    for text in ["Kahvila Aalto", "Beställning", "Kahvipaketti", "Muki", "24,80", "Betala"] {
+    for text in [
+        "Kahvila Aalto",
+        "Beställning",
+        "Kahvipaketti",
+        "Muki",
+        "24,80",
+        "Betala",
+    ] {
         assert!(page.contains(text), "{text} in {page}");
     }
     let pay_page = s.press_pay(&token).await;
@@ -374,23 +477,47 @@ async fn paid_by_notify_then_return(s: Server) {
     assert_eq!(statuses(&s.payments(&order_id).await), ["pending"]);
     let back = s.pay_at_provider(&pay_page).await; // notifies first
     let payments = s.payments(&order_id).await;
-    assert_eq!((payments["payment_state"].as_str(), payments["balance_due"].as_i64()), (Some("paid"), Some(0)), "{payments}");
+    assert_eq!(
+        (
+            payments["payment_state"].as_str(),
+            payments["balance_due"].as_i64()
+        ),
+        (Some("paid"), Some(0)),
+        "{payments}"
+    );
     let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Tack!") && page.contains("Kvitto"), "{page}");
     assert!(!page.contains("<form"), "no second payment: {page}");
     let documents = s.documents(&order_id).await;
-    assert_eq!(documents.iter().map(|d| d["kind"].as_str()).collect::<Vec<_>>(), [Some("receipt")]);
+    assert_eq!(
+        documents
+            .iter()
+            .map(|d| d["kind"].as_str())
+            .collect::<Vec<_>>(),
+        [Some("receipt")]
+    );
     let (_, order) = s.get(&format!("/api/v1/orders/{order_id}")).await;
     assert_eq!(order["state"], "paid", "{order}");
     let kinds = s.event_kinds(&order_id).await;
-    assert!(kinds.iter().any(|k| k == "order.payment_recorded") && kinds.iter().any(|k| k == "order.document_issued"), "{kinds:?}");
+    assert!(
+        kinds.iter().any(|k| k == "order.payment_recorded")
+            && kinds.iter().any(|k| k == "order.document_issued"),
+        "{kinds:?}"
+    );
 
     // A paid link cannot be paid again.
-    let (status, _, page) = s.browse(reqwest::Method::POST, &format!("/pay/{token}")).await;
+    let (status, _, page) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(page.contains("Tack!"), "{page}");
-    assert_eq!(s.payments(&order_id).await["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        s.payments(&order_id).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }
 
 /// The browser returns before the notify; the late notify, and a repeated one, change nothing.
@@ -402,14 +529,25 @@ async fn return_then_notify_and_duplicates(s: Server) {
     let back = s.pay_at_provider(&pay_page).await;
     let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Thank you!") && page.contains("Receipt"), "{page}");
+    assert!(
+        page.contains("Thank you!") && page.contains("Receipt"),
+        "{page}"
+    );
     let number = s.latest_number(&order_id).await;
-    let before = (s.payments(&order_id).await, s.documents(&order_id).await, s.event_kinds(&order_id).await);
+    let before = (
+        s.payments(&order_id).await,
+        s.documents(&order_id).await,
+        s.event_kinds(&order_id).await,
+    );
     assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
     assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
     let (status, _, _) = s.browse(reqwest::Method::GET, &back).await;
     assert_eq!(status, StatusCode::OK, "the return again");
-    let after = (s.payments(&order_id).await, s.documents(&order_id).await, s.event_kinds(&order_id).await);
+    let after = (
+        s.payments(&order_id).await,
+        s.documents(&order_id).await,
+        s.event_kinds(&order_id).await,
+    );
     assert_eq!(before, after);
     assert_eq!(statuses(&after.0), ["paid"]);
 
@@ -420,16 +558,27 @@ async fn return_then_notify_and_duplicates(s: Server) {
     let pay_page = s.press_pay(&token).await;
     let back = s.pay_at_provider(&pay_page).await;
     let (_, _, page) = s.browse(reqwest::Method::GET, &back).await;
-    assert!(page.contains("Kiitos!") && page.contains("Kuitti"), "{page}");
+    assert!(
+        page.contains("Kiitos!") && page.contains("Kuitti"),
+        "{page}"
+    );
     assert_eq!(s.documents(&order_id).await.len(), 1);
-    let recorded = s.event_kinds(&order_id).await.iter().filter(|k| *k == "order.payment_recorded").count();
+    let recorded = s
+        .event_kinds(&order_id)
+        .await
+        .iter()
+        .filter(|k| *k == "order.payment_recorded")
+        .count();
     assert_eq!(recorded, 1);
 }
 
 /// Forged and tampered callbacks are refused (400) and change nothing; a decline leaves the
 /// customer a retry that then succeeds.
 async fn forged_tampered_and_declined(s: Server) {
-    s.fake.set(|f| { f.outcome = Outcome::Decline; f.notifies_first = 0; });
+    s.fake.set(|f| {
+        f.outcome = Outcome::Decline;
+        f.notifies_first = 0;
+    });
     let order_id = s.order("fi", "confirmed").await;
     let token = s.link(&order_id).await;
     let pay_page = s.press_pay(&token).await;
@@ -439,30 +588,63 @@ async fn forged_tampered_and_declined(s: Server) {
 
     let forged = [
         // A success signed with another key.
-        format!("RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1&AUTHCODE={}", mac("guess", &["0", &number, "1"])),
+        format!(
+            "RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1&AUTHCODE={}",
+            mac("guess", &["0", &number, "1"])
+        ),
         // The decline's authcode on a success.
-        back.split('?').nth(1).expect("query").replace("RETURN_CODE=1", "RETURN_CODE=0"),
+        back.split('?')
+            .nth(1)
+            .expect("query")
+            .replace("RETURN_CODE=1", "RETURN_CODE=0"),
         // A genuine success for another order number, carried over to this one.
-        format!("RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1&AUTHCODE={}", mac(PRIVATE_KEY, &["0", "1-other", "1"])),
+        format!(
+            "RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1&AUTHCODE={}",
+            mac(PRIVATE_KEY, &["0", "1-other", "1"])
+        ),
         format!("RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1"),
     ];
     for query in &forged {
-        let (status, _, page) = s.browse(reqwest::Method::GET, &format!("{return_url}?{query}")).await;
+        let (status, _, page) = s
+            .browse(reqwest::Method::GET, &format!("{return_url}?{query}"))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert!(page.contains("ei voitu vahvistaa"), "{page}");
-        let notify = format!("/api/v1/providers/vismapay/notify?shop={}&{query}", s.shop_id);
-        assert_eq!(s.browse(reqwest::Method::GET, &notify).await.0, StatusCode::BAD_REQUEST, "{query}");
+        let notify = format!(
+            "/api/v1/providers/vismapay/notify?shop={}&{query}",
+            s.shop_id
+        );
+        assert_eq!(
+            s.browse(reqwest::Method::GET, &notify).await.0,
+            StatusCode::BAD_REQUEST,
+            "{query}"
+        );
     }
     // A genuine callback of a number Tilaus never made.
     let unknown = FakeVismaPay::callback_query("999-unknown", Outcome::Succeed);
-    let (status, _, _) = s.browse(reqwest::Method::GET, &format!("/api/v1/providers/vismapay/notify?shop={}&{unknown}", s.shop_id)).await;
+    let (status, _, _) = s
+        .browse(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/providers/vismapay/notify?shop={}&{unknown}",
+                s.shop_id
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(statuses(&s.payments(&order_id).await), ["pending"], "nothing changed");
+    assert_eq!(
+        statuses(&s.payments(&order_id).await),
+        ["pending"],
+        "nothing changed"
+    );
 
     // The genuine decline: failed, and the page offers another try.
     let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Maksu epäonnistui") && page.contains("<form"), "{page}");
+    assert!(
+        page.contains("Maksu epäonnistui") && page.contains("<form"),
+        "{page}"
+    );
     assert_eq!(statuses(&s.payments(&order_id).await), ["failed"]);
     // The decline's notify arriving late changes nothing.
     assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
@@ -474,7 +656,11 @@ async fn forged_tampered_and_declined(s: Server) {
     assert!(page.contains("Kiitos!"), "{page}");
     assert_eq!(statuses(&s.payments(&order_id).await), ["failed", "paid"]);
     assert_eq!(s.payments(&order_id).await["received"], 2480);
-    assert_eq!(s.fake.state.lock().expect("lock").refused_authcodes, 0, "every request was signed right");
+    assert_eq!(
+        s.fake.state.lock().expect("lock").refused_authcodes,
+        0,
+        "every request was signed right"
+    );
 }
 
 /// Visma Pay down: the payment stays pending, no money, a clear message; the status check
@@ -483,31 +669,68 @@ async fn provider_down_and_status_check(s: Server) {
     s.fake.set(|f| f.down = true);
     let order_id = s.order("en", "confirmed").await;
     let token = s.link(&order_id).await;
-    let (status, _, page) = s.browse(reqwest::Method::POST, &format!("/pay/{token}")).await;
+    let (status, _, page) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(page.contains("not answering") && page.contains("no money was taken"), "{page}");
+    assert!(
+        page.contains("not answering") && page.contains("no money was taken"),
+        "{page}"
+    );
     let payments = s.payments(&order_id).await;
-    assert_eq!((statuses(&payments), payments["received"].as_i64()), (vec!["pending".to_owned()], Some(0)));
+    assert_eq!(
+        (statuses(&payments), payments["received"].as_i64()),
+        (vec!["pending".to_owned()], Some(0))
+    );
     let scope = tilaus_store::ShopScope::authorised(s.shop_id);
     let number = s.latest_number(&order_id).await;
+    // The status check is queued for later, in the same transaction as the pending payment.
+    let (_, jobs) = s.get("/api/v1/jobs?state=queued").await;
+    let kinds: Vec<&str> = jobs["items"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .filter_map(|j| j["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["payment.check_status"], "{jobs}");
     s.fake.set(|f| f.down = false);
     // Visma Pay never saw that payment: the check closes it.
-    let checked = s.app.check_payment_status(scope, &number).await.expect("check");
+    let checked = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
     assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Failed);
 
     // The customer pays, closes the tab before returning, and the notify is lost.
     s.fake.set(|f| f.notifies_first = 0);
     let pay_page = s.press_pay(&token).await;
     let number = s.latest_number(&order_id).await;
-    let checked = s.app.check_payment_status(scope, &number).await.expect("check");
-    assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Pending, "not paid yet");
+    let checked = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
+    assert_eq!(
+        checked,
+        tilaus_domain::payment::PaymentStatus::Pending,
+        "not paid yet"
+    );
     s.pay_at_provider(&pay_page).await;
-    let checked = s.app.check_payment_status(scope, &number).await.expect("check");
+    let checked = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
     assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Paid);
     assert_eq!(s.payments(&order_id).await["payment_state"], "paid");
     assert_eq!(s.documents(&order_id).await.len(), 1, "the receipt");
     // Checking again changes nothing.
-    let again = s.app.check_payment_status(scope, &number).await.expect("check");
+    let again = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
     assert_eq!(again, tilaus_domain::payment::PaymentStatus::Paid);
     assert_eq!(s.documents(&order_id).await.len(), 1);
 }
@@ -516,29 +739,63 @@ async fn provider_down_and_status_check(s: Server) {
 async fn links_that_take_no_money(s: Server) {
     let order_id = s.order("fi", "open").await;
     let token = s.link(&order_id).await;
-    let (status, body) = s.send(reqwest::Method::PATCH, &format!("/api/v1/orders/{order_id}"), Some(json!({"lines": [
-        {"name": "Kahvipaketti", "quantity": 3, "unit_price": 990, "vat_rate": 1400}]})), &s.token.clone()).await;
+    let (status, body) = s
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/orders/{order_id}"),
+            Some(json!({"lines": [
+        {"name": "Kahvipaketti", "quantity": 3, "unit_price": 990, "vat_rate": 1400}]})),
+            &s.token.clone(),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, page) = s.browse(reqwest::Method::GET, &format!("/pay/{token}")).await;
+    let (status, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("sisältö on muuttunut") && !page.contains("<form"), "{page}");
-    let (status, _, _) = s.browse(reqwest::Method::POST, &format!("/pay/{token}")).await;
+    assert!(
+        page.contains("sisältö on muuttunut") && !page.contains("<form"),
+        "{page}"
+    );
+    let (status, _, _) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(s.payments(&order_id).await["items"], json!([]));
 
     // Expired.
     let token = s.link(&order_id).await;
     let mut tx = s.app.db.begin().await.expect("tx");
-    tilaus_store::Queries::execute_raw(&mut tx, "UPDATE payment_links SET expires_at = 0").await.expect("expire");
+    tilaus_store::Queries::execute_raw(&mut tx, "UPDATE payment_links SET expires_at = 0")
+        .await
+        .expect("expire");
     tx.commit().await.expect("commit");
-    let (_, _, page) = s.browse(reqwest::Method::GET, &format!("/pay/{token}")).await;
-    assert!(page.contains("vanhentunut") && !page.contains("<form"), "{page}");
-    assert_eq!(s.browse(reqwest::Method::POST, &format!("/pay/{token}")).await.0, StatusCode::CONFLICT);
+    let (_, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    assert!(
+        page.contains("vanhentunut") && !page.contains("<form"),
+        "{page}"
+    );
+    assert_eq!(
+        s.browse(reqwest::Method::POST, &format!("/pay/{token}"))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
     assert_eq!(s.payments(&order_id).await["items"], json!([]));
 
     // Another shop's id in the token, a bit flipped, garbage: not found.
     let token = s.link(&order_id).await;
-    let other = s.app.create_shop(NewShop { name: "Toinen".into(), owner_email: "o@toinen.fi".into(), ..NewShop::default() }).await.expect("shop");
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen".into(),
+            owner_email: "o@toinen.fi".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
     use base64::Engine as _;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut bytes = engine.decode(&token).expect("token");
@@ -550,39 +807,96 @@ async fn links_that_take_no_money(s: Server) {
         let (status, _, page) = s.browse(reqwest::Method::GET, &format!("/pay/{bad}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
         assert!(page.contains("ei löydy"), "{page}");
-        assert_eq!(s.browse(reqwest::Method::POST, &format!("/pay/{bad}")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            s.browse(reqwest::Method::POST, &format!("/pay/{bad}"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
     }
     // The other shop cannot make a link for this order, nor see our provider keys.
-    let (status, _) = s.send(reqwest::Method::POST, &format!("/api/v1/orders/{order_id}/payment-link"), Some(json!({})), &other.api_token).await;
+    let (status, _) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            Some(json!({})),
+            &other.api_token,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, providers) = s.send(reqwest::Method::GET, "/api/v1/payment-providers", None, &other.api_token).await;
+    let (_, providers) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/payment-providers",
+            None,
+            &other.api_token,
+        )
+        .await;
     assert_eq!(providers, json!([]));
     // A callback for our payment claimed for the other shop is refused: its keys differ.
     s.fake.set(|f| f.notifies_first = 0);
     s.press_pay(&token).await;
     let number = s.latest_number(&order_id).await;
     let query = FakeVismaPay::callback_query(&number, Outcome::Succeed);
-    let (status, _, _) = s.browse(reqwest::Method::GET, &format!("/api/v1/providers/vismapay/notify?shop={}&{query}", other.shop_id)).await;
+    let (status, _, _) = s
+        .browse(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/providers/vismapay/notify?shop={}&{query}",
+                other.shop_id
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(statuses(&s.payments(&order_id).await), ["pending"]);
-    let (status, _, _) = s.browse(reqwest::Method::GET, &format!("/api/v1/providers/vismapay/notify?{query}")).await;
+    let (status, _, _) = s
+        .browse(
+            reqwest::Method::GET,
+            &format!("/api/v1/providers/vismapay/notify?{query}"),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "no shop");
 
     // Bad requests for links.
-    for (body, pointer) in [(json!({"expires_in_days": 0}), "/expires_in_days"), (json!({"expires_in_days": 91}), "/expires_in_days"), (json!({"x": 1}), "")] {
-        let (status, problem) = s.post(&format!("/api/v1/orders/{order_id}/payment-link"), body).await;
+    for (body, pointer) in [
+        (json!({"expires_in_days": 0}), "/expires_in_days"),
+        (json!({"expires_in_days": 91}), "/expires_in_days"),
+        (json!({"x": 1}), ""),
+    ] {
+        let (status, problem) = s
+            .post(&format!("/api/v1/orders/{order_id}/payment-link"), body)
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(problem.to_string().contains(pointer), "{problem}");
     }
-    let (status, link) = s.post(&format!("/api/v1/orders/{order_id}/payment-link"), json!({"expires_in_days": 1})).await;
+    let (status, link) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            json!({"expires_in_days": 1}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let expires: jiff::Timestamp = link["expires_at"].as_str().expect("expires").parse().expect("time");
+    let expires: jiff::Timestamp = link["expires_at"]
+        .as_str()
+        .expect("expires")
+        .parse()
+        .expect("time");
     let hours = expires.duration_since(jiff::Timestamp::now()).as_hours();
     assert!((23..=24).contains(&hours), "{link}");
     // Cancelled orders and paid ones get no link.
-    let (_, cancelled) = s.post(&format!("/api/v1/orders/{order_id}/state"), json!({"state": "cancelled"})).await;
+    let (_, cancelled) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/state"),
+            json!({"state": "cancelled"}),
+        )
+        .await;
     assert_eq!(cancelled["state"], "cancelled");
-    let (status, _) = s.post(&format!("/api/v1/orders/{order_id}/payment-link"), json!({})).await;
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
@@ -592,34 +906,77 @@ async fn provider_settings(s: Server) {
     let (status, providers) = s.get("/api/v1/payment-providers").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(providers[0]["provider"], "vismapay");
-    assert_eq!((providers[0]["api_key"].as_str(), providers[0]["private_key"].as_str()), (Some("…IKEY"), Some("…_key")));
+    assert_eq!(
+        (
+            providers[0]["api_key"].as_str(),
+            providers[0]["private_key"].as_str()
+        ),
+        (Some("…IKEY"), Some("…_key"))
+    );
     // ("private_key" is also the field's name, so only the api key is looked for in the text.)
     assert!(!providers.to_string().contains(API_KEY), "{providers}");
-    let (_, staff) = s.post("/api/v1/tokens", json!({"name": "staff", "role": "staff"})).await;
+    let (_, staff) = s
+        .post("/api/v1/tokens", json!({"name": "staff", "role": "staff"}))
+        .await;
     let staff = staff["token"].as_str().expect("token").to_owned();
-    let (status, _) = s.send(reqwest::Method::PUT, "/api/v1/payment-providers/vismapay", Some(json!({"api_key": "A", "private_key": "B"})), &staff).await;
+    let (status, _) = s
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/payment-providers/vismapay",
+            Some(json!({"api_key": "A", "private_key": "B"})),
+            &staff,
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, problem) = s.send(reqwest::Method::PUT, "/api/v1/payment-providers/vismapay", Some(json!({"api_key": " ", "private_key": "B"})), &s.token.clone()).await;
+    let (status, problem) = s
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/payment-providers/vismapay",
+            Some(json!({"api_key": " ", "private_key": "B"})),
+            &s.token.clone(),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem.to_string().contains("/api_key"), "{problem}");
     // The keys are sealed in the database.
     let mut conn = s.app.db.read().await.expect("conn");
-    let rows = tilaus_store::payment_link::providers(&mut conn, tilaus_store::ShopScope::authorised(s.shop_id)).await.expect("rows");
-    assert!(!rows[0].private_key_sealed.contains(PRIVATE_KEY) && !rows[0].api_key_sealed.contains(API_KEY));
+    let rows = tilaus_store::payment_link::providers(
+        &mut conn,
+        tilaus_store::ShopScope::authorised(s.shop_id),
+    )
+    .await
+    .expect("rows");
+    assert!(
+        !rows[0].private_key_sealed.contains(PRIVATE_KEY)
+            && !rows[0].api_key_sealed.contains(API_KEY)
+    );
     drop(conn);
 
-    let keyless = s.app.clone().with_payments(PaymentConfig::default()).expect("config");
+    let keyless = s
+        .app
+        .clone()
+        .with_payments(PaymentConfig::default())
+        .expect("config");
     let owner = tilaus_app::Principal::system(s.shop_id, "test");
     let error = keyless
-        .put_vismapay(&owner, &serde_json::from_value(json!({"api_key": "A", "private_key": "B"})).expect("settings"))
+        .put_vismapay(
+            &owner,
+            &serde_json::from_value(json!({"api_key": "A", "private_key": "B"})).expect("settings"),
+        )
         .await
         .expect_err("no key");
     assert!(error.to_string().contains("TILAUS_SECRET_KEY"), "{error}");
     // A server with another key cannot open the stored ones: links say payment is unavailable.
-    let other_key = s.app.clone().with_payments(PaymentConfig {
-        secret_key: Some(tilaus_integrations_key("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=")),
-        ..PaymentConfig::default()
-    }).expect("config");
+    let other_key = s
+        .app
+        .clone()
+        .with_payments(PaymentConfig {
+            secret_key: Some(tilaus_integrations_key(
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            )),
+            ..PaymentConfig::default()
+        })
+        .expect("config");
     let order_id = s.order("en", "confirmed").await;
     let token = s.link(&order_id).await;
     let page = other_key.payment_page(&token).await.expect("page");

@@ -330,8 +330,7 @@ enum ExportCommand {
 }
 
 async fn open(db: &Database) -> Result<App> {
-    let payments =
-        tilaus_app::paylink::PaymentConfig::from_env().map_err(anyhow::Error::msg)?;
+    let payments = tilaus_app::paylink::PaymentConfig::from_env().map_err(anyhow::Error::msg)?;
     let app = App::open(&db.url).await.with_context(|| {
         format!(
             "cannot use TILAUS_DATABASE_URL / --database-url '{}'",

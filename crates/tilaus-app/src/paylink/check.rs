@@ -46,7 +46,9 @@ impl JobHandler for CheckPaymentStatus {
                 "the payment is still pending at Visma Pay",
             )),
             Ok(_) => Ok(()),
-            Err(AppError::NotFound(what)) => Err(JobFailure::permanent(format!("{what} not found"))),
+            Err(AppError::NotFound(what)) => {
+                Err(JobFailure::permanent(format!("{what} not found")))
+            }
             Err(e) => Err(JobFailure::temporary(e)),
         }
     }

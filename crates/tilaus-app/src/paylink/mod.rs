@@ -84,9 +84,8 @@ pub(crate) struct Payments {
 
 impl Payments {
     pub(crate) fn new(config: PaymentConfig) -> Result<Arc<Payments>, AppError> {
-        let vismapay = vismapay::Client::new(&config.vismapay_url).map_err(|e| {
-            AppError::invalid("/vismapay_url", format!("TILAUS_VISMAPAY_URL: {e}"))
-        })?;
+        let vismapay = vismapay::Client::new(&config.vismapay_url)
+            .map_err(|e| AppError::invalid("/vismapay_url", format!("TILAUS_VISMAPAY_URL: {e}")))?;
         Ok(Arc::new(Payments {
             sealing: config.secret_key,
             vismapay,
@@ -174,8 +173,20 @@ pub(crate) fn fingerprint(row: &order::OrderRow, lines: &[order::LineRow]) -> St
     let lines: Vec<_> = lines
         .iter()
         .map(|l| {
-            json!([l.position, l.product_id, l.sku, l.name, l.kind, l.quantity, l.unit_price,
-                l.vat_rate, l.discount, l.total, l.reservation_start, l.reservation_end])
+            json!([
+                l.position,
+                l.product_id,
+                l.sku,
+                l.name,
+                l.kind,
+                l.quantity,
+                l.unit_price,
+                l.vat_rate,
+                l.discount,
+                l.total,
+                l.reservation_start,
+                l.reservation_end
+            ])
         })
         .collect();
     let content = json!({"currency": row.currency, "prices_include_vat": row.prices_include_vat,
@@ -296,10 +307,16 @@ impl App {
             return Ok(None);
         };
         let opened = sealing
-            .open(&row.api_key_sealed, &sealing_context(scope, VISMAPAY, "api_key"))
+            .open(
+                &row.api_key_sealed,
+                &sealing_context(scope, VISMAPAY, "api_key"),
+            )
             .and_then(|api_key| {
                 sealing
-                    .open(&row.private_key_sealed, &sealing_context(scope, VISMAPAY, "private_key"))
+                    .open(
+                        &row.private_key_sealed,
+                        &sealing_context(scope, VISMAPAY, "private_key"),
+                    )
                     .map(|private_key| vismapay::Credentials::new(api_key, private_key))
             });
         match opened {
@@ -338,9 +355,14 @@ impl App {
         }
         let due = crate::payment::balance_due(&mut tx, scope, &row).await?;
         if due <= 0 {
-            return Err(AppError::Conflict("the order has nothing left to pay".into()));
+            return Err(AppError::Conflict(
+                "the order has nothing left to pay".into(),
+            ));
         }
-        if payment_link::provider(&mut tx, scope, VISMAPAY).await?.is_none() {
+        if payment_link::provider(&mut tx, scope, VISMAPAY)
+            .await?
+            .is_none()
+        {
             return Err(AppError::Conflict(
                 "the shop has no payment provider: set up Visma Pay first \
                  (PUT /api/v1/payment-providers/vismapay)"

@@ -144,7 +144,10 @@ impl App {
             LinkStatus::Payable
         };
         let notice = notice.or_else(|| {
-            match attempts.first().and_then(|a| PaymentStatus::parse(&a.status)) {
+            match attempts
+                .first()
+                .and_then(|a| PaymentStatus::parse(&a.status))
+            {
                 Some(PaymentStatus::Failed | PaymentStatus::Cancelled) => {
                     Some(AttemptNotice::Failed)
                 }
@@ -174,7 +177,11 @@ impl App {
             total: row.gross,
             due,
             status,
-            notice: if status == LinkStatus::Paid { None } else { notice },
+            notice: if status == LinkStatus::Paid {
+                None
+            } else {
+                notice
+            },
             receipt,
         })
     }
@@ -225,8 +232,16 @@ impl App {
             updated_at: now,
         };
         payment::insert(&mut tx, scope, std::slice::from_ref(&pending)).await?;
-        payment_link::insert_attempt(&mut tx, scope, payment_id, link.link_id, VISMAPAY, &number, now)
-            .await?;
+        payment_link::insert_attempt(
+            &mut tx,
+            scope,
+            payment_id,
+            link.link_id,
+            VISMAPAY,
+            &number,
+            now,
+        )
+        .await?;
         // A customer who closes the tab still gets settled.
         enqueue(
             &mut tx,
@@ -256,7 +271,12 @@ impl App {
             ),
             lang: &row.language,
         };
-        match self.payments.vismapay.auth_payment(&credentials, &request).await {
+        match self
+            .payments
+            .vismapay
+            .auth_payment(&credentials, &request)
+            .await
+        {
             Ok(pay_token) => Ok(StartedPayment::Redirect(
                 self.payments.vismapay.pay_page_url(&pay_token),
             )),
@@ -264,8 +284,11 @@ impl App {
                 // No transaction exists at the provider: this attempt is over.
                 tracing::warn!(shop_id = %scope.shop_id(), order_number = %number, result, %errors, "Visma Pay refused a payment");
                 let mut tx = self.db.begin().await?;
-                self.settle(&mut tx, scope, &number, PaymentStatus::Failed).await?;
-                let page = self.page(&mut tx, scope, &link, Some(AttemptNotice::Failed)).await?;
+                self.settle(&mut tx, scope, &number, PaymentStatus::Failed)
+                    .await?;
+                let page = self
+                    .page(&mut tx, scope, &link, Some(AttemptNotice::Failed))
+                    .await?;
                 tx.commit().await?;
                 self.events_committed(scope);
                 Ok(StartedPayment::Refused(page))
@@ -333,8 +356,12 @@ impl App {
             .verify_payment_callback(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| CallbackRefused::Untrusted(e.to_string()))?;
         let target = match callback.result {
-            PaymentResult::Succeeded { settled: Some(true) } => Some(PaymentStatus::Paid),
-            PaymentResult::Succeeded { settled: Some(false) } => Some(PaymentStatus::Authorised),
+            PaymentResult::Succeeded {
+                settled: Some(true),
+            } => Some(PaymentStatus::Paid),
+            PaymentResult::Succeeded {
+                settled: Some(false),
+            } => Some(PaymentStatus::Authorised),
             PaymentResult::Failed | PaymentResult::Maintenance => Some(PaymentStatus::Failed),
             // Undecided: the status check settles it.
             PaymentResult::Succeeded { settled: None }
@@ -345,7 +372,10 @@ impl App {
             tracing::info!(shop_id = %scope.shop_id(), order_number = %callback.order_number, incident = ?callback.incident_id, "a Visma Pay payment failed");
         }
         let attempt = match target {
-            Some(target) => self.settle(tx, scope, &callback.order_number, target).await?,
+            Some(target) => {
+                self.settle(tx, scope, &callback.order_number, target)
+                    .await?
+            }
             None => self.attempt(tx, scope, &callback.order_number).await?,
         };
         attempt.ok_or_else(|| {
@@ -379,37 +409,71 @@ impl App {
         let Some(attempt) = self.attempt(tx, scope, number).await? else {
             return Ok(None);
         };
-        let current = PaymentStatus::parse(&attempt.status)
-            .ok_or_else(|| AppError::Store(tilaus_store::StoreError::corrupt("payments.status", &attempt.status)))?;
+        let current = PaymentStatus::parse(&attempt.status).ok_or_else(|| {
+            AppError::Store(tilaus_store::StoreError::corrupt(
+                "payments.status",
+                &attempt.status,
+            ))
+        })?;
         if current == target || current.transition(target).is_err() {
             return Ok(Some(attempt));
         }
         let now = now_micros();
-        if !payment::set_status(tx, scope, attempt.payment_id, current.as_str(), target.as_str(), now).await? {
+        if !payment::set_status(
+            tx,
+            scope,
+            attempt.payment_id,
+            current.as_str(),
+            target.as_str(),
+            now,
+        )
+        .await?
+        {
             return Ok(Some(attempt));
         }
         let link = payment_link::link(tx, scope, attempt.link_id)
             .await?
-            .ok_or_else(|| AppError::Store(tilaus_store::StoreError::corrupt("payment_link_attempts.link_id", attempt.link_id)))?;
-        let mut row = order::get(tx, scope, link.order_id)
-            .await?
-            .ok_or_else(|| AppError::Store(tilaus_store::StoreError::corrupt("payment_links.order_id", link.order_id)))?;
+            .ok_or_else(|| {
+                AppError::Store(tilaus_store::StoreError::corrupt(
+                    "payment_link_attempts.link_id",
+                    attempt.link_id,
+                ))
+            })?;
+        let mut row = order::get(tx, scope, link.order_id).await?.ok_or_else(|| {
+            AppError::Store(tilaus_store::StoreError::corrupt(
+                "payment_links.order_id",
+                link.order_id,
+            ))
+        })?;
         let payment = payment::for_order(tx, scope, row.order_id)
             .await?
             .into_iter()
             .find(|p| p.payment_id == attempt.payment_id)
-            .ok_or_else(|| AppError::Store(tilaus_store::StoreError::corrupt("payment_link_attempts.payment_id", attempt.payment_id)))?;
+            .ok_or_else(|| {
+                AppError::Store(tilaus_store::StoreError::corrupt(
+                    "payment_link_attempts.payment_id",
+                    attempt.payment_id,
+                ))
+            })?;
         let actor = Self::pay_actor();
         if target.money_received() {
             if order_state(&row)? == OrderState::Open {
                 row = self.confirm_for_payment(tx, scope, &actor, row).await?;
             }
-            self.payment_settled(tx, scope, &actor, row, &payment).await?;
-        } else {
-            append_event(tx, scope, row.order_id, EventKind::PaymentRecorded, &actor, payment_event(&payment, &row))
+            self.payment_settled(tx, scope, &actor, row, &payment)
                 .await?;
+        } else {
+            append_event(
+                tx,
+                scope,
+                row.order_id,
+                EventKind::PaymentRecorded,
+                &actor,
+                payment_event(&payment, &row),
+            )
+            .await?;
         }
-        Ok(self.attempt(tx, scope, number).await?)
+        self.attempt(tx, scope, number).await
     }
 
     async fn confirm_for_payment(
@@ -427,7 +491,15 @@ impl App {
         };
         crate::payment::save(tx, scope, &row, &confirmed).await?;
         let change = json!({"before": {"state": OrderState::Open}, "after": {"state": OrderState::Confirmed}});
-        append_event(tx, scope, row.order_id, EventKind::OrderStateChanged, actor, change).await?;
+        append_event(
+            tx,
+            scope,
+            row.order_id,
+            EventKind::OrderStateChanged,
+            actor,
+            change,
+        )
+        .await?;
         Ok(confirmed)
     }
 }

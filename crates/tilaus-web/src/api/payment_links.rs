@@ -17,7 +17,10 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/api/v1/payment-providers", get(list_providers))
         .route("/api/v1/payment-providers/vismapay", put(put_vismapay))
-        .route("/api/v1/orders/{id}/payment-link", post(create_payment_link))
+        .route(
+            "/api/v1/orders/{id}/payment-link",
+            post(create_payment_link),
+        )
         .route("/api/v1/providers/vismapay/notify", get(vismapay_notify))
 }
 
@@ -93,15 +96,23 @@ async fn vismapay_notify(State(app): State<App>, RawQuery(query): RawQuery) -> R
         .and_then(|(_, v)| uuid::Uuid::parse_str(v).ok());
     let Some(shop) = shop else {
         tracing::warn!("a Visma Pay notify without a valid shop was refused");
-        return Problem::new(StatusCode::BAD_REQUEST, "bad-callback", "not a valid callback")
-            .into_response();
+        return Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-callback",
+            "not a valid callback",
+        )
+        .into_response();
     };
     match app.vismapay_notify(shop, &pairs).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(CallbackRefused::Untrusted(reason)) => {
             tracing::warn!(shop_id = %shop, %reason, "a Visma Pay notify was refused");
-            Problem::new(StatusCode::BAD_REQUEST, "bad-callback", "not a valid callback")
-                .into_response()
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-callback",
+                "not a valid callback",
+            )
+            .into_response()
         }
         Err(CallbackRefused::App(e)) => ApiError::from(e).into_response(),
     }

@@ -38,7 +38,7 @@ pub fn router(app: App) -> Router {
 pub fn router_with(app: App, admin: admin::AdminConfig) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-        tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        tracing::info_span!("request", method = %request.method(), uri = %pay::loggable(request.uri()), request_id = %id)
     });
     Router::new()
         .merge(api::routes())

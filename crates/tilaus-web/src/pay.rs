@@ -23,6 +23,23 @@ pub fn routes() -> Router<App> {
         .route("/pay/{token}/return", get(back))
 }
 
+/// The request URI as logs may show it: a payment link's token is the customer's key to the
+/// order, so it is left out.
+pub(crate) fn loggable(uri: &axum::http::Uri) -> std::borrow::Cow<'_, str> {
+    let path = uri.path();
+    match path.strip_prefix("/pay/") {
+        Some(rest) if !rest.starts_with("static/") => {
+            let tail = if rest.ends_with("/return") {
+                "/return"
+            } else {
+                ""
+            };
+            format!("/pay/…{tail}").into()
+        }
+        _ => uri.to_string().into(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pay/page.html")]
 struct PageHtml<'a> {
@@ -232,4 +249,21 @@ async fn css() -> impl IntoResponse {
         ],
         include_str!("../static/pay.css"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_never_show_link_tokens() {
+        let uri = |s: &str| s.parse::<axum::http::Uri>().expect("uri");
+        assert_eq!(loggable(&uri("/pay/SECRET")), "/pay/…");
+        assert_eq!(
+            loggable(&uri("/pay/SECRET/return?RETURN_CODE=0")),
+            "/pay/…/return"
+        );
+        assert_eq!(loggable(&uri("/pay/static/pay.css")), "/pay/static/pay.css");
+        assert_eq!(loggable(&uri("/api/v1/orders?q=x")), "/api/v1/orders?q=x");
+    }
 }

@@ -13,8 +13,14 @@ use axum::routing::get;
 use tilaus_app::paylink::{AttemptNotice, CallbackRefused, LinkStatus, PayPage, StartedPayment};
 use tilaus_app::{App, AppError};
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' https:; \
-    frame-ancestors 'none'; base-uri 'none'";
+/// The form posts to us and is redirected to the provider's pay page, which `form-action`
+/// must allow too (browsers check redirects of a form submission).
+fn csp(provider_origin: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {provider_origin}; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -61,6 +67,7 @@ struct PageHtml<'a> {
 }
 
 fn render(
+    app: &App,
     status: StatusCode,
     lang: Lang,
     page: Option<&PayPage>,
@@ -149,10 +156,9 @@ fn render(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if let Ok(policy) = HeaderValue::from_str(&csp(app.payment_page_origin())) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -171,9 +177,10 @@ fn lang_of(page: &PayPage) -> Lang {
 }
 
 /// A failure before the page is known: in Finnish, the default of the admin too.
-fn failure(e: &AppError, token: &str) -> Response {
+fn failure(app: &App, e: &AppError, token: &str) -> Response {
     match e {
         AppError::NotFound(_) => render(
+            app,
             StatusCode::NOT_FOUND,
             Lang::Fi,
             None,
@@ -183,6 +190,7 @@ fn failure(e: &AppError, token: &str) -> Response {
         other => {
             tracing::error!(error = %other, "the payment page failed");
             render(
+                app,
                 StatusCode::SERVICE_UNAVAILABLE,
                 Lang::Fi,
                 None,
@@ -195,8 +203,15 @@ fn failure(e: &AppError, token: &str) -> Response {
 
 async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
     match app.payment_page(&token).await {
-        Ok(page) => render(StatusCode::OK, lang_of(&page), Some(&page), &token, None),
-        Err(e) => failure(&e, &token),
+        Ok(page) => render(
+            &app,
+            StatusCode::OK,
+            lang_of(&page),
+            Some(&page),
+            &token,
+            None,
+        ),
+        Err(e) => failure(&app, &e, &token),
     }
 }
 
@@ -211,9 +226,9 @@ async fn start(State(app): State<App>, Path(token): Path<String>) -> Response {
                 (LinkStatus::Payable, _) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::CONFLICT,
             };
-            render(status, lang_of(&page), Some(&page), &token, None)
+            render(&app, status, lang_of(&page), Some(&page), &token, None)
         }
-        Err(e) => failure(&e, &token),
+        Err(e) => failure(&app, &e, &token),
     }
 }
 
@@ -224,12 +239,20 @@ async fn back(
 ) -> Response {
     let pairs = pairs(query.as_deref());
     match app.vismapay_return(&token, &pairs).await {
-        Ok(page) => render(StatusCode::OK, lang_of(&page), Some(&page), &token, None),
+        Ok(page) => render(
+            &app,
+            StatusCode::OK,
+            lang_of(&page),
+            Some(&page),
+            &token,
+            None,
+        ),
         Err(CallbackRefused::Untrusted(reason)) => {
             tracing::warn!(%reason, "a Visma Pay return was refused");
             let page = app.payment_page(&token).await.ok();
             let lang = page.as_ref().map(lang_of).unwrap_or_default();
             render(
+                &app,
                 StatusCode::BAD_REQUEST,
                 lang,
                 page.as_ref(),
@@ -237,7 +260,7 @@ async fn back(
                 Some(("error", "pay-bad-callback")),
             )
         }
-        Err(CallbackRefused::App(e)) => failure(&e, &token),
+        Err(CallbackRefused::App(e)) => failure(&app, &e, &token),
     }
 }
 

@@ -95,6 +95,11 @@ impl Payments {
 }
 
 impl App {
+    /// Where payment pages send the customer's browser (for the pages' CSP `form-action`).
+    pub fn payment_page_origin(&self) -> &str {
+        self.payments.vismapay.origin()
+    }
+
     /// Replaces the payment configuration (the binary's start-up and tests call this).
     pub fn with_payments(mut self, config: PaymentConfig) -> Result<App, AppError> {
         self.payments = Payments::new(config)?;

@@ -95,6 +95,15 @@ impl Client {
         })
     }
 
+    /// The scheme, host and port of the API (and of its pay pages), e.g. for a page's CSP.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base.find("://").map_or(0, |i| i + 3);
+        let end = self.base[after_scheme..]
+            .find('/')
+            .map_or(self.base.len(), |i| after_scheme + i);
+        &self.base[..end]
+    }
+
     /// Where the customer pays, for the token `auth_payment` gave.
     pub fn pay_page_url(&self, token: &str) -> String {
         format!("{}/token/{token}", self.base)
@@ -192,4 +201,22 @@ impl Client {
 
 fn rustls_ring() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_and_pay_page() {
+        let client = Client::new("https://www.vismapay.com/pbwapi/").expect("client");
+        assert_eq!(client.origin(), "https://www.vismapay.com");
+        assert_eq!(
+            client.pay_page_url("T"),
+            "https://www.vismapay.com/pbwapi/token/T"
+        );
+        let local = Client::new("http://127.0.0.1:9").expect("client");
+        assert_eq!(local.origin(), "http://127.0.0.1:9");
+        assert!(Client::new("ftp://x").is_err());
+    }
 }

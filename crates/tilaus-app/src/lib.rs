@@ -18,6 +18,7 @@ mod keyset;
 pub mod live;
 pub mod message;
 pub mod order;
+pub mod paylink;
 pub mod payment;
 pub mod product;
 pub mod saved_view;
@@ -38,6 +39,8 @@ pub struct App {
     announcer: announce::Announcer,
     /// Wakes this process's job runner after a commit that enqueued jobs.
     jobs_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Payment providers and the public URL their callbacks come to.
+    payments: std::sync::Arc<paylink::Payments>,
 }
 
 impl App {
@@ -50,6 +53,7 @@ impl App {
             live: live::Hub::default(),
             announcer: announce::Announcer::default(),
             jobs_wake: std::sync::Arc::default(),
+            payments: paylink::Payments::new(paylink::PaymentConfig::default())?,
         })
     }
 }

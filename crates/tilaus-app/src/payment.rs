@@ -199,7 +199,7 @@ pub(crate) async fn refresh_payment_state(
     Ok((after, balance))
 }
 
-async fn save(
+pub(crate) async fn save(
     tx: &mut Tx,
     scope: ShopScope,
     before: &order::OrderRow,
@@ -441,9 +441,8 @@ impl App {
         Ok(recorded)
     }
 
-    /// Writes one payment with its consequences and events inside `tx`: the payment state
-    /// follows, and a confirmed order without a receipt or invoice that is now paid in full gets
-    /// its receipt and becomes `paid` (the payment documents the sale, as at a counter).
+    /// Writes one payment with its consequences and events inside `tx` (see
+    /// [`App::payment_settled`]).
     async fn record_in(
         &self,
         tx: &mut Tx,
@@ -452,11 +451,27 @@ impl App {
         row: order::OrderRow,
         draft: PaymentDraft,
     ) -> Result<RecordedPayment, AppError> {
+        order_state(&row)?.ensure_payable()?;
+        let payment = draft.row(&row, &principal.actor, now_micros());
+        payment::insert(tx, scope, std::slice::from_ref(&payment)).await?;
+        self.payment_settled(tx, scope, &principal.actor, row, &payment)
+            .await
+    }
+
+    /// The consequences of a payment already written (recorded now, or a provider's payment
+    /// that just settled): the payment state follows, and a confirmed order without a receipt or
+    /// invoice that is now paid in full gets its receipt and becomes `paid` (the payment
+    /// documents the sale, as at a counter). Events for all of it, inside `tx`.
+    pub(crate) async fn payment_settled(
+        &self,
+        tx: &mut Tx,
+        scope: ShopScope,
+        actor: &Actor,
+        row: order::OrderRow,
+        payment: &PaymentRow,
+    ) -> Result<RecordedPayment, AppError> {
         let state = order_state(&row)?;
         state.ensure_payable()?;
-        let actor = &principal.actor;
-        let payment = draft.row(&row, actor, now_micros());
-        payment::insert(tx, scope, std::slice::from_ref(&payment)).await?;
         let (mut after, balance) = refresh_payment_state(tx, scope, &row).await?;
         let mut receipt = None;
         let settles = state == OrderState::Confirmed
@@ -497,7 +512,7 @@ impl App {
             row.order_id,
             EventKind::PaymentRecorded,
             actor,
-            payment_event(&payment, &after),
+            payment_event(payment, &after),
         )
         .await?;
         if let Some(receipt) = &receipt {
@@ -522,7 +537,7 @@ impl App {
             .await?;
         }
         Ok(RecordedPayment {
-            payment: PaymentView::from(&payment),
+            payment: PaymentView::from(payment),
             payment_state: after.payment_state,
             balance_due: balance.due,
             receipt: receipt.as_ref().map(DocumentView::from),
@@ -535,4 +550,13 @@ pub(crate) fn payment_event(payment: &PaymentRow, order: &order::OrderRow) -> se
     json!({"payment_id": payment.payment_id, "method": payment.method, "status": payment.status,
         "amount": payment.amount, "currency": payment.currency, "document_id": payment.document_id,
         "payment_state": order.payment_state})
+}
+
+/// What the order still asks for (its total less what was kept); negative when overpaid.
+pub(crate) async fn balance_due(
+    q: &mut impl tilaus_store::Queries,
+    scope: ShopScope,
+    row: &order::OrderRow,
+) -> Result<i64, AppError> {
+    Ok(balance_of(q, scope, row).await?.0.due)
 }

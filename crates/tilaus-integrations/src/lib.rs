@@ -4,11 +4,13 @@
 //!   accountants as CSV or XLSX files. Exports stream row by row, so even a million-row export
 //!   never holds its rows in memory.
 //! - [`vismapay`] and [`stripe`]: the payment providers' signatures — what we sign on requests
-//!   and what we verify on callbacks and webhooks. Pure functions; the HTTP clients come later.
+//!   and what we verify on callbacks and webhooks; [`vismapay::Client`] calls Visma Pay's API.
 //! - [`mail`]: email over SMTP, with failures classified as temporary or permanent.
+//! - [`sealing`]: provider credentials encrypted at rest.
 
 pub mod export;
 pub mod mail;
+pub mod sealing;
 mod signing;
 pub mod stripe;
 pub mod vismapay;

@@ -19,6 +19,7 @@ pub mod job;
 pub mod message;
 pub mod order;
 pub mod payment;
+pub mod payment_link;
 pub mod product;
 pub mod saved_view;
 pub mod session;

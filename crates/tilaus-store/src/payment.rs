@@ -99,3 +99,29 @@ pub async fn for_order(
     )
     .await
 }
+
+/// Moves a payment from status `from` to `to`. False when it was not in `from` (any more): of
+/// two callbacks racing to settle one payment, only one wins.
+pub async fn set_status(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    payment_id: Uuid,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = q
+        .execute(
+            Query::update()
+                .table(Payments::Table)
+                .values([
+                    (Payments::Status, to.into()),
+                    (Payments::UpdatedAt, now.into()),
+                ])
+                .and_where(Expr::col(Payments::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Payments::PaymentId).eq(payment_id))
+                .and_where(Expr::col(Payments::Status).eq(from)),
+        )
+        .await?;
+    Ok(changed == 1)
+}

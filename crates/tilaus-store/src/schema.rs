@@ -410,3 +410,41 @@ pub enum MessageSettings {
     ReplyTo,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentProviders {
+    Table,
+    ShopId,
+    Provider,
+    ApiKeySealed,
+    PrivateKeySealed,
+    ApiKeyLast4,
+    PrivateKeyLast4,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentLinks {
+    Table,
+    ShopId,
+    LinkId,
+    OrderId,
+    TokenHash,
+    Fingerprint,
+    ExpiresAt,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentLinkAttempts {
+    Table,
+    ShopId,
+    PaymentId,
+    LinkId,
+    Provider,
+    ProviderOrderNumber,
+    CreatedAt,
+}

@@ -58,7 +58,7 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
     }
 }
 
-fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
+pub(crate) fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
     // Syntax first, so that broken JSON is told apart from JSON of the wrong shape.
     let tree: serde_json::Value = serde_json::from_slice(raw)
         .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;

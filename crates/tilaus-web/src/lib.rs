@@ -6,6 +6,7 @@ pub mod admin;
 mod api;
 mod download;
 mod extract;
+mod pay;
 mod print;
 mod problem;
 
@@ -38,11 +39,12 @@ pub fn router(app: App) -> Router {
 pub fn router_with(app: App, admin: admin::AdminConfig) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-        tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        tracing::info_span!("request", method = %request.method(), uri = %pay::loggable(request.uri()), request_id = %id)
     });
     Router::new()
         .merge(api::routes())
         .merge(admin::routes(app.clone(), admin))
+        .merge(pay::routes())
         .fallback(|| async { Problem::not_found("no such endpoint") })
         .with_state(app)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -1331,6 +1331,16 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
             json!({"name": "t", "role": "read_only"}),
         ),
         (
+            "PUT",
+            "/api/v1/payment-providers/vismapay",
+            json!({"api_key": "KEY", "private_key": "secret"}),
+        ),
+        (
+            "POST",
+            "/api/v1/orders/{order}/payment-link",
+            json!({"expires_in_days": 14}),
+        ),
+        (
             "POST",
             "/api/v1/channels",
             json!({"code": "shop2", "name": "Toinen", "kind": "web"}),

@@ -358,12 +358,15 @@ enum ExportCommand {
 }
 
 async fn open(db: &Database) -> Result<App> {
-    App::open(&db.url).await.with_context(|| {
+    let payments = tilaus_app::paylink::PaymentConfig::from_env().map_err(anyhow::Error::msg)?;
+    let app = App::open(&db.url).await.with_context(|| {
         format!(
             "cannot use TILAUS_DATABASE_URL / --database-url '{}'",
             redacted(&db.url)
         )
-    })
+    })?;
+    app.with_payments(payments)
+        .context("cannot use TILAUS_VISMAPAY_URL")
 }
 
 fn redacted(url: &str) -> String {

@@ -14,6 +14,7 @@ pub(super) fn register(handlers: &mut Handlers) {
         .register(RunProbe)
         // Without a mailer until the binary supplies one (`TILAUS_SMTP_URL`).
         .register(crate::message::SendMessages::default());
+    crate::paylink::register(handlers);
 }
 
 /// Forgets idempotency keys past their retention (scheduled hourly).

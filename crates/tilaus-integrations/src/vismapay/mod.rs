@@ -2,8 +2,10 @@
 //! verification (integrations.md §1, checked against the official PHP library).
 
 pub mod authcode;
+pub mod client;
 
 pub use authcode::{
     CallbackError, Credentials, Operation, PaymentCallback, PaymentResult, RefundCallback,
     RefundResult,
 };
+pub use client::{CheckedStatus, Client, ClientError, DEFAULT_BASE_URL, PaymentRequest};

@@ -11,7 +11,7 @@ mod detail;
 mod guard;
 mod history;
 mod home;
-mod i18n;
+pub(crate) mod i18n;
 mod live;
 mod login;
 mod manual;

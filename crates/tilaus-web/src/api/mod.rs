@@ -8,7 +8,9 @@ mod messages;
 mod openapi;
 
 pub use openapi::ApiDoc;
+pub(crate) use payment_links::pairs;
 mod orders;
+mod payment_links;
 mod products;
 
 use crate::Problem;
@@ -29,6 +31,7 @@ pub fn routes() -> Router<App> {
         .merge(documents::routes())
         .merge(jobs::routes())
         .merge(messages::routes())
+        .merge(payment_links::routes())
 }
 
 /// Ready when the database answers.

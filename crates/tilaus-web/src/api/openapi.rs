@@ -21,6 +21,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::documents::record_by_reference, super::documents::document_pdf,
         super::jobs::list_jobs, super::jobs::retry_job,
         super::messages::order_messages, super::messages::resend_message,
+        super::payment_links::list_providers, super::payment_links::put_vismapay,
+        super::payment_links::create_payment_link,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

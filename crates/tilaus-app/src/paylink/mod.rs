@@ -1,0 +1,428 @@
+//! Payment links (ORD-6) paid through Visma Pay: the shop's provider credentials, sealed at
+//! rest; links staff make for an order; the public page's payment and the provider's callbacks
+//! ([`public`]); and the status check that settles what a lost callback left open ([`check`]).
+
+mod check;
+mod public;
+
+pub use check::PaymentStatusCheck;
+pub(crate) use check::register;
+pub use public::{AttemptNotice, CallbackRefused, LinkStatus, PayLine, PayPage, StartedPayment};
+
+use crate::auth::sha256_hex;
+use crate::document::order_state;
+use crate::{App, AppError, Principal};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+use tilaus_domain::order::OrderState;
+use tilaus_domain::text;
+use tilaus_integrations::sealing::SealingKey;
+use tilaus_integrations::vismapay;
+use tilaus_store::payment_link::{self, LinkRow, ProviderRow};
+use tilaus_store::{Queries, ShopScope, now_micros, order};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The provider name stored on credentials and link attempts.
+pub(crate) const VISMAPAY: &str = "vismapay";
+/// The provider name on the payments it takes (as in order ingest).
+pub(crate) const VISMAPAY_PAYMENTS: &str = "visma_pay";
+const DEFAULT_DAYS: i64 = 14;
+const MAX_DAYS: i64 = 90;
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// How payments reach the outside world.
+#[derive(Debug, Clone)]
+pub struct PaymentConfig {
+    /// `TILAUS_SECRET_KEY`: seals provider credentials. Without it none can be stored.
+    pub secret_key: Option<SealingKey>,
+    /// `TILAUS_VISMAPAY_URL`, by default the real API.
+    pub vismapay_url: String,
+    /// `TILAUS_PUBLIC_URL`: where customers and providers reach this server (links, return and
+    /// notify URLs), e.g. `https://tilaus.example.fi`.
+    pub public_url: String,
+}
+
+impl Default for PaymentConfig {
+    fn default() -> Self {
+        PaymentConfig {
+            secret_key: None,
+            vismapay_url: vismapay::DEFAULT_BASE_URL.into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl PaymentConfig {
+    /// Reads `TILAUS_SECRET_KEY`, `TILAUS_VISMAPAY_URL` and `TILAUS_PUBLIC_URL`. A secret key
+    /// that is set but malformed is an error (never silently ignored); an unset one leaves the
+    /// server unable to store credentials, which it says when asked to.
+    pub fn from_env() -> Result<PaymentConfig, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let defaults = PaymentConfig::default();
+        let secret_key = var("TILAUS_SECRET_KEY")
+            .map(|key| SealingKey::from_base64(&key).map_err(|e| e.to_string()))
+            .transpose()?;
+        Ok(PaymentConfig {
+            secret_key,
+            vismapay_url: var("TILAUS_VISMAPAY_URL").unwrap_or(defaults.vismapay_url),
+            public_url: var("TILAUS_PUBLIC_URL").unwrap_or(defaults.public_url),
+        })
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Payments {
+    sealing: Option<SealingKey>,
+    vismapay: vismapay::Client,
+    public_url: String,
+}
+
+impl Payments {
+    pub(crate) fn new(config: PaymentConfig) -> Result<Arc<Payments>, AppError> {
+        let vismapay = vismapay::Client::new(&config.vismapay_url)
+            .map_err(|e| AppError::invalid("/vismapay_url", format!("TILAUS_VISMAPAY_URL: {e}")))?;
+        Ok(Arc::new(Payments {
+            sealing: config.secret_key,
+            vismapay,
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
+        }))
+    }
+}
+
+impl App {
+    /// Where payment pages send the customer's browser (for the pages' CSP `form-action`).
+    pub fn payment_page_origin(&self) -> &str {
+        self.payments.vismapay.origin()
+    }
+
+    /// Replaces the payment configuration (the binary's start-up and tests call this).
+    pub fn with_payments(mut self, config: PaymentConfig) -> Result<App, AppError> {
+        self.payments = Payments::new(config)?;
+        Ok(self)
+    }
+}
+
+/// A merchant's Visma Pay keys, from the merchant portal. `Debug` hides them.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VismaPaySettings {
+    pub api_key: String,
+    pub private_key: String,
+}
+
+impl std::fmt::Debug for VismaPaySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VismaPaySettings(redacted)")
+    }
+}
+
+/// A configured provider as the API shows it: never the keys, only their last characters.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentProviderView {
+    /// vismapay
+    pub provider: String,
+    /// The api key's last 4 characters, after `…`.
+    pub api_key: String,
+    /// The private key's last 4 characters, after `…`.
+    pub private_key: String,
+    pub updated_at: String,
+}
+
+impl From<&ProviderRow> for PaymentProviderView {
+    fn from(row: &ProviderRow) -> Self {
+        PaymentProviderView {
+            provider: row.provider.clone(),
+            api_key: format!("…{}", row.api_key_last4),
+            private_key: format!("…{}", row.private_key_last4),
+            updated_at: crate::time::rfc3339(row.updated_at),
+        }
+    }
+}
+
+fn last4(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+fn sealing_context(scope: ShopScope, provider: &str, field: &str) -> String {
+    format!("{}/{provider}/{field}", scope.shop_id())
+}
+
+/// A staff request for a payment link.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPaymentLink {
+    /// Days until the link expires: 1 to 90, default 14.
+    pub expires_in_days: Option<i64>,
+}
+
+/// A payment link as made: the URL is shown this once (only its hash is kept).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentLinkView {
+    pub id: Uuid,
+    pub url: String,
+    pub expires_at: String,
+    /// What the link asks the customer to pay now (minor units).
+    pub amount: i64,
+    pub currency: String,
+}
+
+/// SHA-256 of what an order asks for (lines and totals): a link made for one content does not
+/// take money for another.
+pub(crate) fn fingerprint(row: &order::OrderRow, lines: &[order::LineRow]) -> String {
+    let lines: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            json!([
+                l.position,
+                l.product_id,
+                l.sku,
+                l.name,
+                l.kind,
+                l.quantity,
+                l.unit_price,
+                l.vat_rate,
+                l.discount,
+                l.total,
+                l.reservation_start,
+                l.reservation_end
+            ])
+        })
+        .collect();
+    let content = json!({"currency": row.currency, "prices_include_vat": row.prices_include_vat,
+        "net": row.net, "vat": row.vat, "gross": row.gross, "lines": lines});
+    sha256_hex(content.to_string().as_bytes())
+}
+
+/// The token in a link's URL: the shop and link ids (so the lookup stays inside the shop) and
+/// 256 random bits (what makes it unguessable).
+struct LinkToken {
+    shop_id: Uuid,
+    link_id: Uuid,
+}
+
+impl LinkToken {
+    fn generate(shop_id: Uuid, link_id: Uuid) -> String {
+        let mut bytes = [0_u8; 64];
+        bytes[..16].copy_from_slice(shop_id.as_bytes());
+        bytes[16..32].copy_from_slice(link_id.as_bytes());
+        rand::rng().fill_bytes(&mut bytes[32..]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn parse(token: &str) -> Option<LinkToken> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        if bytes.len() != 64 {
+            return None;
+        }
+        Some(LinkToken {
+            shop_id: Uuid::from_slice(&bytes[..16]).ok()?,
+            link_id: Uuid::from_slice(&bytes[16..32]).ok()?,
+        })
+    }
+}
+
+/// The link a token names, with the scope the token proves.
+pub(crate) async fn resolve(
+    q: &mut impl Queries,
+    token: &str,
+) -> Result<(ShopScope, LinkRow), AppError> {
+    let parsed = LinkToken::parse(token).ok_or(AppError::NotFound("payment link"))?;
+    let scope = ShopScope::authorised(parsed.shop_id);
+    let link = payment_link::link_by_token(q, scope, parsed.link_id, &sha256_hex(token.as_bytes()))
+        .await?
+        .ok_or(AppError::NotFound("payment link"))?;
+    Ok((scope, link))
+}
+
+impl App {
+    /// Stores the shop's Visma Pay keys, sealed with `TILAUS_SECRET_KEY` (owner or manager).
+    pub async fn put_vismapay(
+        &self,
+        principal: &Principal,
+        input: &VismaPaySettings,
+    ) -> Result<PaymentProviderView, AppError> {
+        let scope = principal.admin_scope()?;
+        let mut errors = tilaus_domain::validation::ValidationErrors::default();
+        let api_key = errors.check("/api_key", text::required(&input.api_key, 200));
+        let private_key = errors.check("/private_key", text::required(&input.private_key, 200));
+        errors.into_result()?;
+        let (Some(api_key), Some(private_key)) = (api_key, private_key) else {
+            return Err(AppError::invalid("/", "invalid settings"));
+        };
+        let Some(sealing) = &self.payments.sealing else {
+            return Err(AppError::Conflict(
+                "provider credentials are stored encrypted, and this server has no key: set \
+                 TILAUS_SECRET_KEY (32 bytes in base64, e.g. `openssl rand -base64 32`)"
+                    .into(),
+            ));
+        };
+        let row = ProviderRow {
+            provider: VISMAPAY.into(),
+            api_key_sealed: sealing.seal(&api_key, &sealing_context(scope, VISMAPAY, "api_key")),
+            private_key_sealed: sealing.seal(
+                &private_key,
+                &sealing_context(scope, VISMAPAY, "private_key"),
+            ),
+            api_key_last4: last4(&api_key),
+            private_key_last4: last4(&private_key),
+            updated_at: now_micros(),
+        };
+        let mut tx = self.db.begin().await?;
+        payment_link::put_provider(&mut tx, scope, &row).await?;
+        crate::audit::record(
+            &mut tx,
+            scope,
+            principal,
+            "payment_provider.updated",
+            VISMAPAY,
+            json!({"provider": VISMAPAY}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PaymentProviderView::from(&row))
+    }
+
+    /// The shop's configured payment providers, keys shown by their last characters only.
+    pub async fn payment_providers(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<PaymentProviderView>, AppError> {
+        let mut conn = self.db.read().await?;
+        let rows = payment_link::providers(&mut conn, principal.read_scope()).await?;
+        Ok(rows.iter().map(PaymentProviderView::from).collect())
+    }
+
+    /// The shop's Visma Pay keys, opened; `None` when the shop has none (or they no longer
+    /// open: the key changed).
+    pub(crate) async fn vismapay_credentials(
+        &self,
+        q: &mut impl Queries,
+        scope: ShopScope,
+    ) -> Result<Option<vismapay::Credentials>, AppError> {
+        let (Some(sealing), Some(row)) = (
+            &self.payments.sealing,
+            payment_link::provider(q, scope, VISMAPAY).await?,
+        ) else {
+            return Ok(None);
+        };
+        let opened = sealing
+            .open(
+                &row.api_key_sealed,
+                &sealing_context(scope, VISMAPAY, "api_key"),
+            )
+            .and_then(|api_key| {
+                sealing
+                    .open(
+                        &row.private_key_sealed,
+                        &sealing_context(scope, VISMAPAY, "private_key"),
+                    )
+                    .map(|private_key| vismapay::Credentials::new(api_key, private_key))
+            });
+        match opened {
+            Ok(credentials) => Ok(Some(credentials)),
+            Err(e) => {
+                tracing::error!(shop_id = %scope.shop_id(), error = %e, "the shop's Visma Pay keys do not open");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Makes a payment link for an open or confirmed order that still has something to pay.
+    pub async fn create_payment_link(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+        input: &NewPaymentLink,
+    ) -> Result<PaymentLinkView, AppError> {
+        let scope = principal.write_scope()?;
+        let days = input.expires_in_days.unwrap_or(DEFAULT_DAYS);
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(AppError::invalid(
+                "/expires_in_days",
+                format!("must be from 1 to {MAX_DAYS}"),
+            ));
+        }
+        let mut tx = self.db.begin().await?;
+        let row = order::get(&mut tx, scope, order_id)
+            .await?
+            .ok_or(AppError::NotFound("order"))?;
+        if !matches!(order_state(&row)?, OrderState::Open | OrderState::Confirmed) {
+            return Err(AppError::Conflict(format!(
+                "a payment link is made for open or confirmed orders; this one is {}",
+                row.state
+            )));
+        }
+        let due = crate::payment::balance_due(&mut tx, scope, &row).await?;
+        if due <= 0 {
+            return Err(AppError::Conflict(
+                "the order has nothing left to pay".into(),
+            ));
+        }
+        if payment_link::provider(&mut tx, scope, VISMAPAY)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::Conflict(
+                "the shop has no payment provider: set up Visma Pay first \
+                 (PUT /api/v1/payment-providers/vismapay)"
+                    .into(),
+            ));
+        }
+        let lines = order::lines(&mut tx, scope, order_id).await?;
+        let now = now_micros();
+        let link_id = Uuid::now_v7();
+        let token = LinkToken::generate(scope.shop_id(), link_id);
+        let link = LinkRow {
+            shop_id: scope.shop_id(),
+            link_id,
+            order_id,
+            token_hash: sha256_hex(token.as_bytes()),
+            fingerprint: fingerprint(&row, &lines),
+            expires_at: now.saturating_add(days * DAY_MICROS),
+            actor_kind: principal.actor.kind.as_str().into(),
+            actor_id: principal.actor.id,
+            actor_label: principal.actor.label.clone(),
+            created_at: now,
+        };
+        payment_link::insert_link(&mut tx, scope, &link).await?;
+        tx.commit().await?;
+        Ok(PaymentLinkView {
+            id: link_id,
+            url: format!("{}/pay/{token}", self.payments.public_url),
+            expires_at: crate::time::rfc3339(link.expires_at),
+            amount: due,
+            currency: row.currency,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_their_ids_and_refuse_anything_else() {
+        let (shop, link) = (Uuid::now_v7(), Uuid::now_v7());
+        let token = LinkToken::generate(shop, link);
+        assert_eq!(token.len(), 86);
+        let parsed = LinkToken::parse(&token).expect("parses");
+        assert_eq!((parsed.shop_id, parsed.link_id), (shop, link));
+        assert_ne!(token, LinkToken::generate(shop, link), "random part");
+        for bad in ["", "x", &token[..85], "!!!!", &format!("{token}AA")] {
+            assert!(LinkToken::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_last_four_characters_are_kept() {
+        assert_eq!(last4("ABCDEFGH"), "EFGH");
+        assert_eq!(last4("äö"), "äö");
+        assert_eq!(last4("1234€"), "234€");
+    }
+}

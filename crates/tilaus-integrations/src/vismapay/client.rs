@@ -1,0 +1,222 @@
+//! The Visma Pay payment API over HTTPS: `auth_payment` to start a payment on the hosted page,
+//! `check_payment_status` to settle what a lost callback left open (integrations.md §1.3, §1.6).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::authcode::{Credentials, Operation};
+
+/// The real API; tests point the client at a local fake.
+pub const DEFAULT_BASE_URL: &str = "https://www.vismapay.com/pbwapi";
+/// The payment API version the official libraries send today (§1.1).
+const VERSION: &str = "w3.2";
+/// A provider that does not answer in this time is treated as down.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// A Visma Pay API client for one base URL; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    http: HyperClient<Https, Full<Bytes>>,
+}
+
+/// What we ask Visma Pay to take.
+#[derive(Debug, Clone)]
+pub struct PaymentRequest<'a> {
+    /// Unique per merchant and attempt: a retry needs a new one.
+    pub order_number: &'a str,
+    /// Minor units (cents).
+    pub amount: i64,
+    pub currency: &'a str,
+    pub email: Option<&'a str>,
+    pub return_url: &'a str,
+    pub notify_url: &'a str,
+    /// fi, sv or en.
+    pub lang: &'a str,
+}
+
+/// The status `check_payment_status` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckedStatus {
+    /// Paid and settled.
+    Paid,
+    /// Paid but only authorised (captured later).
+    Authorised,
+    Failed,
+    /// Not decided yet (or a result we do not know): ask again later.
+    Pending,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No answer, a timeout, a 5xx or an unreadable body: the provider is down.
+    #[error("Visma Pay did not answer: {0}")]
+    Unavailable(String),
+    /// Visma Pay answered and refused (`result` ≠ 0).
+    #[error("Visma Pay refused the request (result {result}): {errors}")]
+    Refused { result: i64, errors: String },
+    #[error("the Visma Pay address is not valid: {0}")]
+    BadUrl(String),
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    result: i64,
+    token: Option<String>,
+    settled: Option<i64>,
+    #[serde(default)]
+    errors: Value,
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> Result<Client, ClientError> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(ClientError::BadUrl(base));
+        }
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls_ring())
+            .map_err(|e| ClientError::BadUrl(e.to_string()))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(Client {
+            base,
+            http: HyperClient::builder(TokioExecutor::new()).build(connector),
+        })
+    }
+
+    /// The scheme, host and port of the API (and of its pay pages), e.g. for a page's CSP.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base.find("://").map_or(0, |i| i + 3);
+        let end = self.base[after_scheme..]
+            .find('/')
+            .map_or(self.base.len(), |i| after_scheme + i);
+        &self.base[..end]
+    }
+
+    /// Where the customer pays, for the token `auth_payment` gave.
+    pub fn pay_page_url(&self, token: &str) -> String {
+        format!("{}/token/{token}", self.base)
+    }
+
+    /// Creates the payment and returns its token for [`pay_page_url`](Self::pay_page_url).
+    pub async fn auth_payment(
+        &self,
+        credentials: &Credentials,
+        request: &PaymentRequest<'_>,
+    ) -> Result<String, ClientError> {
+        let mut body = json!({
+            "version": VERSION,
+            "api_key": credentials.api_key(),
+            "order_number": request.order_number,
+            "amount": request.amount,
+            "currency": request.currency,
+            "authcode": credentials.authcode(Operation::AuthPayment { order_number: request.order_number }),
+            "payment_method": {
+                "type": "e-payment",
+                "return_url": request.return_url,
+                "notify_url": request.notify_url,
+                "lang": request.lang,
+            },
+        });
+        if let Some(email) = request.email {
+            body["email"] = json!(email);
+        }
+        let answer = self.call("auth_payment", &body).await?;
+        match (answer.result, answer.token) {
+            (0, Some(token)) if !token.is_empty() => Ok(token),
+            (result, _) => Err(ClientError::Refused {
+                result,
+                errors: answer.errors.to_string(),
+            }),
+        }
+    }
+
+    /// The status of a payment by our order number.
+    pub async fn check_payment_status(
+        &self,
+        credentials: &Credentials,
+        order_number: &str,
+    ) -> Result<CheckedStatus, ClientError> {
+        let body = json!({
+            "version": VERSION,
+            "api_key": credentials.api_key(),
+            "order_number": order_number,
+            "authcode": credentials.authcode(Operation::CheckPaymentStatusByOrderNumber { order_number }),
+        });
+        let answer = self.call("check_payment_status", &body).await?;
+        Ok(match (answer.result, answer.settled) {
+            (0, Some(1)) => CheckedStatus::Paid,
+            (0, Some(0)) => CheckedStatus::Authorised,
+            (1, _) => {
+                return Err(ClientError::Refused {
+                    result: 1,
+                    errors: answer.errors.to_string(),
+                });
+            }
+            (2, _) => CheckedStatus::Failed,
+            _ => CheckedStatus::Pending,
+        })
+    }
+
+    async fn call(&self, operation: &str, body: &Value) -> Result<Answer, ClientError> {
+        let request = http::Request::post(format!("{}/{operation}", self.base))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|e| ClientError::BadUrl(e.to_string()))?;
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| ClientError::Unavailable(e.to_string()))?
+                .to_bytes();
+            if !status.is_success() {
+                return Err(ClientError::Unavailable(format!("HTTP {status}")));
+            }
+            serde_json::from_slice::<Answer>(&bytes)
+                .map_err(|e| ClientError::Unavailable(format!("unreadable answer: {e}")))
+        };
+        tokio::time::timeout(TIMEOUT, exchange)
+            .await
+            .map_err(|_| ClientError::Unavailable(format!("no answer in {TIMEOUT:?}")))?
+    }
+}
+
+fn rustls_ring() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_and_pay_page() {
+        let client = Client::new("https://www.vismapay.com/pbwapi/").expect("client");
+        assert_eq!(client.origin(), "https://www.vismapay.com");
+        assert_eq!(
+            client.pay_page_url("T"),
+            "https://www.vismapay.com/pbwapi/token/T"
+        );
+        let local = Client::new("http://127.0.0.1:9").expect("client");
+        assert_eq!(local.origin(), "http://127.0.0.1:9");
+        assert!(Client::new("ftp://x").is_err());
+    }
+}

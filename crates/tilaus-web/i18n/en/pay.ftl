@@ -1,0 +1,24 @@
+# The public payment page (/pay/…), shown in the order's language.
+pay-title = Payment
+pay-heading = Order { $number }
+pay-lines = What you are paying for
+pay-product = Product
+pay-quantity = Quantity
+pay-amount = Price
+pay-vat = Including VAT
+pay-total = Total
+pay-due = To pay
+pay-button = Pay { $total }
+pay-receipt = Receipt { $number }: { $total }
+pay-paid = Thank you! Your payment has been received.
+pay-nothing-to-pay = This order is already paid; there is nothing to pay.
+pay-changed = The order has changed since this link was made, so it can no longer be used to pay. Please ask the shop for a new payment link.
+pay-expired = This payment link has expired. Please ask the shop for a new one.
+pay-closed = This order can no longer be paid with this link.
+pay-unavailable = Online payment is not available right now. Please contact the shop.
+pay-failed = The payment failed or was cancelled. You can try again.
+pay-provider-down = The payment service is not answering right now, and no money was taken. Please try again in a moment.
+pay-pending = An earlier payment attempt is still waiting for confirmation. If you already paid, do not pay again: reload this page in a moment.
+pay-not-found = This payment link was not found. Please check that the address is complete.
+pay-bad-callback = The payment service's return could not be verified, so nothing was changed. If you paid, the payment is recorded once the payment service confirms it.
+pay-error = Something went wrong. Please try again in a moment.

@@ -1,0 +1,24 @@
+# The public payment page (/pay/…), shown in the order's language.
+pay-title = Maksu
+pay-heading = Tilaus { $number }
+pay-lines = Tilauksen sisältö
+pay-product = Tuote
+pay-quantity = Määrä
+pay-amount = Hinta
+pay-vat = Sisältää ALV:n
+pay-total = Yhteensä
+pay-due = Maksettavaa
+pay-button = Maksa { $total }
+pay-receipt = Kuitti { $number }: { $total }
+pay-paid = Kiitos! Maksusi on vastaanotettu.
+pay-nothing-to-pay = Tämä tilaus on jo maksettu, eikä sillä ole maksettavaa.
+pay-changed = Tilauksen sisältö on muuttunut tämän linkin luomisen jälkeen, joten linkillä ei voi enää maksaa. Pyydä kaupalta uusi maksulinkki.
+pay-expired = Tämä maksulinkki on vanhentunut. Pyydä kaupalta uusi maksulinkki.
+pay-closed = Tätä tilausta ei voi enää maksaa tällä linkillä.
+pay-unavailable = Verkkomaksu ei ole nyt käytettävissä. Ota yhteyttä kauppaan.
+pay-failed = Maksu epäonnistui tai se peruttiin. Voit yrittää uudelleen.
+pay-provider-down = Maksupalvelu ei vastaa juuri nyt, eikä rahaa veloitettu. Yritä hetken kuluttua uudelleen.
+pay-pending = Edellinen maksuyritys odottaa vielä vahvistusta. Jos jo maksoit, älä maksa uudelleen vaan päivitä sivu hetken kuluttua.
+pay-not-found = Maksulinkkiä ei löydy. Tarkista, että osoite on kokonaan oikein.
+pay-bad-callback = Maksupalvelun paluutietoja ei voitu vahvistaa, joten mitään ei muutettu. Jos maksoit, maksu kirjautuu, kun maksupalvelu vahvistaa sen.
+pay-error = Jokin meni vikaan. Yritä hetken kuluttua uudelleen.

@@ -1,0 +1,24 @@
+# The public payment page (/pay/…), shown in the order's language.
+pay-title = Betalning
+pay-heading = Beställning { $number }
+pay-lines = Beställningens innehåll
+pay-product = Produkt
+pay-quantity = Antal
+pay-amount = Pris
+pay-vat = Varav moms
+pay-total = Totalt
+pay-due = Att betala
+pay-button = Betala { $total }
+pay-receipt = Kvitto { $number }: { $total }
+pay-paid = Tack! Din betalning har tagits emot.
+pay-nothing-to-pay = Beställningen är redan betald och det finns inget att betala.
+pay-changed = Beställningens innehåll har ändrats sedan länken skapades, så länken kan inte längre användas för betalning. Be butiken om en ny betalningslänk.
+pay-expired = Betalningslänken har gått ut. Be butiken om en ny betalningslänk.
+pay-closed = Beställningen kan inte längre betalas med den här länken.
+pay-unavailable = Onlinebetalning är inte tillgänglig just nu. Kontakta butiken.
+pay-failed = Betalningen misslyckades eller avbröts. Du kan försöka igen.
+pay-provider-down = Betaltjänsten svarar inte just nu och inga pengar har dragits. Försök igen om en stund.
+pay-pending = Ett tidigare betalningsförsök väntar fortfarande på bekräftelse. Om du redan har betalat, betala inte igen utan uppdatera sidan om en stund.
+pay-not-found = Betalningslänken hittades inte. Kontrollera att adressen är fullständig.
+pay-bad-callback = Betaltjänstens returuppgifter kunde inte verifieras, så ingenting ändrades. Om du har betalat registreras betalningen när betaltjänsten bekräftar den.
+pay-error = Något gick fel. Försök igen om en stund.

@@ -1,0 +1,292 @@
+//! The public payment pages under `/pay/{token}` (ORD-6): no admin session, the token is the
+//! customer's authority. Plain HTML without scripts, in the order's language, with their own
+//! strict headers (the token is in the URL: no referrer, no caching).
+
+use crate::admin::i18n::Lang;
+use crate::api::pairs;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use tilaus_app::paylink::{AttemptNotice, CallbackRefused, LinkStatus, PayPage, StartedPayment};
+use tilaus_app::{App, AppError};
+
+/// The form posts to us and is redirected to the provider's pay page, which `form-action`
+/// must allow too (browsers check redirects of a form submission).
+fn csp(provider_origin: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {provider_origin}; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/pay/static/pay.css", get(css))
+        .route("/pay/{token}", get(show).post(start))
+        .route("/pay/{token}/return", get(back))
+}
+
+/// The request URI as logs may show it: a payment link's token is the customer's key to the
+/// order, so it is left out.
+pub(crate) fn loggable(uri: &axum::http::Uri) -> std::borrow::Cow<'_, str> {
+    let path = uri.path();
+    match path.strip_prefix("/pay/") {
+        Some(rest) if !rest.starts_with("static/") => {
+            let tail = if rest.ends_with("/return") {
+                "/return"
+            } else {
+                ""
+            };
+            format!("/pay/…{tail}").into()
+        }
+        _ => uri.to_string().into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pay/page.html")]
+struct PageHtml<'a> {
+    t: Lang,
+    page: Option<&'a PayPage>,
+    token: &'a str,
+    heading: String,
+    /// (class, text): error, success or info.
+    messages: Vec<(&'static str, String)>,
+    receipt: Option<String>,
+    payable: bool,
+    button: String,
+    /// (name, quantity, amount)
+    lines: Vec<(String, i64, String)>,
+    vat: String,
+    total: String,
+    /// What is still to pay, when it differs from the total (part was paid before).
+    due: Option<String>,
+}
+
+fn render(
+    app: &App,
+    status: StatusCode,
+    lang: Lang,
+    page: Option<&PayPage>,
+    token: &str,
+    extra: Option<(&'static str, &str)>,
+) -> Response {
+    let mut messages: Vec<(&'static str, String)> = Vec::new();
+    if let Some((class, key)) = extra {
+        messages.push((class, lang.t(key)));
+    }
+    let mut heading = String::new();
+    let mut receipt = None;
+    let mut button = String::new();
+    let mut payable = false;
+    let (mut lines, mut vat, mut total, mut due) = (Vec::new(), String::new(), String::new(), None);
+    if let Some(p) = page {
+        let money = |minor: i64| lang.money(minor, &p.currency);
+        lines = p
+            .lines
+            .iter()
+            .map(|l| (l.name.clone(), l.quantity, money(l.total)))
+            .collect();
+        vat = money(p.vat);
+        total = money(p.total);
+        due = (p.due > 0 && p.due != p.total).then(|| money(p.due));
+        heading = lang.t_args("pay-heading", &[("number", p.order_number.to_string())]);
+        let status_message = match p.status {
+            LinkStatus::Payable => None,
+            LinkStatus::Paid => Some(("success", "pay-paid")),
+            LinkStatus::NothingToPay => Some(("info", "pay-nothing-to-pay")),
+            LinkStatus::Changed => Some(("error", "pay-changed")),
+            LinkStatus::Expired => Some(("error", "pay-expired")),
+            LinkStatus::Closed => Some(("error", "pay-closed")),
+            LinkStatus::Unavailable => Some(("error", "pay-unavailable")),
+        };
+        if let Some((class, key)) = status_message {
+            messages.push((class, lang.t(key)));
+        }
+        let notice = match p.notice {
+            Some(AttemptNotice::Failed) => Some(("error", "pay-failed")),
+            Some(AttemptNotice::ProviderDown) => Some(("error", "pay-provider-down")),
+            Some(AttemptNotice::Pending) => Some(("info", "pay-pending")),
+            None => None,
+        };
+        if let Some((class, key)) = notice
+            && extra.is_none_or(|(_, shown)| shown != key)
+        {
+            messages.push((class, lang.t(key)));
+        }
+        if p.status == LinkStatus::Paid
+            && let Some((number, total)) = &p.receipt
+        {
+            receipt = Some(lang.t_args(
+                "pay-receipt",
+                &[
+                    ("number", number.clone()),
+                    ("total", lang.money(*total, &p.currency)),
+                ],
+            ));
+        }
+        payable = p.status == LinkStatus::Payable;
+        button = lang.t_args("pay-button", &[("total", lang.money(p.due, &p.currency))]);
+    }
+    let html = PageHtml {
+        t: lang,
+        page,
+        token,
+        heading,
+        messages,
+        receipt,
+        payable,
+        button,
+        lines,
+        vat,
+        total,
+        due,
+    }
+    .render()
+    .unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the payment page did not render");
+        lang.t("pay-error")
+    });
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(policy) = HeaderValue::from_str(&csp(app.payment_page_origin())) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn lang_of(page: &PayPage) -> Lang {
+    Lang::parse(&page.language).unwrap_or_default()
+}
+
+/// A failure before the page is known: in Finnish, the default of the admin too.
+fn failure(app: &App, e: &AppError, token: &str) -> Response {
+    match e {
+        AppError::NotFound(_) => render(
+            app,
+            StatusCode::NOT_FOUND,
+            Lang::Fi,
+            None,
+            token,
+            Some(("error", "pay-not-found")),
+        ),
+        other => {
+            tracing::error!(error = %other, "the payment page failed");
+            render(
+                app,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Lang::Fi,
+                None,
+                token,
+                Some(("error", "pay-error")),
+            )
+        }
+    }
+}
+
+async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
+    match app.payment_page(&token).await {
+        Ok(page) => render(
+            &app,
+            StatusCode::OK,
+            lang_of(&page),
+            Some(&page),
+            &token,
+            None,
+        ),
+        Err(e) => failure(&app, &e, &token),
+    }
+}
+
+async fn start(State(app): State<App>, Path(token): Path<String>) -> Response {
+    match app.start_link_payment(&token).await {
+        Ok(StartedPayment::Redirect(url)) => Redirect::to(&url).into_response(),
+        Ok(StartedPayment::Refused(page)) => {
+            let status = match (page.status, page.notice) {
+                (LinkStatus::Payable, Some(AttemptNotice::ProviderDown)) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                (LinkStatus::Payable, _) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::CONFLICT,
+            };
+            render(&app, status, lang_of(&page), Some(&page), &token, None)
+        }
+        Err(e) => failure(&app, &e, &token),
+    }
+}
+
+async fn back(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let pairs = pairs(query.as_deref());
+    match app.vismapay_return(&token, &pairs).await {
+        Ok(page) => render(
+            &app,
+            StatusCode::OK,
+            lang_of(&page),
+            Some(&page),
+            &token,
+            None,
+        ),
+        Err(CallbackRefused::Untrusted(reason)) => {
+            tracing::warn!(%reason, "a Visma Pay return was refused");
+            let page = app.payment_page(&token).await.ok();
+            let lang = page.as_ref().map(lang_of).unwrap_or_default();
+            render(
+                &app,
+                StatusCode::BAD_REQUEST,
+                lang,
+                page.as_ref(),
+                &token,
+                Some(("error", "pay-bad-callback")),
+            )
+        }
+        Err(CallbackRefused::App(e)) => failure(&app, &e, &token),
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../static/pay.css"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_never_show_link_tokens() {
+        let uri = |s: &str| s.parse::<axum::http::Uri>().expect("uri");
+        assert_eq!(loggable(&uri("/pay/SECRET")), "/pay/…");
+        assert_eq!(
+            loggable(&uri("/pay/SECRET/return?RETURN_CODE=0")),
+            "/pay/…/return"
+        );
+        assert_eq!(loggable(&uri("/pay/static/pay.css")), "/pay/static/pay.css");
+        assert_eq!(loggable(&uri("/api/v1/orders?q=x")), "/api/v1/orders?q=x");
+    }
+}

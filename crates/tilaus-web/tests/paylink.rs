@@ -1,0 +1,1080 @@
+//! Payment links paid through Visma Pay, end to end over real HTTP against a local fake Visma
+//! Pay, on SQLite and on PostgreSQL alike.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hmac::{Hmac, KeyInit, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tilaus_app::App;
+use tilaus_app::paylink::PaymentConfig;
+use tilaus_app::shop::NewShop;
+use tilaus_store::testkit::TestDb;
+
+const API_KEY: &str = "TESTAPIKEY";
+const PRIVATE_KEY: &str = "private_key";
+const SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn mac(key: &str, fields: &[&str]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
+    mac.update(fields.join("|").as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}
+
+/// How the fake's payment page behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Succeed,
+    Decline,
+}
+
+#[derive(Debug, Clone)]
+struct FakePayment {
+    order_number: String,
+    amount: i64,
+    return_url: String,
+    notify_url: String,
+    /// Set once the customer went through the pay page.
+    result: Option<Outcome>,
+}
+
+#[derive(Debug)]
+struct FakeState {
+    outcome: Outcome,
+    down: bool,
+    /// Notifies sent before the pay page redirects the browser back (0, 1 or 2).
+    notifies_first: usize,
+    payments: HashMap<String, FakePayment>,
+    refused_authcodes: usize,
+}
+
+/// A local Visma Pay: checks authcodes as the real one does, answers `auth_payment` with a
+/// token, serves the pay page that sends the customer back (and notifies), answers
+/// `check_payment_status`, and can be told to decline, be down, or repeat callbacks.
+#[derive(Clone)]
+struct FakeVismaPay {
+    base: String,
+    state: Arc<Mutex<FakeState>>,
+    http: reqwest::Client,
+}
+
+impl FakeVismaPay {
+    async fn start() -> FakeVismaPay {
+        let state = Arc::new(Mutex::new(FakeState {
+            outcome: Outcome::Succeed,
+            down: false,
+            notifies_first: 1,
+            payments: HashMap::new(),
+            refused_authcodes: 0,
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}/pbwapi", listener.local_addr().expect("address"));
+        let fake = FakeVismaPay {
+            base,
+            state,
+            http: reqwest::Client::new(),
+        };
+        let router = Router::new()
+            .route("/pbwapi/auth_payment", post(auth_payment))
+            .route("/pbwapi/check_payment_status", post(check_payment_status))
+            .route("/pbwapi/token/{token}", get(pay_page))
+            .with_state(fake.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        fake
+    }
+
+    fn set(&self, change: impl FnOnce(&mut FakeState)) {
+        change(&mut self.state.lock().expect("lock"));
+    }
+
+    fn payment(&self, order_number: &str) -> Option<FakePayment> {
+        let state = self.state.lock().expect("lock");
+        state
+            .payments
+            .values()
+            .find(|p| p.order_number == order_number)
+            .cloned()
+    }
+
+    /// The signed callback query for a payment's result, as Visma Pay sends it.
+    fn callback_query(order_number: &str, outcome: Outcome) -> String {
+        match outcome {
+            Outcome::Succeed => {
+                let code = mac(PRIVATE_KEY, &["0", order_number, "1"]);
+                format!("RETURN_CODE=0&ORDER_NUMBER={order_number}&SETTLED=1&AUTHCODE={code}")
+            }
+            Outcome::Decline => {
+                let code = mac(PRIVATE_KEY, &["1", order_number, "INC-1"]);
+                format!(
+                    "RETURN_CODE=1&ORDER_NUMBER={order_number}&INCIDENT_ID=INC-1&AUTHCODE={code}"
+                )
+            }
+        }
+    }
+
+    /// Sends the notify of a payment the customer went through; returns Tilaus's answer.
+    async fn notify(&self, order_number: &str) -> StatusCode {
+        let payment = self.payment(order_number).expect("known payment");
+        let outcome = payment
+            .result
+            .expect("the customer went through the pay page");
+        let separator = if payment.notify_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let url = format!(
+            "{}{separator}{}",
+            payment.notify_url,
+            Self::callback_query(order_number, outcome)
+        );
+        self.http.get(url).send().await.expect("notify").status()
+    }
+}
+
+fn refuse_authcode(fake: &FakeVismaPay) -> Response {
+    fake.set(|s| s.refused_authcodes += 1);
+    Json(json!({"result": 1, "errors": ["Invalid authcode"]})).into_response()
+}
+
+async fn auth_payment(State(fake): State<FakeVismaPay>, Json(body): Json<Value>) -> Response {
+    if fake.state.lock().expect("lock").down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let text = |field: &str| body[field].as_str().unwrap_or_default().to_owned();
+    let order_number = text("order_number");
+    if body["api_key"] != API_KEY
+        || text("authcode") != mac(PRIVATE_KEY, &[API_KEY, &order_number])
+        || body["version"] != "w3.2"
+    {
+        return refuse_authcode(&fake);
+    }
+    let mut state = fake.state.lock().expect("lock");
+    if state
+        .payments
+        .values()
+        .any(|p| p.order_number == order_number)
+    {
+        return Json(json!({"result": 2})).into_response();
+    }
+    let token = format!("tok{}", rand::random::<u64>());
+    state.payments.insert(
+        token.clone(),
+        FakePayment {
+            order_number,
+            amount: body["amount"].as_i64().unwrap_or_default(),
+            return_url: body["payment_method"]["return_url"]
+                .as_str()
+                .unwrap_or_default()
+                .into(),
+            notify_url: body["payment_method"]["notify_url"]
+                .as_str()
+                .unwrap_or_default()
+                .into(),
+            result: None,
+        },
+    );
+    Json(json!({"result": 0, "token": token, "type": "e-payment"})).into_response()
+}
+
+async fn check_payment_status(
+    State(fake): State<FakeVismaPay>,
+    Json(body): Json<Value>,
+) -> Response {
+    let order_number = body["order_number"].as_str().unwrap_or_default().to_owned();
+    if body["api_key"] != API_KEY || body["authcode"] != mac(PRIVATE_KEY, &[API_KEY, &order_number])
+    {
+        return refuse_authcode(&fake);
+    }
+    let answer = match fake.payment(&order_number).map(|p| p.result) {
+        None => json!({"result": 1, "errors": ["unknown order_number"]}),
+        Some(None) => json!({"result": 3}),
+        Some(Some(Outcome::Succeed)) => json!({"result": 0, "settled": 1}),
+        Some(Some(Outcome::Decline)) => json!({"result": 2}),
+    };
+    Json(answer).into_response()
+}
+
+/// The customer "pays" on the page: the outcome the fake was told, notifies first as told,
+/// then the browser goes back to the return URL.
+async fn pay_page(State(fake): State<FakeVismaPay>, Path(token): Path<String>) -> Response {
+    let (payment, notifies) = {
+        let mut state = fake.state.lock().expect("lock");
+        let outcome = state.outcome;
+        let notifies = state.notifies_first;
+        let Some(payment) = state.payments.get_mut(&token) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        payment.result = Some(outcome);
+        (payment.clone(), notifies)
+    };
+    for _ in 0..notifies {
+        assert_eq!(
+            fake.notify(&payment.order_number).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let outcome = payment.result.unwrap_or(Outcome::Decline);
+    Redirect::to(&format!(
+        "{}?{}",
+        payment.return_url,
+        FakeVismaPay::callback_query(&payment.order_number, outcome)
+    ))
+    .into_response()
+}
+
+struct Server {
+    base: String,
+    token: String,
+    shop_id: uuid::Uuid,
+    /// Follows no redirects, as a test must see them.
+    browser: reqwest::Client,
+    app: App,
+    fake: FakeVismaPay,
+    _db: TestDb,
+}
+
+impl Server {
+    async fn start(db: TestDb) -> Server {
+        let fake = FakeVismaPay::start().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let app = App::open(&db.url)
+            .await
+            .expect("open the database")
+            .with_payments(PaymentConfig {
+                secret_key: Some(tilaus_integrations_key(SECRET_KEY)),
+                vismapay_url: fake.base.clone(),
+                public_url: base.clone(),
+            })
+            .expect("payments");
+        let shop = app
+            .create_shop(NewShop {
+                name: "Kahvila Aalto".into(),
+                owner_email: "owner@example.fi".into(),
+                ..NewShop::default()
+            })
+            .await
+            .expect("create a shop");
+        let router = tilaus_web::router(app.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let s = Server {
+            base,
+            token: shop.api_token,
+            shop_id: shop.shop_id,
+            browser: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            app,
+            fake,
+            _db: db,
+        };
+        let (status, body) = s
+            .send(
+                reqwest::Method::PUT,
+                "/api/v1/payment-providers/vismapay",
+                Some(json!({"api_key": API_KEY, "private_key": PRIVATE_KEY})),
+                &s.token.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        s
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .browser
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None, &self.token)
+            .await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body), &self.token)
+            .await
+    }
+
+    /// An order of 24,80 € (two lines) in `language`, `open` or `confirmed`.
+    async fn order(&self, language: &str, state: &str) -> String {
+        let (status, order) = self
+            .post("/api/v1/orders", json!({"channel": "phone", "language": language, "state": state,
+                "customer": {"name": "Aino Asiakas", "email": "aino@example.fi"},
+                "lines": [{"name": "Kahvipaketti", "quantity": 2, "unit_price": 990, "vat_rate": 1400},
+                          {"name": "Muki", "quantity": 1, "unit_price": 500, "vat_rate": 2550}]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+        order["id"].as_str().expect("id").to_owned()
+    }
+
+    /// A payment link's token (the URL's last segment).
+    async fn link(&self, order_id: &str) -> String {
+        let (status, link) = self
+            .post(
+                &format!("/api/v1/orders/{order_id}/payment-link"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{link}");
+        let url = link["url"].as_str().expect("url");
+        assert!(url.starts_with(&format!("{}/pay/", self.base)), "{url}");
+        url.rsplit('/').next().expect("token").to_owned()
+    }
+
+    /// GET as a browser: status, the Location header, the body.
+    async fn browse(&self, method: reqwest::Method, url: &str) -> (StatusCode, String, String) {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let response = self
+            .browser
+            .request(method, url)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, location, response.text().await.expect("body"))
+    }
+
+    /// Presses Pay: the redirect to the provider's pay page.
+    async fn press_pay(&self, token: &str) -> String {
+        let (status, location, body) = self
+            .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        assert!(
+            location.starts_with(&format!("{}/token/", self.fake.base)),
+            "{location}"
+        );
+        location
+    }
+
+    /// Goes through the fake's pay page; returns the return URL it sends the browser to.
+    async fn pay_at_provider(&self, pay_page: &str) -> String {
+        let (status, location, _) = self.browse(reqwest::Method::GET, pay_page).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        location
+    }
+
+    async fn payments(&self, order_id: &str) -> Value {
+        let (status, payments) = self
+            .get(&format!("/api/v1/orders/{order_id}/payments"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{payments}");
+        payments
+    }
+
+    async fn documents(&self, order_id: &str) -> Vec<Value> {
+        self.get(&format!("/api/v1/orders/{order_id}/documents"))
+            .await
+            .1
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn event_kinds(&self, order_id: &str) -> Vec<String> {
+        let (_, events) = self.get(&format!("/api/v1/orders/{order_id}/events")).await;
+        events["items"]
+            .as_array()
+            .or(events.as_array())
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The provider's order number of the order's latest payment.
+    async fn latest_number(&self, order_id: &str) -> String {
+        let payments = self.payments(order_id).await;
+        let items = payments["items"].as_array().cloned().unwrap_or_default();
+        items
+            .last()
+            .and_then(|p| p["provider_reference"].as_str())
+            .expect("a provider payment")
+            .to_owned()
+    }
+}
+
+fn tilaus_integrations_key(encoded: &str) -> tilaus_integrations::sealing::SealingKey {
+    tilaus_integrations::sealing::SealingKey::from_base64(encoded).expect("key")
+}
+
+fn statuses(payments: &Value) -> Vec<String> {
+    payments["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p["status"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The money arrives through the notify first, then the browser returns: the order (open) is
+/// confirmed, paid, gets its receipt, and the page thanks in the order's language.
+async fn paid_by_notify_then_return(s: Server) {
+    let order_id = s.order("sv", "open").await;
+    let token = s.link(&order_id).await;
+    let (status, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Kahvila Aalto",
+        "Beställning",
+        "Kahvipaketti",
+        "Muki",
+        "24,80",
+        "Betala",
+    ] {
+        assert!(page.contains(text), "{text} in {page}");
+    }
+    let pay_page = s.press_pay(&token).await;
+    let number = s.latest_number(&order_id).await;
+    assert_eq!(s.fake.payment(&number).map(|p| p.amount), Some(2480));
+    assert_eq!(statuses(&s.payments(&order_id).await), ["pending"]);
+    let back = s.pay_at_provider(&pay_page).await; // notifies first
+    let payments = s.payments(&order_id).await;
+    assert_eq!(
+        (
+            payments["payment_state"].as_str(),
+            payments["balance_due"].as_i64()
+        ),
+        (Some("paid"), Some(0)),
+        "{payments}"
+    );
+    let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Tack!") && page.contains("Kvitto"), "{page}");
+    assert!(!page.contains("<form"), "no second payment: {page}");
+    let documents = s.documents(&order_id).await;
+    assert_eq!(
+        documents
+            .iter()
+            .map(|d| d["kind"].as_str())
+            .collect::<Vec<_>>(),
+        [Some("receipt")]
+    );
+    let (_, order) = s.get(&format!("/api/v1/orders/{order_id}")).await;
+    assert_eq!(order["state"], "paid", "{order}");
+    let kinds = s.event_kinds(&order_id).await;
+    assert!(
+        kinds.iter().any(|k| k == "order.payment_recorded")
+            && kinds.iter().any(|k| k == "order.document_issued"),
+        "{kinds:?}"
+    );
+
+    // A paid link cannot be paid again.
+    let (status, _, page) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("Tack!"), "{page}");
+    assert_eq!(
+        s.payments(&order_id).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+/// The browser returns before the notify; the late notify, and a repeated one, change nothing.
+async fn return_then_notify_and_duplicates(s: Server) {
+    s.fake.set(|f| f.notifies_first = 0);
+    let order_id = s.order("en", "confirmed").await;
+    let token = s.link(&order_id).await;
+    let pay_page = s.press_pay(&token).await;
+    let back = s.pay_at_provider(&pay_page).await;
+    let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Thank you!") && page.contains("Receipt"),
+        "{page}"
+    );
+    let number = s.latest_number(&order_id).await;
+    let before = (
+        s.payments(&order_id).await,
+        s.documents(&order_id).await,
+        s.event_kinds(&order_id).await,
+    );
+    assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
+    assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
+    let (status, _, _) = s.browse(reqwest::Method::GET, &back).await;
+    assert_eq!(status, StatusCode::OK, "the return again");
+    let after = (
+        s.payments(&order_id).await,
+        s.documents(&order_id).await,
+        s.event_kinds(&order_id).await,
+    );
+    assert_eq!(before, after);
+    assert_eq!(statuses(&after.0), ["paid"]);
+
+    // Two notifies before the return, on another order.
+    s.fake.set(|f| f.notifies_first = 2);
+    let order_id = s.order("fi", "confirmed").await;
+    let token = s.link(&order_id).await;
+    let pay_page = s.press_pay(&token).await;
+    let back = s.pay_at_provider(&pay_page).await;
+    let (_, _, page) = s.browse(reqwest::Method::GET, &back).await;
+    assert!(
+        page.contains("Kiitos!") && page.contains("Kuitti"),
+        "{page}"
+    );
+    assert_eq!(s.documents(&order_id).await.len(), 1);
+    let recorded = s
+        .event_kinds(&order_id)
+        .await
+        .iter()
+        .filter(|k| *k == "order.payment_recorded")
+        .count();
+    assert_eq!(recorded, 1);
+}
+
+/// Forged and tampered callbacks are refused (400) and change nothing; a decline leaves the
+/// customer a retry that then succeeds.
+async fn forged_tampered_and_declined(s: Server) {
+    s.fake.set(|f| {
+        f.outcome = Outcome::Decline;
+        f.notifies_first = 0;
+    });
+    let order_id = s.order("fi", "confirmed").await;
+    let token = s.link(&order_id).await;
+    let pay_page = s.press_pay(&token).await;
+    let number = s.latest_number(&order_id).await;
+    let back = s.pay_at_provider(&pay_page).await;
+    let return_url = back.split('?').next().expect("url").to_owned();
+
+    let forged = [
+        // A success signed with another key.
+        format!(
+            "RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1&AUTHCODE={}",
+            mac("guess", &["0", &number, "1"])
+        ),
+        // The decline's authcode on a success.
+        back.split('?')
+            .nth(1)
+            .expect("query")
+            .replace("RETURN_CODE=1", "RETURN_CODE=0"),
+        // A genuine success for another order number, carried over to this one.
+        format!(
+            "RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1&AUTHCODE={}",
+            mac(PRIVATE_KEY, &["0", "1-other", "1"])
+        ),
+        format!("RETURN_CODE=0&ORDER_NUMBER={number}&SETTLED=1"),
+    ];
+    for query in &forged {
+        let (status, _, page) = s
+            .browse(reqwest::Method::GET, &format!("{return_url}?{query}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(page.contains("ei voitu vahvistaa"), "{page}");
+        let notify = format!(
+            "/api/v1/providers/vismapay/notify?shop={}&{query}",
+            s.shop_id
+        );
+        assert_eq!(
+            s.browse(reqwest::Method::GET, &notify).await.0,
+            StatusCode::BAD_REQUEST,
+            "{query}"
+        );
+    }
+    // A genuine callback of a number Tilaus never made.
+    let unknown = FakeVismaPay::callback_query("999-unknown", Outcome::Succeed);
+    let (status, _, _) = s
+        .browse(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/providers/vismapay/notify?shop={}&{unknown}",
+                s.shop_id
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        statuses(&s.payments(&order_id).await),
+        ["pending"],
+        "nothing changed"
+    );
+
+    // The genuine decline: failed, and the page offers another try.
+    let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Maksu epäonnistui") && page.contains("<form"),
+        "{page}"
+    );
+    assert_eq!(statuses(&s.payments(&order_id).await), ["failed"]);
+    // The decline's notify arriving late changes nothing.
+    assert_eq!(s.fake.notify(&number).await, StatusCode::NO_CONTENT);
+
+    s.fake.set(|f| f.outcome = Outcome::Succeed);
+    let pay_page = s.press_pay(&token).await;
+    let back = s.pay_at_provider(&pay_page).await;
+    let (_, _, page) = s.browse(reqwest::Method::GET, &back).await;
+    assert!(page.contains("Kiitos!"), "{page}");
+    assert_eq!(statuses(&s.payments(&order_id).await), ["failed", "paid"]);
+    assert_eq!(s.payments(&order_id).await["received"], 2480);
+    assert_eq!(
+        s.fake.state.lock().expect("lock").refused_authcodes,
+        0,
+        "every request was signed right"
+    );
+}
+
+/// Visma Pay down: the payment stays pending, no money, a clear message; the status check
+/// settles a payment whose callbacks never came.
+async fn provider_down_and_status_check(s: Server) {
+    s.fake.set(|f| f.down = true);
+    let order_id = s.order("en", "confirmed").await;
+    let token = s.link(&order_id).await;
+    let (status, _, page) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.contains("not answering") && page.contains("no money was taken"),
+        "{page}"
+    );
+    let payments = s.payments(&order_id).await;
+    assert_eq!(
+        (statuses(&payments), payments["received"].as_i64()),
+        (vec!["pending".to_owned()], Some(0))
+    );
+    let scope = tilaus_store::ShopScope::authorised(s.shop_id);
+    let number = s.latest_number(&order_id).await;
+    // The status check is queued for later, in the same transaction as the pending payment.
+    let (_, jobs) = s.get("/api/v1/jobs?state=queued").await;
+    let kinds: Vec<&str> = jobs["items"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .filter_map(|j| j["kind"].as_str())
+        .filter(|kind| kind.starts_with("payment."))
+        .collect();
+    assert_eq!(kinds, ["payment.check_status"], "{jobs}");
+    s.fake.set(|f| f.down = false);
+    // Visma Pay never saw that payment: the check closes it.
+    let checked = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
+    assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Failed);
+
+    // The customer pays, closes the tab before returning, and the notify is lost.
+    s.fake.set(|f| f.notifies_first = 0);
+    let pay_page = s.press_pay(&token).await;
+    let number = s.latest_number(&order_id).await;
+    let checked = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
+    assert_eq!(
+        checked,
+        tilaus_domain::payment::PaymentStatus::Pending,
+        "not paid yet"
+    );
+    s.pay_at_provider(&pay_page).await;
+    let checked = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
+    assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Paid);
+    assert_eq!(s.payments(&order_id).await["payment_state"], "paid");
+    assert_eq!(s.documents(&order_id).await.len(), 1, "the receipt");
+    // Checking again changes nothing.
+    let again = s
+        .app
+        .check_payment_status(scope, &number)
+        .await
+        .expect("check");
+    assert_eq!(again, tilaus_domain::payment::PaymentStatus::Paid);
+    assert_eq!(s.documents(&order_id).await.len(), 1);
+}
+
+/// Changed content, expiry, other shops' tokens and bad requests: no payment is started.
+async fn links_that_take_no_money(s: Server) {
+    let order_id = s.order("fi", "open").await;
+    let token = s.link(&order_id).await;
+    let (status, body) = s
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/orders/{order_id}"),
+            Some(json!({"lines": [
+        {"name": "Kahvipaketti", "quantity": 3, "unit_price": 990, "vat_rate": 1400}]})),
+            &s.token.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("sisältö on muuttunut") && !page.contains("<form"),
+        "{page}"
+    );
+    let (status, _, _) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(s.payments(&order_id).await["items"], json!([]));
+
+    // Expired.
+    let token = s.link(&order_id).await;
+    let mut tx = s.app.db.begin().await.expect("tx");
+    tilaus_store::Queries::execute_raw(&mut tx, "UPDATE payment_links SET expires_at = 0")
+        .await
+        .expect("expire");
+    tx.commit().await.expect("commit");
+    let (_, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    assert!(
+        page.contains("vanhentunut") && !page.contains("<form"),
+        "{page}"
+    );
+    assert_eq!(
+        s.browse(reqwest::Method::POST, &format!("/pay/{token}"))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(s.payments(&order_id).await["items"], json!([]));
+
+    // Another shop's id in the token, a bit flipped, garbage: not found.
+    let token = s.link(&order_id).await;
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen".into(),
+            owner_email: "o@toinen.fi".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut bytes = engine.decode(&token).expect("token");
+    bytes[..16].copy_from_slice(other.shop_id.as_bytes());
+    let foreign = engine.encode(&bytes);
+    let mut flipped = engine.decode(&token).expect("token");
+    flipped[40] ^= 1;
+    for bad in [foreign, engine.encode(flipped), "x".into(), "%00".into()] {
+        let (status, _, page) = s.browse(reqwest::Method::GET, &format!("/pay/{bad}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+        assert!(page.contains("ei löydy"), "{page}");
+        assert_eq!(
+            s.browse(reqwest::Method::POST, &format!("/pay/{bad}"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+    }
+    // The other shop cannot make a link for this order, nor see our provider keys.
+    let (status, _) = s
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            Some(json!({})),
+            &other.api_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, providers) = s
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/payment-providers",
+            None,
+            &other.api_token,
+        )
+        .await;
+    assert_eq!(providers, json!([]));
+    // A callback for our payment claimed for the other shop is refused: its keys differ.
+    s.fake.set(|f| f.notifies_first = 0);
+    s.press_pay(&token).await;
+    let number = s.latest_number(&order_id).await;
+    let query = FakeVismaPay::callback_query(&number, Outcome::Succeed);
+    let (status, _, _) = s
+        .browse(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/providers/vismapay/notify?shop={}&{query}",
+                other.shop_id
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(statuses(&s.payments(&order_id).await), ["pending"]);
+    let (status, _, _) = s
+        .browse(
+            reqwest::Method::GET,
+            &format!("/api/v1/providers/vismapay/notify?{query}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no shop");
+
+    // Bad requests for links.
+    for (body, pointer) in [
+        (json!({"expires_in_days": 0}), "/expires_in_days"),
+        (json!({"expires_in_days": 91}), "/expires_in_days"),
+        (json!({"x": 1}), ""),
+    ] {
+        let (status, problem) = s
+            .post(&format!("/api/v1/orders/{order_id}/payment-link"), body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(problem.to_string().contains(pointer), "{problem}");
+    }
+    let (status, link) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            json!({"expires_in_days": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let expires: jiff::Timestamp = link["expires_at"]
+        .as_str()
+        .expect("expires")
+        .parse()
+        .expect("time");
+    let hours = expires.duration_since(jiff::Timestamp::now()).as_hours();
+    assert!((23..=24).contains(&hours), "{link}");
+    // Cancelled orders and paid ones get no link.
+    let (_, cancelled) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/state"),
+            json!({"state": "cancelled"}),
+        )
+        .await;
+    assert_eq!(cancelled["state"], "cancelled");
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+/// Credentials: stored sealed, shown by their last 4 characters, only by owners and managers,
+/// and refused with a clear error on a server without a secret key.
+async fn provider_settings(s: Server) {
+    let (status, providers) = s.get("/api/v1/payment-providers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(providers[0]["provider"], "vismapay");
+    assert_eq!(
+        (
+            providers[0]["api_key"].as_str(),
+            providers[0]["private_key"].as_str()
+        ),
+        (Some("…IKEY"), Some("…_key"))
+    );
+    // ("private_key" is also the field's name, so only the api key is looked for in the text.)
+    assert!(!providers.to_string().contains(API_KEY), "{providers}");
+    let (_, staff) = s
+        .post("/api/v1/tokens", json!({"name": "staff", "role": "staff"}))
+        .await;
+    let staff = staff["token"].as_str().expect("token").to_owned();
+    let (status, _) = s
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/payment-providers/vismapay",
+            Some(json!({"api_key": "A", "private_key": "B"})),
+            &staff,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, problem) = s
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/payment-providers/vismapay",
+            Some(json!({"api_key": " ", "private_key": "B"})),
+            &s.token.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem.to_string().contains("/api_key"), "{problem}");
+    // The keys are sealed in the database.
+    let mut conn = s.app.db.read().await.expect("conn");
+    let rows = tilaus_store::payment_link::providers(
+        &mut conn,
+        tilaus_store::ShopScope::authorised(s.shop_id),
+    )
+    .await
+    .expect("rows");
+    assert!(
+        !rows[0].private_key_sealed.contains(PRIVATE_KEY)
+            && !rows[0].api_key_sealed.contains(API_KEY)
+    );
+    drop(conn);
+
+    let keyless = s
+        .app
+        .clone()
+        .with_payments(PaymentConfig::default())
+        .expect("config");
+    let owner = tilaus_app::Principal::system(s.shop_id, "test");
+    let error = keyless
+        .put_vismapay(
+            &owner,
+            &serde_json::from_value(json!({"api_key": "A", "private_key": "B"})).expect("settings"),
+        )
+        .await
+        .expect_err("no key");
+    assert!(error.to_string().contains("TILAUS_SECRET_KEY"), "{error}");
+    // A server with another key cannot open the stored ones: links say payment is unavailable.
+    let other_key = s
+        .app
+        .clone()
+        .with_payments(PaymentConfig {
+            secret_key: Some(tilaus_integrations_key(
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            )),
+            ..PaymentConfig::default()
+        })
+        .expect("config");
+    let order_id = s.order("en", "confirmed").await;
+    let token = s.link(&order_id).await;
+    let page = other_key.payment_page(&token).await.expect("page");
+    assert_eq!(page.status, tilaus_app::paylink::LinkStatus::Unavailable);
+}
+
+tilaus_store::on_both_backends!(start = Server::start;
+    paid_by_notify_then_return,
+    return_then_notify_and_duplicates,
+    forged_tampered_and_declined,
+    provider_down_and_status_check,
+    links_that_take_no_money,
+    provider_settings,
+);
+
+/// The public page in a real headless Chromium at phone width: no sideways scrolling, the Pay
+/// button reached by keyboard, through the fake's pay page and back to the thank-you page. The
+/// CSP lets the form's redirect to the provider through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_in_a_real_browser_at_phone_width() {
+    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "the browser test needs {CHROMEDRIVER} and {CHROMIUM} under CI=true"
+        );
+        eprintln!("SKIPPED the payment page browser test: no chromium/chromedriver");
+        return;
+    }
+    let s = Server::start(tilaus_store::testkit::sqlite()).await;
+    let order_id = s.order("fi", "confirmed").await;
+    let token = s.link(&order_id).await;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut driver = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), json!({"binary": CHROMIUM,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-extensions", "--window-size=390,844", "--hide-scrollbars"]}));
+    let client =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session");
+    let result = async {
+        use fantoccini::Locator;
+        client.goto(&format!("{}/pay/{token}", s.base)).await?;
+        let heading = client.find(Locator::Css("h1")).await?.text().await?;
+        assert!(heading.contains("Tilaus"), "{heading}");
+        let overflow = client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await?;
+        assert!(
+            overflow.as_i64().is_some_and(|o| o <= 0),
+            "sideways scroll: {overflow}"
+        );
+        let button = client.find(Locator::Css("form button")).await?;
+        assert!(button.text().await?.contains("24,80"));
+        let enter: char = fantoccini::key::Key::Enter.into();
+        button.send_keys(&enter.to_string()).await?;
+        let thanks = client
+            .wait()
+            .for_element(Locator::Css(".message.success"))
+            .await?
+            .text()
+            .await?;
+        assert!(thanks.contains("Kiitos"), "{thanks}");
+        let receipt = client.find(Locator::Css(".receipt")).await?.text().await?;
+        assert!(receipt.contains("Kuitti"), "{receipt}");
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    result.expect("the browser flow");
+    assert_eq!(s.payments(&order_id).await["payment_state"], "paid");
+}

@@ -436,3 +436,4 @@ payment-status-cancelled = Cancelled
 payment-status-partially_refunded = Partially refunded
 payment-status-refunded = Refunded
 document-col-file = File
+customer-open = Customer details and orders

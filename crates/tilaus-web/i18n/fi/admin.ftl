@@ -436,3 +436,4 @@ payment-status-cancelled = Peruttu
 payment-status-partially_refunded = Osittain palautettu
 payment-status-refunded = Palautettu
 document-col-file = Tiedosto
+customer-open = Asiakkaan tiedot ja tilaukset

@@ -436,3 +436,4 @@ payment-status-cancelled = Annullerad
 payment-status-partially_refunded = Delvis återbetald
 payment-status-refunded = Återbetald
 document-col-file = Fil
+customer-open = Kundens uppgifter och beställningar

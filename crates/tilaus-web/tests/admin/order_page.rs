@@ -52,6 +52,17 @@ async fn tags_language_and_delivery_change_with_their_history(s: Server) {
     ] {
         assert!(page.body.contains(tab), "{tab}");
     }
+    let customer = api_order(&s, &id).await["customer"]["id"]
+        .as_str()
+        .expect("customer id")
+        .to_owned();
+    assert!(
+        page.body
+            .contains(&format!("href=\"/admin/customers/{customer}\""))
+    );
+    let customer_page = browser.get(&format!("/admin/customers/{customer}")).await;
+    assert_eq!(customer_page.status, StatusCode::OK);
+    assert!(customer_page.body.contains("Aino Virtanen"));
     let empty = browser
         .get(&format!("/admin/orders/{id}?tab=payments"))
         .await;

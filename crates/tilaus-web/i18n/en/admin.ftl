@@ -437,3 +437,15 @@ payment-status-partially_refunded = Partially refunded
 payment-status-refunded = Refunded
 document-col-file = File
 customer-open = Customer details and orders
+
+## Messages tab
+message-channel-email = E-mail
+message-channel-sms = Text message
+message-queued = Queued
+message-sending = Sending
+message-sent = Sent
+message-delivered = Delivered
+message-failed = Failed
+message-attempts = attempts
+message-resend = Send again
+notice-message-resent = The message will be sent again.

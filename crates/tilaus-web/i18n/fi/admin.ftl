@@ -437,3 +437,15 @@ payment-status-partially_refunded = Osittain palautettu
 payment-status-refunded = Palautettu
 document-col-file = Tiedosto
 customer-open = Asiakkaan tiedot ja tilaukset
+
+## Messages tab
+message-channel-email = Sähköposti
+message-channel-sms = Tekstiviesti
+message-queued = Jonossa
+message-sending = Lähetetään
+message-sent = Lähetetty
+message-delivered = Perillä
+message-failed = Epäonnistui
+message-attempts = yrityksiä
+message-resend = Lähetä uudelleen
+notice-message-resent = Viesti lähetetään uudelleen.

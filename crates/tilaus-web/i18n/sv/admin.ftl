@@ -437,3 +437,15 @@ payment-status-partially_refunded = Delvis återbetald
 payment-status-refunded = Återbetald
 document-col-file = Fil
 customer-open = Kundens uppgifter och beställningar
+
+## Messages tab
+message-channel-email = E-post
+message-channel-sms = Sms
+message-queued = I kö
+message-sending = Skickas
+message-sent = Skickat
+message-delivered = Levererat
+message-failed = Misslyckades
+message-attempts = försök
+message-resend = Skicka igen
+notice-message-resent = Meddelandet skickas igen.

@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use tilaus_app::message::Resend;
 use tilaus_app::order::{OrderChanges, StateChange};
 use tilaus_app::payment::NewPayment;
 use tilaus_app::{App, AppError};
@@ -273,6 +274,37 @@ pub(crate) async fn record_payment(
     match app.record_payment(&staff.principal, id, &payment).await {
         Ok(_) => done(id, "payment", "payments"),
         Err(error) => refused(&app, &staff, id, error, keep).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResendForm {
+    #[serde(default)]
+    order: String,
+}
+
+/// Sends a message of the order's log again, as a new message linked to the original.
+pub(crate) async fn resend_message(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<ResendForm>,
+) -> Page {
+    let order = order_id(&staff, &form.order)?;
+    let not_found = || render::app_error(&staff.ctx, AppError::NotFound("message"));
+    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    match app
+        .resend_message(&staff.principal, id, &Resend::default())
+        .await
+    {
+        Ok(_) => done(order, "resend", "messages"),
+        Err(error) => {
+            let keep = Outcome {
+                tab: "messages",
+                ..Outcome::default()
+            };
+            refused(&app, &staff, order, error, keep).await
+        }
     }
 }
 

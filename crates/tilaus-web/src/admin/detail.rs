@@ -198,6 +198,20 @@ struct OrderPage {
     note_draft: String,
     reason_draft: String,
     money: Option<MoneyTab>,
+    messages: Vec<MessageItem>,
+}
+
+/// One message of the order's communication log (ORD-14).
+pub(crate) struct MessageItem {
+    id: String,
+    time: String,
+    channel: String,
+    to: String,
+    subject: String,
+    state: Badge,
+    attempts: i32,
+    reason: Option<String>,
+    resend: bool,
 }
 
 /// The Payments & documents tab: what was issued and paid, and what can be done next.
@@ -407,6 +421,27 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         _ => None,
     };
     let money = |amount: i64| lang.money(amount, &o.currency);
+    let messages = match outcome.tab {
+        "messages" => app
+            .order_messages(&staff.principal, id)
+            .await
+            .map_err(fail)?
+            .items
+            .iter()
+            .map(|m| MessageItem {
+                id: m.id.to_string(),
+                time: lang.datetime(&m.created_at, &zone),
+                channel: lang.t(&format!("message-channel-{}", m.channel)),
+                to: m.to.clone(),
+                subject: m.subject.clone(),
+                state: Badge::message(lang, &m.state),
+                attempts: m.attempts,
+                reason: m.failure_reason.clone(),
+                resend: can_write,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = OrderPage {
         t: lang,
         layout: Layout::new(
@@ -499,6 +534,7 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         note_draft: outcome.note_draft,
         reason_draft: outcome.reason_draft,
         money: money_tab,
+        messages,
     };
     Ok((outcome.status, page).into_response())
 }
@@ -518,6 +554,7 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "delivery" => "notice-delivery-changed",
         "invoice" => "notice-invoice-issued",
         "payment" => "notice-payment-recorded",
+        "resend" => "notice-message-resent",
         _ => return None,
     })
 }

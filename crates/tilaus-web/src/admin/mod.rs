@@ -72,6 +72,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/{id}/invoice", post(actions::issue_invoice))
         .route("/admin/orders/{id}/payments", post(actions::record_payment))
         .route("/admin/documents/{id}/pdf", get(actions::document_pdf))
+        .route("/admin/messages/{id}/resend", post(actions::resend_message))
         .route(
             "/admin/orders/{id}/language",
             post(actions::change_language),

@@ -40,6 +40,10 @@ impl Badge {
     pub fn delivery(lang: Lang, state: &str) -> Self {
         Self::of(lang, "delivery", state)
     }
+
+    pub fn message(lang: Lang, state: &str) -> Self {
+        Self::of(lang, "message", state)
+    }
 }
 
 /// An option of a select.

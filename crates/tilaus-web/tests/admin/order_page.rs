@@ -13,6 +13,7 @@ tilaus_store::on_both_backends!(
     cancelling_needs_a_reason_and_deleting_a_confirmation,
     read_only_users_and_other_shops_cannot_use_the_actions,
     invoice_its_pdf_and_a_payment_from_the_money_tab,
+    the_messages_tab_shows_the_log_and_sends_again,
 );
 
 async fn api_order(s: &Server, id: &str) -> Value {
@@ -395,4 +396,48 @@ async fn invoice_its_pdf_and_a_payment_from_the_money_tab(s: Server) {
     let page = browser.get(&tab).await;
     assert!(page.body.contains("Tilisiirto"), "the method in words");
     assert!(!page.body.contains("/payments\""), "nothing left to pay");
+}
+
+async fn the_messages_tab_shows_the_log_and_sends_again(s: Server) {
+    let id = s.order("W-1", "Aino Virtanen").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let tab = format!("/admin/orders/{id}?tab=messages");
+    let page = browser.get(&tab).await;
+    // The order-received mail waits in the queue (no runner in this test server).
+    assert!(page.body.contains("W-1@example.fi"), "{}", page.body);
+    assert!(page.body.contains("Jonossa"), "{}", page.body);
+    let message = page
+        .body
+        .split("action=\"/admin/messages/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a resend form")
+        .to_owned();
+    let resent = post(
+        &browser,
+        &format!("/admin/messages/{message}/resend"),
+        &[("order", &id)],
+    )
+    .await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER, "{}", resent.body);
+    let page = browser.get(resent.location()).await;
+    assert!(page.body.contains("Viesti lähetetään uudelleen."));
+    assert_eq!(
+        page.body.matches("action=\"/admin/messages/").count(),
+        2,
+        "the resend is a new message"
+    );
+
+    let reader = s.read_only_client().await;
+    let seen = reader.get(&tab).await;
+    assert!(seen.body.contains("W-1@example.fi"));
+    assert!(!seen.body.contains("/resend\""), "read_only cannot send");
+    let refused = post(
+        &reader,
+        &format!("/admin/messages/{message}/resend"),
+        &[("order", &id)],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

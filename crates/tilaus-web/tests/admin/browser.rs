@@ -313,9 +313,12 @@ async fn drive(
         .await?
         .click()
         .await?;
+    // The page before had a notice too: wait for the new tag itself, not for any notice.
     client
         .wait()
-        .for_element(Locator::Css(".alert.notice"))
+        .for_element(Locator::XPath(
+            "//ul[@class='tag-list']//span[@class='tag' and text()='soita']",
+        ))
         .await?;
     client
         .find(Locator::Css("a[href$='?tab=notes']"))

@@ -452,11 +452,11 @@ const CONNECTED: &str = "return document.querySelector('[data-live-state]') ? do
 const FIRST_ROW: &str =
     "const r = document.querySelector('table.orders tbody tr'); return r ? r.dataset.id : ''";
 
-async fn follow_live(
+/// Signs in as the shop's owner through the login form and waits for the situation centre.
+async fn sign_in(
     client: &Client,
     s: &crate::support::Server,
 ) -> Result<(), fantoccini::error::CmdError> {
-    let older = s.order("L-0", "Olli Aiempi").await;
     client.goto(&format!("{}/admin/login", s.base)).await?;
     client
         .wait()
@@ -475,6 +475,15 @@ async fn follow_live(
         .click()
         .await?;
     client.wait().for_element(Locator::Css(".groups")).await?;
+    Ok(())
+}
+
+async fn follow_live(
+    client: &Client,
+    s: &crate::support::Server,
+) -> Result<(), fantoccini::error::CmdError> {
+    let older = s.order("L-0", "Olli Aiempi").await;
+    sign_in(client, s).await?;
 
     // The situation centre counts a new open order without a reload.
     until(client, CONNECTED, "open", Duration::from_secs(5)).await?;
@@ -609,24 +618,7 @@ async fn manual_order(
     client: &Client,
     s: &crate::support::Server,
 ) -> Result<(), fantoccini::error::CmdError> {
-    client.goto(&format!("{}/admin/login", s.base)).await?;
-    client
-        .wait()
-        .for_element(Locator::Css("#email"))
-        .await?
-        .send_keys(&s.owner_email)
-        .await?;
-    client
-        .find(Locator::Css("#password"))
-        .await?
-        .send_keys(crate::support::PASSWORD)
-        .await?;
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    client.wait().for_element(Locator::Css(".groups")).await?;
+    sign_in(client, s).await?;
     client
         .find(Locator::Css(".main-nav a[href='/admin/customers']"))
         .await?

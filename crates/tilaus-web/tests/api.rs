@@ -206,6 +206,37 @@ async fn order_life_cycle(s: Server) {
     assert_eq!(edited["totals"]["gross"], 1000);
     assert_eq!(edited["tags"], json!(["vip", "gift"]));
     assert_eq!(edited["version"], 2);
+    // A customer without an id is found by e-mail or made; with an id, it must be the shop's.
+    let first_customer = edited["customer"]["id"].clone();
+    let (status, moved) = s
+        .patch(
+            &format!("/api/v1/orders/{id}"),
+            json!({"customer": {"name": "Uusi Ostaja", "email": "uusi@example.fi"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_ne!(moved["customer"]["id"], first_customer);
+    assert_eq!(moved["customer"]["name"], "Uusi Ostaja");
+    let (status, back) = s
+        .patch(
+            &format!("/api/v1/orders/{id}"),
+            json!({"customer": {"id": first_customer, "name": "Takaisin"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(back["customer"]["id"], first_customer);
+    let (status, problem) = s
+        .patch(
+            &format!("/api/v1/orders/{id}"),
+            json!({"customer": {"id": uuid::Uuid::now_v7(), "name": "Ei ole"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (_, unchanged) = s.get(&format!("/api/v1/orders/{id}")).await;
+    assert_eq!(
+        unchanged, back,
+        "the refused change left the order as it was"
+    );
 
     let (status, confirmed) = s
         .post(
@@ -293,6 +324,8 @@ async fn order_life_cycle(s: Server) {
         kinds,
         [
             "order.created",
+            "order.updated",
+            "order.updated",
             "order.updated",
             "order.state_changed",
             "order.delivery_details_changed",

@@ -1,6 +1,7 @@
 //! Reading one order, and every change to an existing order: edits, state changes, deletion and
 //! internal notes. Each change is one transaction with its event.
 
+use super::ingest::resolve_customer;
 use super::input::{
     CustomerInput, LineContext, LineInput, named_skus, parse_language, validate_address,
     validate_lines,
@@ -12,7 +13,7 @@ use crate::{App, AppError, Principal};
 use serde::Deserialize;
 use serde_json::json;
 use tilaus_domain::access::Actor;
-use tilaus_domain::customer::Address;
+use tilaus_domain::customer::{Address, CustomerDetails};
 use tilaus_domain::event::EventKind;
 use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
@@ -25,7 +26,8 @@ use uuid::Uuid;
 
 /// Changes to an order; absent fields stay as they are. Lines, customer and the price basis
 /// change only on open orders; addresses also on confirmed ones (ORD-3, ORD-21); tags and the
-/// language in every state (ORD-19).
+/// language in every state (ORD-19). A `customer` with an `id` makes the order that customer's
+/// with the details given; one without is found by e-mail address or created, as in ingest.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderChanges {
@@ -162,7 +164,16 @@ impl App {
         }
         let skus = changes.lines.as_deref().map(named_skus).unwrap_or_default();
         let catalogue = crate::product::catalogue(&mut tx, scope, &skus).await?;
-        let (after, lines, tags) = apply_changes(&before, changes, &shop, &catalogue)?;
+        let Applied {
+            mut after,
+            lines,
+            tags,
+            customer,
+        } = apply_changes(&before, changes, &shop, &catalogue)?;
+        if let (Some(input), Some(details)) = (&changes.customer, &customer) {
+            after.customer_id =
+                resolve_customer(&mut tx, scope, input.id, details, after.updated_at).await?;
+        }
         let line_rows = lines.as_deref();
         if !order::update(&mut tx, scope, &after, before.version, line_rows, &tags).await? {
             return Err(AppError::Conflict(
@@ -305,7 +316,14 @@ fn change_summary(row: &order::OrderRow) -> serde_json::Value {
     })
 }
 
-type Applied = (order::OrderRow, Option<Vec<order::LineRow>>, Vec<String>);
+/// An order after an edit: its row, its new lines when they changed, its tags, and the
+/// customer details when the edit names the customer.
+struct Applied {
+    after: order::OrderRow,
+    lines: Option<Vec<order::LineRow>>,
+    tags: Vec<String>,
+    customer: Option<CustomerDetails>,
+}
 
 /// The order row after `changes`, with new lines when they changed. Pure apart from the clock.
 fn apply_changes(
@@ -413,5 +431,10 @@ fn apply_changes(
     after.search_text = super::ingest::search_text(&after, &tags);
     after.updated_at = now_micros();
     after.version = before.version + 1;
-    Ok((after, line_rows, tags))
+    Ok(Applied {
+        after,
+        lines: line_rows,
+        tags,
+        customer,
+    })
 }

@@ -8,6 +8,7 @@ use crate::auth::sha256_hex;
 use crate::product;
 use crate::{App, AppError, Principal};
 use serde_json::json;
+use tilaus_domain::customer::CustomerDetails;
 use tilaus_domain::document::DocumentKind;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::language::Language;
@@ -211,32 +212,7 @@ impl App {
         let address_json = |a: &Option<tilaus_domain::customer::Address>| {
             a.as_ref().and_then(|a| serde_json::to_string(a).ok())
         };
-        let customer_id = match draft.customer_id {
-            Some(id) => existing_customer(tx, scope, id).await?,
-            None => {
-                customer::attach(
-                    tx,
-                    scope,
-                    &customer::CustomerRow {
-                        customer_id: Uuid::now_v7(),
-                        kind: c.kind.as_str().into(),
-                        name: c.name.clone(),
-                        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
-                        email_key: c.email.as_ref().map(|e| e.matching_key()),
-                        phone: c.phone.clone(),
-                        business_id: c.business_id.clone(),
-                        vat_id: c.vat_id.clone(),
-                        contact_person: c.contact_person.clone(),
-                        language: c.language.map(|l| l.as_str().to_owned()),
-                        billing_address: address_json(&c.billing_address),
-                        delivery_address: address_json(&c.delivery_address),
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )
-                .await?
-            }
-        };
+        let customer_id = resolve_customer(tx, scope, draft.customer_id, c, now).await?;
         let language = Language::for_order(draft.language, c.language, shop.language());
         // An order that arrives with its payments is documented at once (only open orders have
         // no document): `paid` when they cover the total, else `confirmed`.
@@ -338,15 +314,46 @@ impl App {
     }
 }
 
-/// The id of the shop's customer an order names by id; a 422 when the shop has none such.
-async fn existing_customer(tx: &mut Tx, scope: ShopScope, id: Uuid) -> Result<Uuid, AppError> {
-    match customer::get(tx, scope, id).await? {
-        Some(row) => Ok(row.customer_id),
-        None => Err(AppError::invalid(
-            "/customer/id",
-            format!("the shop has no customer {id}"),
-        )),
+/// The customer an order belongs to: the shop's customer it names by id (a 422 when the shop
+/// has none such), else the one with the same e-mail address, else a new one made from
+/// `details`. Ingest and edits of open orders share it, so both link customers alike.
+pub(super) async fn resolve_customer(
+    tx: &mut Tx,
+    scope: ShopScope,
+    id: Option<Uuid>,
+    details: &CustomerDetails,
+    now: i64,
+) -> Result<Uuid, AppError> {
+    if let Some(id) = id {
+        return match customer::get(tx, scope, id).await? {
+            Some(row) => Ok(row.customer_id),
+            None => Err(AppError::invalid(
+                "/customer/id",
+                format!("the shop has no customer {id}"),
+            )),
+        };
     }
+    let c = details;
+    let address_json = |a: &Option<tilaus_domain::customer::Address>| {
+        a.as_ref().and_then(|a| serde_json::to_string(a).ok())
+    };
+    let row = customer::CustomerRow {
+        customer_id: Uuid::now_v7(),
+        kind: c.kind.as_str().into(),
+        name: c.name.clone(),
+        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+        email_key: c.email.as_ref().map(|e| e.matching_key()),
+        phone: c.phone.clone(),
+        business_id: c.business_id.clone(),
+        vat_id: c.vat_id.clone(),
+        contact_person: c.contact_person.clone(),
+        language: c.language.map(|l| l.as_str().to_owned()),
+        billing_address: address_json(&c.billing_address),
+        delivery_address: address_json(&c.delivery_address),
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(customer::attach(tx, scope, &row).await?)
 }
 
 /// A new order as written, with the payments and receipt it arrived with.

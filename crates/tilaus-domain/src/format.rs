@@ -45,19 +45,22 @@ pub fn amount(language: Language, minor: i64) -> String {
 
 /// A VAT rate in basis points: `25,5 %` (fi, sv, de, cs), `25.5%` (en).
 pub fn percent(language: Language, basis_points: u32) -> String {
-    let whole = basis_points / 100;
-    let fraction = basis_points % 100;
-    let english = language == Language::En;
-    let decimal = if english { '.' } else { ',' };
-    let number = match fraction {
-        0 => whole.to_string(),
-        f if f % 10 == 0 => format!("{whole}{decimal}{}", f / 10),
-        f => format!("{whole}{decimal}{f:02}"),
-    };
-    if english {
+    let number = percent_number(language, basis_points);
+    if language == Language::En {
         format!("{number}%")
     } else {
         format!("{number}\u{a0}%")
+    }
+}
+
+/// A VAT rate's number alone (`25,5`), as a form field shows it for editing.
+pub fn percent_number(language: Language, basis_points: u32) -> String {
+    let whole = basis_points / 100;
+    let decimal = if language == Language::En { '.' } else { ',' };
+    match basis_points % 100 {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}{decimal}{}", f / 10),
+        f => format!("{whole}{decimal}{f:02}"),
     }
 }
 

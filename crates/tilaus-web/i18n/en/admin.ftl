@@ -449,3 +449,18 @@ message-failed = Failed
 message-attempts = attempts
 message-resend = Send again
 notice-message-resent = The message will be sent again.
+
+# Editing an open order with the manual order form
+edit-title = Edit order { $number }
+edit-back = ← Back to the order
+edit-save = Save changes
+edit-cancel = Cancel
+action-edit = Edit order
+manual-language-default = The customer's or the shop's language
+manual-tags = Tags
+manual-tags-hint = Separate tags with commas.
+manual-addresses = Delivery and billing address
+manual-line-reservation_start = Reservation start
+manual-line-reservation_end = Reservation end
+notice-order-created = The order was created.
+notice-order-edited = The order was saved.

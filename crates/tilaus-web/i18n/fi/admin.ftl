@@ -449,3 +449,18 @@ message-failed = Epäonnistui
 message-attempts = yrityksiä
 message-resend = Lähetä uudelleen
 notice-message-resent = Viesti lähetetään uudelleen.
+
+# Avoimen tilauksen muokkaus käsitilauksen lomakkeella
+edit-title = Muokkaa tilausta { $number }
+edit-back = ← Takaisin tilaukseen
+edit-save = Tallenna muutokset
+edit-cancel = Peruuta
+action-edit = Muokkaa tilausta
+manual-language-default = Asiakkaan tai kaupan kieli
+manual-tags = Tunnisteet
+manual-tags-hint = Erota tunnisteet pilkuilla.
+manual-addresses = Toimitus- ja laskutusosoite
+manual-line-reservation_start = Varauksen alku
+manual-line-reservation_end = Varauksen loppu
+notice-order-created = Tilaus luotiin.
+notice-order-edited = Tilaus tallennettiin.

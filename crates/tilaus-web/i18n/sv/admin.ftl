@@ -449,3 +449,18 @@ message-failed = Misslyckades
 message-attempts = försök
 message-resend = Skicka igen
 notice-message-resent = Meddelandet skickas igen.
+
+# Redigera en öppen beställning med formuläret för manuella beställningar
+edit-title = Redigera beställning { $number }
+edit-back = ← Tillbaka till beställningen
+edit-save = Spara ändringarna
+edit-cancel = Avbryt
+action-edit = Redigera beställningen
+manual-language-default = Kundens eller butikens språk
+manual-tags = Taggar
+manual-tags-hint = Skilj taggarna åt med kommatecken.
+manual-addresses = Leverans- och faktureringsadress
+manual-line-reservation_start = Bokningens början
+manual-line-reservation_end = Bokningens slut
+notice-order-created = Beställningen skapades.
+notice-order-edited = Beställningen sparades.

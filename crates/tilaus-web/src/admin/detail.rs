@@ -76,6 +76,8 @@ pub(crate) struct Allowed {
     cancel: bool,
     labels: bool,
     delivery: bool,
+    /// Lines, customer and addresses through the edit form (open orders).
+    edit: bool,
     delete: bool,
 }
 
@@ -87,6 +89,7 @@ impl Allowed {
                 cancel: false,
                 labels: false,
                 delivery: false,
+                edit: false,
                 delete: false,
             };
         };
@@ -103,17 +106,18 @@ impl Allowed {
             cancel: next.contains(&OrderState::Cancelled),
             labels: state.ensure_labels_editable().is_ok(),
             delivery: state.ensure_delivery_editable().is_ok(),
+            edit: state.ensure_content_editable().is_ok(),
             delete: state.ensure_deletable().is_ok(),
         }
     }
 
     fn any(&self) -> bool {
-        !self.states.is_empty() || self.cancel || self.delete
+        !self.states.is_empty() || self.cancel || self.edit || self.delete
     }
 }
 
-/// The delivery address form's fields, from the order or from a refused submission.
-#[derive(Default, Deserialize)]
+/// An address form's fields, from the order or from a refused submission.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct AddressFields {
     #[serde(default)]
     pub name: String,
@@ -130,7 +134,7 @@ pub(crate) struct AddressFields {
 }
 
 impl AddressFields {
-    fn of(address: Option<&Address>) -> Self {
+    pub fn of(address: Option<&Address>) -> Self {
         let text = |v: Option<&String>| v.cloned().unwrap_or_default();
         AddressFields {
             name: text(address.and_then(|a| a.name.as_ref())),
@@ -140,6 +144,25 @@ impl AddressFields {
             city: text(address.and_then(|a| a.city.as_ref())),
             country: text(address.and_then(|a| a.country.as_ref())),
         }
+    }
+
+    /// Sets the field a form names (`line1`, `city`, …); other names are ignored.
+    pub fn set(&mut self, field: &str, value: String) {
+        let slot = match field {
+            "name" => &mut self.name,
+            "line1" => &mut self.line1,
+            "line2" => &mut self.line2,
+            "postal_code" => &mut self.postal_code,
+            "city" => &mut self.city,
+            "country" => &mut self.country,
+            _ => return,
+        };
+        *slot = value;
+    }
+
+    /// Whether any field holds text.
+    pub fn is_blank(&self) -> bool {
+        self.to_address().is_empty()
     }
 
     /// The address to store; blank fields are absent.
@@ -547,6 +570,8 @@ pub(crate) fn order_id(staff: &Staff, text: &str) -> Result<Uuid, Response> {
 /// The notice for `?done=` after a successful action.
 fn notice_key(done: &str) -> Option<&'static str> {
     Some(match done {
+        "created" => "notice-order-created",
+        "edited" => "notice-order-edited",
         "state" => "notice-state-changed",
         "note" => "notice-note-added",
         "tags" => "notice-tags-changed",

@@ -1,6 +1,7 @@
 //! A manual order (ORD-4, CUS-1) for phone and counter sales: find or type the customer, add
 //! lines from products or free lines, see the totals, choose the channel, save as open or
-//! confirmed.
+//! confirmed. The same form edits an open order (ORD-17): lines, customer, addresses,
+//! language and tags, saved as one change against the version it was made from.
 //!
 //! The whole form works without JavaScript: every button submits the form, which comes back
 //! with everything typed so far kept (the lines travel as repeated fields). The order is taken
@@ -8,6 +9,7 @@
 //! the totals come from the app's pricing of the same request, never from script.
 
 use super::customers::{CustomerItem, param};
+use super::detail::{AddressFields, order_id};
 use super::guard::Staff;
 use super::i18n::Lang;
 use super::render::{self, Layout, Page};
@@ -15,15 +17,20 @@ use super::view::{self, Choice};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use tilaus_app::customer::CustomerRecord;
-use tilaus_app::order::{CustomerInput, IdempotencyKey, LineInput, NewOrderRequest, PricedOrder};
+use tilaus_app::order::{
+    CustomerInput, CustomerView, IdempotencyKey, LineInput, LineView as OrderLine, NewOrderRequest,
+    OrderChanges, OrderView, PricedOrder,
+};
 use tilaus_app::{App, AppError};
-use tilaus_domain::money::{Currency, VatRate, parse_major};
-use tilaus_domain::order::{ChannelKind, ProductKind};
+use tilaus_domain::format;
+use tilaus_domain::language::Language;
+use tilaus_domain::money::{Currency, VatRate, format_major, parse_major};
+use tilaus_domain::order::{ChannelKind, OrderState, ProductKind};
 use tilaus_domain::validation::ValidationErrors;
 use uuid::Uuid;
 
@@ -45,8 +52,7 @@ pub(crate) struct CustomerFields {
 }
 
 impl CustomerFields {
-    fn from_record(c: &CustomerRecord) -> Self {
-        let c = &c.customer;
+    fn from_view(c: &CustomerView) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         CustomerFields {
             id: c.id.to_string(),
@@ -73,6 +79,47 @@ pub(crate) struct LineFields {
     pub quantity: String,
     pub unit_price: String,
     pub vat_rate: String,
+    /// Off the line's total, in major units; empty is none.
+    pub discount: String,
+    /// A booked service's times (RFC 3339), kept as they are so that an edit keeps them.
+    pub reservation_start: String,
+    pub reservation_end: String,
+}
+
+impl LineFields {
+    /// An order's line as the form shows it for editing, in the order's price basis.
+    fn of(line: &OrderLine, lang: Lang, currency: Currency) -> Self {
+        let decimal = if lang.language() == Language::En {
+            '.'
+        } else {
+            ','
+        };
+        let amount = |minor: i64| format_major(minor, currency, decimal);
+        let sku = line.sku.clone().unwrap_or_default();
+        LineFields {
+            label: if sku.is_empty() {
+                String::new()
+            } else {
+                format!("{} · {sku}", line.name)
+            },
+            sku,
+            name: line.name.clone(),
+            kind: line.kind.clone(),
+            quantity: line.quantity.to_string(),
+            unit_price: amount(line.unit_price),
+            vat_rate: format::percent_number(
+                lang.language(),
+                u32::try_from(line.vat_rate).unwrap_or_default(),
+            ),
+            discount: if line.discount == 0 {
+                String::new()
+            } else {
+                amount(line.discount)
+            },
+            reservation_start: line.reservation_start.clone().unwrap_or_default(),
+            reservation_end: line.reservation_end.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// The whole form as it travels between the browser and the server.
@@ -85,8 +132,20 @@ struct ManualForm {
     /// "gross" (default) or "net": whether the typed prices include VAT.
     prices: String,
     note: String,
+    /// Empty for the customer's or the shop's language.
+    language: String,
+    /// Comma-separated.
+    tags: String,
+    billing: AddressFields,
+    delivery: AddressFields,
     /// Makes a double-clicked save one order (the ingest's Idempotency-Key).
     form_key: String,
+    /// When editing: the order (from the URL, never the body), its number for the title, the
+    /// version the form was made from, and its currency.
+    order_id: Option<Uuid>,
+    number: String,
+    version: String,
+    currency: String,
     lines: Vec<LineFields>,
     /// The button pressed.
     action: String,
@@ -118,8 +177,19 @@ impl ManualForm {
                     "quantity" => line.quantity = value,
                     "unit_price" => line.unit_price = value,
                     "vat_rate" => line.vat_rate = value,
+                    "discount" => line.discount = value,
+                    "reservation_start" => line.reservation_start = value,
+                    "reservation_end" => line.reservation_end = value,
                     _ => {}
                 }
+                continue;
+            }
+            if let Some(field) = name.strip_prefix("billing_") {
+                form.billing.set(field, value);
+                continue;
+            }
+            if let Some(field) = name.strip_prefix("delivery_") {
+                form.delivery.set(field, value);
                 continue;
             }
             let c = &mut form.customer;
@@ -137,7 +207,12 @@ impl ManualForm {
                 "channel" => form.channel = value,
                 "prices" => form.prices = value,
                 "note" => form.note = value,
+                "language" => form.language = value,
+                "tags" => form.tags = value,
                 "form_key" => form.form_key = value,
+                "version" => form.version = value,
+                "number" => form.number = value,
+                "currency" => form.currency = value,
                 "action" => form.action = value,
                 _ => {}
             }
@@ -180,6 +255,9 @@ impl ManualForm {
                         VatRate::parse_percent(&r).map(|r| i64::from(r.basis_points())),
                     )
                 });
+                let discount = optional(&l.discount)
+                    .and_then(|d| errors.check(at("discount"), parse_major(&d, Currency::Eur)))
+                    .unwrap_or(0);
                 LineInput {
                     sku: optional(&l.sku),
                     name: optional(&l.name),
@@ -187,9 +265,9 @@ impl ManualForm {
                     quantity,
                     unit_price,
                     vat_rate,
-                    discount: 0,
-                    reservation_start: None,
-                    reservation_end: None,
+                    discount,
+                    reservation_start: optional(&l.reservation_start),
+                    reservation_end: optional(&l.reservation_end),
                 }
             })
             .collect();
@@ -197,8 +275,8 @@ impl ManualForm {
             channel: self.channel.clone(),
             external_id: None,
             origin: None,
-            language: None,
-            currency: None,
+            language: optional(&self.language),
+            currency: optional(&self.currency),
             prices_include_vat: Some(self.prices != "net"),
             state: Some(state.to_owned()),
             customer: CustomerInput {
@@ -210,16 +288,44 @@ impl ManualForm {
                 business_id: optional(&c.business_id),
                 vat_id: optional(&c.vat_id),
                 contact_person: optional(&c.contact_person),
+                billing_address: address(&self.billing),
+                delivery_address: address(&self.delivery),
                 ..CustomerInput::default()
             },
             lines,
-            tags: Vec::new(),
+            tags: self.tags.split(',').filter_map(optional).collect(),
             note: optional(&self.note),
             // Counter sales that were paid on the spot are recorded on the order page.
             payments: Vec::new(),
         };
         (request, errors)
     }
+
+    /// The edit of an open order this form makes: everything the form shows, against the
+    /// version it was made from.
+    fn to_changes(&self) -> (OrderChanges, ValidationErrors) {
+        let (request, errors) = self.to_request("open");
+        let changes = OrderChanges {
+            lines: Some(request.lines),
+            // The addresses are the order's own below, not the customer record's.
+            customer: Some(CustomerInput {
+                billing_address: None,
+                delivery_address: None,
+                ..request.customer
+            }),
+            language: request.language,
+            tags: Some(request.tags),
+            prices_include_vat: request.prices_include_vat,
+            billing_address: Some(self.billing.to_address()),
+            delivery_address: Some(self.delivery.to_address()),
+            expected_version: self.version.trim().parse().ok(),
+        };
+        (changes, errors)
+    }
+}
+
+fn address(fields: &AddressFields) -> Option<tilaus_domain::customer::Address> {
+    (!fields.is_blank()).then(|| fields.to_address())
 }
 
 /// Field errors by JSON pointer; the first message for a field wins, and a line whose typed
@@ -264,6 +370,7 @@ pub(crate) struct LineView {
     pub unit_price_error: Option<String>,
     pub vat_rate_error: Option<String>,
     pub name_error: Option<String>,
+    pub discount_error: Option<String>,
 }
 
 /// The totals box, on the page and as the live fragment.
@@ -318,6 +425,11 @@ struct ManualPage {
     t: Lang,
     layout: Layout,
     form: ManualForm,
+    /// Where the form posts: `/admin/orders/new` or the edited order's `/edit`.
+    action: String,
+    /// The edited order's channel, which an edit does not change.
+    channel_label: String,
+    languages: Vec<Choice>,
     customer_kinds: Vec<Choice>,
     customer_chosen: bool,
     customer_results: Option<Vec<CustomerItem>>,
@@ -328,6 +440,8 @@ struct ManualPage {
     /// Errors by field of the customer part and the rest.
     customer_errors: BTreeMap<&'static str, String>,
     channel_error: Option<String>,
+    language_error: Option<String>,
+    tags_error: Option<String>,
     lines_error: Option<String>,
     note_error: Option<String>,
     /// Anything the fields above do not show.
@@ -391,9 +505,70 @@ pub(crate) async fn show(State(app): State<App>, staff: Staff, RawQuery(raw): Ra
         let fail = |e| render::app_error(&staff.ctx, e);
         let id = Uuid::parse_str(&customer).map_err(|_| fail(AppError::NotFound("customer")))?;
         let record = app.get_customer(&staff.principal, id).await.map_err(fail)?;
-        form.customer = CustomerFields::from_record(&record);
+        form.take_customer(&record);
     }
     render_form(&app, &staff, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// `/admin/orders/{id}/edit`: the form filled with an open order.
+pub(crate) async fn show_edit(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Page {
+    require_write(&staff)?;
+    let id = order_id(&staff, &id)?;
+    let fail = |e| render::app_error(&staff.ctx, e);
+    let order = app.get_order(&staff.principal, id).await.map_err(fail)?;
+    ensure_editable(&order).map_err(fail)?;
+    let form = ManualForm::of_order(&order, staff.ctx.lang);
+    render_form(&app, &staff, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// Only open orders change content (ORD-3); the domain's reason says so otherwise.
+fn ensure_editable(order: &OrderView) -> Result<(), AppError> {
+    match OrderState::parse(&order.summary.state) {
+        Some(state) => Ok(state.ensure_content_editable()?),
+        None => Err(AppError::NotFound("order")),
+    }
+}
+
+impl ManualForm {
+    fn of_order(order: &OrderView, lang: Lang) -> Self {
+        let o = &order.summary;
+        let currency = Currency::parse(&o.currency).unwrap_or(Currency::Eur);
+        ManualForm {
+            customer: CustomerFields::from_view(&o.customer),
+            channel: o.channel.clone(),
+            prices: if o.prices_include_vat { "gross" } else { "net" }.into(),
+            language: o.language.clone(),
+            tags: o.tags.join(", "),
+            billing: AddressFields::of(o.billing_address.as_ref()),
+            delivery: AddressFields::of(o.delivery_address.as_ref()),
+            form_key: new_form_key(),
+            order_id: Some(o.id),
+            number: o.number.to_string(),
+            version: o.version.to_string(),
+            currency: o.currency.clone(),
+            lines: order
+                .lines
+                .iter()
+                .map(|l| LineFields::of(l, lang, currency))
+                .collect(),
+            ..ManualForm::default()
+        }
+    }
+
+    /// A customer chosen from the search; their addresses fill address fields left blank.
+    fn take_customer(&mut self, record: &CustomerRecord) {
+        self.customer = CustomerFields::from_view(&record.customer);
+        if self.billing.is_blank() {
+            self.billing = AddressFields::of(record.billing_address.as_ref());
+        }
+        if self.delivery.is_blank() {
+            self.delivery = AddressFields::of(record.delivery_address.as_ref());
+        }
+    }
 }
 
 fn blank_line() -> LineFields {
@@ -403,10 +578,27 @@ fn blank_line() -> LineFields {
     }
 }
 
-/// Every button of the form: search, choose, add and remove lines, recalculate, save.
-pub(crate) async fn submit(State(app): State<App>, staff: Staff, body: Bytes) -> Page {
-    require_write(&staff)?;
+/// Every button of the new order form.
+pub(crate) async fn submit_new(State(app): State<App>, staff: Staff, body: Bytes) -> Page {
+    submit(&app, &staff, body, None).await
+}
+
+/// Every button of an open order's edit form.
+pub(crate) async fn submit_edit(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    submit(&app, &staff, body, Some(id)).await
+}
+
+/// Search, choose, add and remove lines, recalculate, save.
+async fn submit(app: &App, staff: &Staff, body: Bytes, order_id: Option<Uuid>) -> Page {
+    require_write(staff)?;
     let mut form = ManualForm::parse(&body);
+    form.order_id = order_id;
     if form.form_key.is_empty() {
         form.form_key = new_form_key();
     }
@@ -417,7 +609,7 @@ pub(crate) async fn submit(State(app): State<App>, staff: Staff, body: Bytes) ->
         "pick_customer" => {
             let id = Uuid::parse_str(argument).map_err(|_| fail(AppError::NotFound("customer")))?;
             let record = app.get_customer(&staff.principal, id).await.map_err(fail)?;
-            form.customer = CustomerFields::from_record(&record);
+            form.take_customer(&record);
             form.customer_q.clear();
         }
         "clear_customer" => form.customer = CustomerFields::default(),
@@ -445,17 +637,18 @@ pub(crate) async fn submit(State(app): State<App>, staff: Staff, body: Bytes) ->
                 form.lines.remove(i);
             }
         }
-        "save_open" | "save_confirmed" => {
+        "save_changes" if order_id.is_some() => return save_changes(app, staff, form).await,
+        "save_open" | "save_confirmed" if order_id.is_none() => {
             let state = if verb == "save_open" {
                 "open"
             } else {
                 "confirmed"
             };
-            return save(&app, &staff, form, state).await;
+            return save(app, staff, form, state).await;
         }
         _ => {}
     }
-    render_form(&app, &staff, form, FieldErrors::default(), StatusCode::OK).await
+    render_form(app, staff, form, FieldErrors::default(), StatusCode::OK).await
 }
 
 /// Whether a line holds anything but the default quantity.
@@ -467,10 +660,8 @@ fn is_filled(line: &LineFields) -> bool {
 
 async fn save(app: &App, staff: &Staff, form: ManualForm, state: &str) -> Page {
     let (request, unreadable) = form.to_request(state);
-    let mut errors = FieldErrors::default();
     if !unreadable.is_empty() {
-        errors.add(&unreadable);
-        return render_form(app, staff, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refused(app, staff, form, AppError::Invalid(unreadable)).await;
     }
     // The key's fingerprint is the request itself: a retried identical save replays the order.
     let fingerprint = format!("{request:?}");
@@ -486,18 +677,43 @@ async fn save(app: &App, staff: &Staff, form: ManualForm, state: &str) -> Page {
         Ok(outcome) => {
             let order: serde_json::Value = serde_json::from_str(&outcome.body).unwrap_or_default();
             let id = order["id"].as_str().unwrap_or_default();
-            Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response())
+            Ok(Redirect::to(&format!("/admin/orders/{id}?done=created")).into_response())
         }
-        Err(AppError::Invalid(invalid)) => {
+        Err(error) => refused(app, staff, form, error).await,
+    }
+}
+
+/// Saves an edit of an open order as one change; a form made from an older version is refused
+/// (409) with what was typed kept.
+async fn save_changes(app: &App, staff: &Staff, form: ManualForm) -> Page {
+    let Some(id) = form.order_id else {
+        return Err(render::app_error(&staff.ctx, AppError::NotFound("order")));
+    };
+    let (changes, unreadable) = form.to_changes();
+    if !unreadable.is_empty() {
+        return refused(app, staff, form, AppError::Invalid(unreadable)).await;
+    }
+    match app.update_order(&staff.principal, id, &changes).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}?done=edited")).into_response()),
+        Err(error) => refused(app, staff, form, error).await,
+    }
+}
+
+/// The form again after a refused save: field errors beside their fields, the domain's reason
+/// (a stale version, a state that no longer allows edits, an amount out of range) on top.
+async fn refused(app: &App, staff: &Staff, form: ManualForm, error: AppError) -> Page {
+    let mut errors = FieldErrors::default();
+    match error {
+        AppError::Invalid(invalid) => {
             errors.add(&invalid);
             render_form(app, staff, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(error @ AppError::Amount(_)) => {
+        error @ (AppError::Amount(_) | AppError::Conflict(_) | AppError::State(_)) => {
             let (status, message, _) = render::explain(staff.ctx.lang, &error);
             errors.0.insert(String::new(), message);
             render_form(app, staff, form, errors, status).await
         }
-        Err(other) => Err(render::app_error(&staff.ctx, other)),
+        other => Err(render::app_error(&staff.ctx, other)),
     }
 }
 
@@ -545,6 +761,7 @@ async fn render_form(
             .map(|c| c.code.clone())
             .unwrap_or_default();
     }
+    let channel_label = view::channel_label(lang, &channel_list, &form.channel, None);
     let channels = offered
         .iter()
         .map(|c| Choice {
@@ -596,7 +813,8 @@ async fn render_form(
             let unit_price_error = take("unit_price");
             let vat_rate_error = take("vat_rate");
             let name_error = take("name");
-            let rest = ["sku", "kind", "discount"]
+            let discount_error = take("discount");
+            let rest = ["sku", "kind", "reservation_start", "reservation_end"]
                 .into_iter()
                 .filter_map(|f| take(f).map(|e| (lang.t(&format!("manual-line-{f}")), e)))
                 .collect();
@@ -614,6 +832,7 @@ async fn render_form(
                 unit_price_error,
                 vat_rate_error,
                 name_error,
+                discount_error,
             }
         })
         .collect();
@@ -633,12 +852,16 @@ async fn render_form(
         }
     }
     let channel_error = errors.take("/channel");
+    let language_error = errors.take("/language");
+    let tags_error = errors.take("/tags");
     let lines_error = errors.take("/lines");
     let note_error = errors.take("/note");
     let any_error = !customer_errors.is_empty()
         || channel_error.is_some()
         || lines_error.is_some()
         || note_error.is_some()
+        || language_error.is_some()
+        || tags_error.is_some()
         || status != StatusCode::OK;
     let other_errors = errors
         .0
@@ -652,9 +875,36 @@ async fn render_form(
         })
         .collect();
     let customer_chosen = !form.customer.id.is_empty();
+    let (title, action) = match form.order_id {
+        Some(id) => (
+            lang.t_args("edit-title", &[("number", form.number.clone())]),
+            format!("/admin/orders/{id}/edit"),
+        ),
+        None => (lang.t("manual-title"), "/admin/orders/new".to_owned()),
+    };
+    // Empty is "the customer's or the shop's language" for a new order; an order has one.
+    let mut languages = view::choices(
+        lang,
+        "language",
+        Language::ALL.iter().map(|l| l.as_str()),
+        &form.language,
+    );
+    if form.order_id.is_none() {
+        let default = Choice {
+            value: String::new(),
+            label: lang.t("manual-language-default"),
+            selected: form.language.is_empty(),
+        };
+        languages.insert(0, default);
+    }
     let page = ManualPage {
         t: lang,
-        layout: Layout::new(ctx, lang.t("manual-title"), "orders"),
+        layout: Layout::new(ctx, title, "orders"),
+        action,
+        channel_label,
+        languages,
+        language_error,
+        tags_error,
         customer_kinds: view::choices(
             lang,
             "customer-kind",

@@ -60,12 +60,19 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/export", get(orders::export))
         .route("/admin/orders/live", get(live::stream))
         .route("/admin/groups", get(home::fragment))
-        .route("/admin/orders/new", get(manual::show).post(manual::submit))
+        .route(
+            "/admin/orders/new",
+            get(manual::show).post(manual::submit_new),
+        )
         .route("/admin/orders/new/totals", post(manual::totals))
         .route("/admin/customers", get(customers::list))
         .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/orders/{id}", get(detail::show))
         .route("/admin/orders/{id}/row", get(live::row))
+        .route(
+            "/admin/orders/{id}/edit",
+            get(manual::show_edit).post(manual::submit_edit),
+        )
         .route("/admin/orders/{id}/state", post(actions::change_state))
         .route("/admin/orders/{id}/notes", post(actions::add_note))
         .route("/admin/orders/{id}/tags", post(actions::change_tags))

@@ -709,5 +709,33 @@ async fn manual_order(
             .path()
             .starts_with("/admin/orders/")
     );
+
+    // The open order is edited in the same form (ORD-17), here at phone width.
+    client.set_window_size(390, 844).await?;
+    save(client, "order-phone.png").await;
+    client
+        .find(Locator::Css("a.edit-order"))
+        .await?
+        .click()
+        .await?;
+    let quantity = client
+        .wait()
+        .for_element(Locator::Css("#line-1-quantity"))
+        .await?;
+    quantity.clear().await?;
+    quantity.send_keys("3").await?;
+    // 10,00 € + 3 × 12,55 €
+    until(client, grand, "47,65\u{a0}€", Duration::from_secs(5)).await?;
+    save(client, "order-edit-phone.png").await;
+    client
+        .find(Locator::Css("button.save-changes"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css(".alert.notice"))
+        .await?;
+    assert!(client.source().await?.contains("47,65"));
     Ok(())
 }

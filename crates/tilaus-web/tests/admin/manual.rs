@@ -3,7 +3,7 @@
 //! live totals fragment, saving through ingest, field errors with the input kept, CSRF,
 //! read-only users and another shop's customers.
 
-use crate::support::{Client, PASSWORD, Server};
+use crate::support::{Client, PASSWORD, Server, form_fields};
 use reqwest::StatusCode;
 use serde_json::json;
 use tilaus_app::shop::NewShop;
@@ -14,6 +14,8 @@ tilaus_store::on_both_backends!(
     a_manual_order_is_built_and_saved_without_javascript,
     the_form_keeps_input_and_shows_errors_beside_fields,
     read_only_users_and_other_shops_get_nothing,
+    an_open_order_is_edited_in_the_same_form,
+    a_stale_or_no_longer_open_edit_changes_nothing,
 );
 
 async fn owner(s: &Server) -> Client {
@@ -167,10 +169,15 @@ async fn a_manual_order_is_built_and_saved_without_javascript(s: Server) {
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let location = saved.location().to_owned();
     assert!(location.starts_with("/admin/orders/"));
+    assert!(location.ends_with("?done=created"), "{location}");
     // A double click replays the same order instead of making a second one.
     let again = post(fields).await;
     assert_eq!(again.location(), location);
-    let id = location.trim_start_matches("/admin/orders/");
+    let id = location
+        .trim_start_matches("/admin/orders/")
+        .trim_end_matches("?done=created");
+    let shown = browser.get(&location).await;
+    assert!(shown.body.contains("role=\"status\""), "the notice");
     let order: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/api/v1/orders/{id}", s.base))
         .bearer_auth(&s.token)
@@ -379,4 +386,202 @@ async fn read_only_users_and_other_shops_get_nothing(s: Server) {
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+/// An open order with what the form must keep: a booked service with its reservation and a
+/// discount, tags and a delivery address.
+async fn open_order(s: &Server) -> String {
+    s.post_order(
+        &s.token,
+        &json!({
+            "channel": "phone", "language": "fi", "state": "open",
+            "customer": {"kind": "consumer", "name": "Aino Virtanen", "email": "aino@example.fi",
+                "delivery_address": {"line1": "Katu 1", "postal_code": "00100", "city": "Helsinki", "country": "FI"}},
+            "lines": [
+                {"name": "Kahvikurssi", "kind": "service", "quantity": 1, "unit_price": 5000,
+                 "vat_rate": 1400, "discount": 500,
+                 "reservation_start": "2026-12-01T15:00", "reservation_end": "2026-12-01T17:00"},
+                {"name": "Muki", "quantity": 2, "unit_price": 1000, "vat_rate": 2550}
+            ],
+            "tags": ["vip"]
+        }),
+    )
+    .await
+}
+
+/// Sets `name` (the `nth` of that name) in a form's fields.
+fn set(fields: &mut [(String, String)], name: &str, nth: usize, value: &str) {
+    let field = fields
+        .iter_mut()
+        .filter(|(n, _)| n == name)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("no field {name} #{nth}"));
+    field.1 = value.to_owned();
+}
+
+async fn submit(
+    browser: &Client,
+    path: &str,
+    fields: &[(String, String)],
+    action: &str,
+) -> crate::support::Response {
+    let mut pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.push(("action", action));
+    browser.post(path, &pairs).await
+}
+
+async fn an_open_order_is_edited_in_the_same_form(s: Server) {
+    let id = open_order(&s).await;
+    let before = s.api_order(&id).await;
+    let browser = owner(&s).await;
+    let order_page = browser.get(&format!("/admin/orders/{id}")).await;
+    let edit = format!("/admin/orders/{id}/edit");
+    assert!(
+        order_page.body.contains(&format!("href=\"{edit}\"")),
+        "the Edit button"
+    );
+    let page = browser.get(&edit).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let fields = form_fields(&page.body, &edit);
+    let value = |fields: &[(String, String)], name: &str| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    // The form holds the order as it is, in the user's (Finnish) number format.
+    assert_eq!(value(&fields, "line_name"), ["Kahvikurssi", "Muki"]);
+    assert_eq!(value(&fields, "line_unit_price"), ["50,00", "10,00"]);
+    assert_eq!(value(&fields, "line_vat_rate"), ["14", "25,5"]);
+    assert_eq!(value(&fields, "line_discount"), ["5,00", ""]);
+    assert_eq!(value(&fields, "tags"), ["vip"]);
+    assert_eq!(value(&fields, "delivery_city"), ["Helsinki"]);
+    assert_eq!(value(&fields, "language"), ["fi"]);
+    assert_eq!(value(&fields, "version"), [before["version"].to_string()]);
+    assert_eq!(
+        value(&fields, "customer_id"),
+        [before["customer"]["id"].as_str().expect("id")]
+    );
+
+    // Saving the form untouched changes nothing of the content: every line, discount and
+    // reservation survives the round trip.
+    let saved = submit(&browser, &edit, &fields, "save_changes").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), format!("/admin/orders/{id}?done=edited"));
+    let same = s.api_order(&id).await;
+    assert_eq!(same["lines"], before["lines"]);
+    assert_eq!(same["totals"], before["totals"]);
+    assert_eq!(same["delivery_address"], before["delivery_address"]);
+    assert_eq!(same["customer"], before["customer"]);
+
+    // Now a real edit: another quantity, a new free line, a billing address, tags, language.
+    let page = browser.get(&edit).await;
+    let mut fields = form_fields(&page.body, &edit);
+    set(&mut fields, "line_quantity", 1, "3");
+    set(&mut fields, "tags", 0, "vip, lahja");
+    set(&mut fields, "language", 0, "sv");
+    set(&mut fields, "billing_name", 0, "Aino Virtanen");
+    set(&mut fields, "billing_line1", 0, "Laskukatu 2");
+    set(&mut fields, "billing_postal_code", 0, "00200");
+    set(&mut fields, "billing_city", 0, "Helsinki");
+    let added = submit(&browser, &edit, &fields, "add_line").await;
+    assert_eq!(added.status, StatusCode::OK);
+    let mut fields = form_fields(&added.body, &edit);
+    assert_eq!(
+        value(&fields, "line_name").len(),
+        3,
+        "the blank line is there"
+    );
+    set(&mut fields, "line_name", 2, "Toimitus");
+    set(&mut fields, "line_unit_price", 2, "5,90");
+    set(&mut fields, "line_vat_rate", 2, "25,5");
+    let saved = submit(&browser, &edit, &fields, "save_changes").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = s.api_order(&id).await;
+    assert_eq!(after["lines"].as_array().expect("lines").len(), 3);
+    assert_eq!(
+        after["lines"][0], before["lines"][0],
+        "the booked line is kept as it was"
+    );
+    assert_eq!(after["lines"][1]["quantity"], 3);
+    assert_eq!(after["lines"][2]["unit_price"], 590);
+    // 45,00 + 30,00 + 5,90
+    assert_eq!(after["totals"]["gross"], 8090);
+    assert_eq!(after["tags"], json!(["vip", "lahja"]));
+    assert_eq!(after["language"], "sv");
+    assert_eq!(after["billing_address"]["line1"], "Laskukatu 2");
+    assert_eq!(after["delivery_address"], before["delivery_address"]);
+    let shown = browser.get(saved.location()).await;
+    assert!(shown.body.contains("role=\"status\""), "the notice");
+
+    // Choosing another existing customer makes the order theirs.
+    let other = s.order("W-9", "Bertil Berg").await;
+    let bertil = s.api_order(&other).await["customer"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let page = browser.get(&edit).await;
+    let fields = form_fields(&page.body, &edit);
+    let chosen = submit(&browser, &edit, &fields, &format!("pick_customer:{bertil}")).await;
+    let fields = form_fields(&chosen.body, &edit);
+    assert_eq!(value(&fields, "customer_id"), [bertil.as_str()]);
+    let saved = submit(&browser, &edit, &fields, "save_changes").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = s.api_order(&id).await;
+    assert_eq!(after["customer"]["id"], bertil.as_str());
+    assert_eq!(after["customer"]["name"], "Bertil Berg");
+}
+
+async fn a_stale_or_no_longer_open_edit_changes_nothing(s: Server) {
+    let id = open_order(&s).await;
+    let browser = owner(&s).await;
+    let edit = format!("/admin/orders/{id}/edit");
+    let page = browser.get(&edit).await;
+    let mut fields = form_fields(&page.body, &edit);
+    // Someone else changes the order meanwhile.
+    s.change_state(&id, "confirmed").await;
+    let before = s.api_order(&id).await;
+    set(&mut fields, "line_quantity", 1, "7");
+    let refused = submit(&browser, &edit, &fields, "save_changes").await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("role=\"alert\""));
+    let kept = form_fields(&refused.body, &edit);
+    assert!(
+        kept.contains(&("line_quantity".to_owned(), "7".to_owned())),
+        "input kept"
+    );
+    assert_eq!(s.api_order(&id).await, before, "nothing changed");
+    // A confirmed order has no edit form, and the order page no Edit button.
+    let page = browser.get(&edit).await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    let order_page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(!order_page.body.contains(&format!("href=\"{edit}\"")));
+    // Unreadable input is refused beside its field.
+    let other = open_order(&s).await;
+    let edit = format!("/admin/orders/{other}/edit");
+    let page = browser.get(&edit).await;
+    let mut fields = form_fields(&page.body, &edit);
+    set(&mut fields, "line_discount", 0, "paljon");
+    let before = s.api_order(&other).await;
+    let refused = submit(&browser, &edit, &fields, "save_changes").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("value=\"paljon\""));
+    assert_eq!(s.api_order(&other).await, before);
+    // Read-only users get no form.
+    let reader = s.read_only_client().await;
+    assert_eq!(reader.get(&edit).await.status, StatusCode::FORBIDDEN);
+    set(&mut fields, "csrf", 0, &reader.csrf("/admin/orders").await);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        reader.post(&edit, &pairs).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(s.api_order(&other).await, before);
 }

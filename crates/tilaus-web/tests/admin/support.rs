@@ -55,7 +55,6 @@ impl Server {
         Client::new(&self.base)
     }
 
-    /// Takes in an order through the JSON API; returns its id.
     /// A read-only staff member of the shop, signed in.
     pub async fn read_only_client(&self) -> Client {
         self.app
@@ -76,6 +75,7 @@ impl Server {
         reader
     }
 
+    /// Takes in an order through the JSON API; returns its id.
     pub async fn order(&self, external_id: &str, name: &str) -> String {
         self.order_with(&self.token, external_id, name).await
     }
@@ -87,16 +87,35 @@ impl Server {
             "lines": [{"sku": "TEE-1", "name": "T-paita", "quantity": 2, "unit_price": 2490, "vat_rate": 2550}],
             "tags": ["web"]
         });
+        self.post_order(token, &body).await
+    }
+
+    /// Takes in `body` through the JSON API with `token`; returns the new order's id.
+    pub async fn post_order(&self, token: &str, body: &Value) -> String {
         let response = reqwest::Client::new()
             .post(format!("{}/api/v1/orders", self.base))
             .bearer_auth(token)
-            .json(&body)
+            .json(body)
             .send()
             .await
             .expect("post an order");
-        assert_eq!(response.status(), StatusCode::CREATED);
+        let status = response.status();
         let created: Value = response.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "{created}");
         created["id"].as_str().expect("id").to_owned()
+    }
+
+    /// The order as the JSON API shows it.
+    pub async fn api_order(&self, id: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/orders/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json")
     }
 
     /// Moves an order to another state through the JSON API.
@@ -112,16 +131,8 @@ impl Server {
     }
 
     pub async fn order_state(&self, id: &str) -> String {
-        let response: Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/orders/{id}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        response["state"].as_str().unwrap_or_default().to_owned()
+        let order = self.api_order(id).await;
+        order["state"].as_str().unwrap_or_default().to_owned()
     }
 }
 
@@ -364,4 +375,64 @@ impl EventStream {
         }
         messages
     }
+}
+
+/// What a browser submits for the form whose `action` is given, without pressing a button:
+/// inputs (checked ones only for radios and checkboxes), selected options and text areas, in
+/// document order. A small reader for the server's own markup, not a general HTML parser.
+pub fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
+    let start = body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posts to {action}"));
+    let form = &body[start..];
+    let form = &form[..form.find("</form>").unwrap_or(form.len())];
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        let name = attribute(tag, "name");
+        if let Some(attributes) = tag.strip_prefix("input ") {
+            let kind = attribute(attributes, "type").unwrap_or_default();
+            let unchecked =
+                matches!(kind.as_str(), "radio" | "checkbox") && !attributes.contains(" checked");
+            if let Some(name) = name.filter(|_| !unchecked) {
+                fields.push((name, attribute(attributes, "value").unwrap_or_default()));
+            }
+        } else if let (true, Some(name)) = (tag.starts_with("select "), name.clone()) {
+            let options = &rest[..rest.find("</select>").unwrap_or(rest.len())];
+            let chosen = options
+                .split("<option ")
+                .skip(1)
+                .find(|o| o[..o.find('>').unwrap_or(0)].contains(" selected"))
+                .or_else(|| options.split("<option ").nth(1))
+                .and_then(|o| attribute(o, "value"))
+                .unwrap_or_default();
+            fields.push((name, chosen));
+        } else if let (true, Some(name)) = (tag.starts_with("textarea "), name) {
+            let text = &rest[tag_end + 1..];
+            let text = &text[..text.find("</textarea>").unwrap_or(0)];
+            fields.push((name, unescape(text)));
+        }
+    }
+    fields
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let start = format!(" {tag}").find(&marker)? + marker.len() - 1;
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+/// Undoes askama's HTML escaping.
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

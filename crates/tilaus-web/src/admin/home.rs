@@ -3,7 +3,7 @@
 
 use super::guard::Staff;
 use super::i18n::Lang;
-use super::orders::{Filters, ListRow};
+use super::orders::{Filters, ListRow, ViewLink, view_links};
 use super::render::{self, Layout, Page};
 use super::view;
 use askama::Template;
@@ -27,6 +27,9 @@ struct HomePage {
     t: Lang,
     layout: Layout,
     groups: Vec<Group>,
+    can_write: bool,
+    /// The user's saved views, one click from the start page.
+    views: Vec<ViewLink>,
     /// The shop's latest event when the groups were read: live updates start there.
     live_after: i64,
 }
@@ -51,6 +54,8 @@ pub(crate) async fn show(State(app): State<App>, staff: Staff) -> Page {
         t: ctx.lang,
         layout: Layout::new(ctx, ctx.lang.t("home-title"), "home"),
         groups,
+        can_write: staff.principal.role.can_write(),
+        views: view_links(&app, &staff, "").await?,
         live_after,
     };
     Ok(page.into_response())

@@ -10,7 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tilaus_app::export::ExportFormat;
 use tilaus_app::order::{CREATED_WINDOWS, ListQuery, OrderSummary};
@@ -198,11 +198,32 @@ pub(crate) struct ViewLink {
     pub current: bool,
 }
 
+/// The user's saved views as quick links; `current` marks the one whose filters are shown.
+pub(crate) async fn view_links(
+    app: &App,
+    staff: &Staff,
+    current: &str,
+) -> Result<Vec<ViewLink>, Response> {
+    let views = app
+        .saved_views(&staff.principal)
+        .await
+        .map_err(|e| render::app_error(&staff.ctx, e))?;
+    Ok(views
+        .into_iter()
+        .map(|v| ViewLink {
+            href: list_href(&v.query),
+            current: v.query == current,
+            name: v.name,
+        })
+        .collect())
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/orders.html")]
 struct OrdersPage {
     t: Lang,
     layout: Layout,
+    can_write: bool,
     filters: Filters,
     rows: Vec<ListRow>,
     more: Option<String>,
@@ -253,18 +274,7 @@ async fn render_list(
         .await
         .map_err(|e| render::app_error(ctx, e))?;
     let rules = marks::rules(app, staff).await?;
-    let current = filters.query();
-    let views = app
-        .saved_views(&staff.principal)
-        .await
-        .map_err(|e| render::app_error(ctx, e))?
-        .into_iter()
-        .map(|v| ViewLink {
-            href: list_href(&v.query),
-            current: v.query == current,
-            name: v.name,
-        })
-        .collect();
+    let views = view_links(app, staff, &filters.query()).await?;
     let (rows, more, error, details, status) = match app
         .list_orders(&staff.principal, &filters.to_query(PAGE_SIZE))
         .await
@@ -294,6 +304,7 @@ async fn render_list(
         None => (error, details, status, String::new()),
     };
     let page = OrdersPage {
+        can_write: staff.principal.role.can_write(),
         t: lang,
         layout: Layout::new(ctx, lang.t("orders-title"), "orders"),
         rows,

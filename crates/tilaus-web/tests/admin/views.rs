@@ -55,6 +55,16 @@ async fn saved_views_are_personal_and_per_shop(s: Server) {
         "{}",
         list.body
     );
+    // The situation centre offers the same quick links, and "New order" to those who may.
+    let home = browser.get("/admin").await;
+    assert!(
+        home.body.contains(
+            "<a href=\"/admin/orders?channel=web&#38;created=today\">Tänään verkosta</a>"
+        ),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("href=\"/admin/orders/new\""));
 
     // Refusals come back on the list page with the reason and the filters kept.
     let refused = browser
@@ -86,6 +96,13 @@ async fn saved_views_are_personal_and_per_shop(s: Server) {
     let reader = s.read_only_client().await;
     let their_list = reader.get("/admin/orders").await;
     assert!(!their_list.body.contains("Tänään verkosta"));
+    assert!(
+        !their_list.body.contains("href=\"/admin/orders/new\""),
+        "read-only"
+    );
+    let their_home = reader.get("/admin").await;
+    assert!(!their_home.body.contains("Tänään verkosta"));
+    assert!(!their_home.body.contains("href=\"/admin/orders/new\""));
     let reader_csrf = their_list.csrf();
     let own = reader
         .post(

@@ -3,73 +3,19 @@
 //! is killed with SIGKILL and restarted, or while PostgreSQL cuts every connection of the
 //! server. Afterwards every acknowledged order exists exactly once, whole.
 
-use serde_json::{Value, json};
+mod support;
+
+use serde_json::Value;
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::{Server, create_shop, order};
 use tilaus_store::testkit::{self, TestDb};
 
 const CLIENTS: usize = 16;
 const ORDERS_PER_CLIENT: usize = 20;
 const KILLS: usize = 4;
-
-struct Server {
-    url: String,
-    database_url: String,
-    port: u16,
-    child: Option<Child>,
-}
-
-impl Server {
-    fn spawn(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_tilaus"))
-            .args([
-                "serve",
-                "--no-demo",
-                "--listen",
-                &format!("127.0.0.1:{}", self.port),
-            ])
-            .env("TILAUS_DATABASE_URL", &self.database_url)
-            .env("TILAUS_LOG", "error")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start tilaus serve");
-        self.child = Some(child);
-    }
-
-    async fn wait_ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            let ready = client.get(format!("{}/readyz", self.url)).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not come back");
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("SIGKILL");
-            child.wait().expect("reap");
-        }
-    }
-}
-
-fn order(client: usize, i: usize) -> Value {
-    json!({
-        "channel": "web", "external_id": format!("K-{client}-{i}"),
-        "customer": {"name": format!("Asiakas {client}"), "email": format!("c{client}@example.fi")},
-        "lines": [
-            {"name": "Yksi", "quantity": 1, "unit_price": 100, "vat_rate": 2550},
-            {"name": "Kaksi", "quantity": 2, "unit_price": 250, "vat_rate": 1400},
-            {"name": "Kolme", "quantity": 3, "unit_price": 990, "vat_rate": 1000}
-        ]
-    })
-}
 
 /// Sends one order until it is acknowledged, retrying timeouts, refused connections and 5xx
 /// with the same key; returns the acknowledged order's id.
@@ -140,40 +86,9 @@ async fn cut_connections(database_url: &str) {
 }
 
 async fn ingest_while(db: TestDb, disruption: Disruption) {
-    let shop = Command::new(env!("CARGO_BIN_EXE_tilaus"))
-        .args([
-            "shop",
-            "create",
-            "--name",
-            "Kestävä",
-            "--owner-email",
-            "owner@kestava.fi",
-            "--json",
-        ])
-        .env("TILAUS_DATABASE_URL", &db.url)
-        .output()
-        .expect("shop create");
-    assert!(
-        shop.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shop.stderr)
-    );
-    let shop: Value = serde_json::from_slice(&shop.stdout).expect("json");
-    let token = shop["api_token"].as_str().expect("token").to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut server = Server {
-        url: format!("http://127.0.0.1:{port}"),
-        database_url: db.url.clone(),
-        port,
-        child: None,
-    };
+    let token = create_shop(&db.url);
     let client = reqwest::Client::new();
-    server.spawn();
-    server.wait_ready(&client).await;
+    let mut server = Server::start(&db.url, &client).await;
 
     let url = Arc::new(server.url.clone());
     let token = Arc::new(token);

@@ -7,6 +7,7 @@
 mod announce;
 pub mod audit;
 pub mod auth;
+pub mod bulk_invoice;
 pub mod customer;
 pub mod demo;
 pub mod document;

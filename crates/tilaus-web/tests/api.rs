@@ -116,6 +116,7 @@ tilaus_store::on_both_backends!(
     hostile_input_never_errors_or_changes_anything,
     customers_are_searched_and_read,
     invoices_credit_notes_and_payments_over_http,
+    bulk_invoicing_invoices_each_order_on_its_own,
     dead_jobs_are_listed_and_retried,
     messages_are_listed_and_resent,
 );
@@ -1510,6 +1511,124 @@ async fn hostile_input_never_errors_or_changes_anything(s: Server) {
 
 /// The names outside tools rely on (issue 5): an invoice over HTTP, its reads, a payment by its
 /// reference, a credit note; documents cannot be changed or deleted through the API.
+async fn bulk_invoicing_invoices_each_order_on_its_own(s: Server) {
+    let mut confirmed = Vec::new();
+    for n in 1..=3 {
+        let mut body = order(&format!("B-{n}"));
+        body["state"] = json!("confirmed");
+        let (_, created) = s.post("/api/v1/orders", body).await;
+        confirmed.push(created["id"].as_str().expect("id").to_owned());
+    }
+    let (_, open) = s.post("/api/v1/orders", order("B-open")).await;
+    let open_id = open["id"].as_str().expect("id").to_owned();
+    let other = s
+        .app
+        .create_shop(NewShop {
+            name: "Toinen".into(),
+            owner_email: "other@example.fi".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let mut theirs = order("T-1");
+    theirs["state"] = json!("confirmed");
+    let (_, theirs) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/orders",
+            Some(theirs),
+            &other.api_token,
+        )
+        .await;
+    let their_id = theirs["id"].as_str().expect("id").to_owned();
+    let missing = uuid::Uuid::now_v7().to_string();
+
+    // Nobody may invoice with a read-only token, nor name no orders or too many.
+    let (_, reader) = s
+        .post("/api/v1/tokens", json!({"name": "r", "role": "read_only"}))
+        .await;
+    let reader_token = reader["token"].as_str().expect("token");
+    let all = json!({"order_ids": [confirmed[0], open_id, confirmed[1], their_id, confirmed[0], confirmed[2], missing]});
+    let (status, _) = s
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/orders/invoices",
+            Some(all.clone()),
+            reader_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = s
+        .post("/api/v1/orders/invoices", json!({"order_ids": []}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let many: Vec<String> = (0..201).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let (status, _) = s
+        .post("/api/v1/orders/invoices", json!({"order_ids": many}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, documents) = s
+        .get(&format!("/api/v1/orders/{}/documents", confirmed[0]))
+        .await;
+    assert_eq!(documents, json!([]), "the refused runs issued nothing");
+
+    let (status, run) = s.post("/api/v1/orders/invoices", all).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(
+        (run["invoiced"].as_u64(), run["failed"].as_u64()),
+        (Some(3), Some(3)),
+        "{run}"
+    );
+    let results = run["results"].as_array().expect("results");
+    let ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["order_id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            confirmed[0].as_str(),
+            &open_id,
+            &confirmed[1],
+            &their_id,
+            &confirmed[2],
+            &missing
+        ],
+        "each once, in order"
+    );
+    // The three invoices take the next numbers of the series, in the run's order.
+    let numbers: Vec<&str> = [0, 2, 4]
+        .iter()
+        .filter_map(|&i| results[i]["document"]["number"].as_str())
+        .collect();
+    assert_eq!(numbers, ["1", "2", "3"]);
+    assert_eq!(results[1]["problem"]["status"], 409);
+    assert_eq!(results[1]["problem"]["current_state"], "open");
+    assert_eq!(
+        results[3]["problem"]["status"], 404,
+        "another shop's order is not found"
+    );
+    assert_eq!(results[5]["problem"]["status"], 404);
+    for id in &confirmed {
+        let (_, invoiced) = s.get(&format!("/api/v1/orders/{id}")).await;
+        assert_eq!(invoiced["state"], "invoiced");
+    }
+    let (_, untouched) = s.get(&format!("/api/v1/orders/{open_id}")).await;
+    assert_eq!(
+        (untouched["state"].as_str(), untouched["version"].as_i64()),
+        (Some("open"), open["version"].as_i64())
+    );
+    let (_, theirs_now) = s
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/orders/{their_id}"),
+            None,
+            &other.api_token,
+        )
+        .await;
+    assert_eq!(theirs_now["state"], "confirmed");
+}
+
 async fn invoices_credit_notes_and_payments_over_http(s: Server) {
     let mut confirmed = order("D-1");
     confirmed["state"] = json!("confirmed");

@@ -464,3 +464,17 @@ manual-line-reservation_start = Reservation start
 manual-line-reservation_end = Reservation end
 notice-order-created = The order was created.
 notice-order-edited = The order was saved.
+
+# Bulk invoicing (NTF-8)
+bulk-link = Invoice confirmed orders…
+bulk-title = Invoice confirmed orders
+bulk-hint = These confirmed orders match the list's filters. Each ticked order gets its own invoice; an order that cannot be invoiced is left as it is and its reason is shown.
+bulk-none = No confirmed orders match these filters.
+bulk-capped = Only the newest { $count } are shown; invoice these first, then open this page again.
+bulk-col-include = Invoice
+bulk-submit = Create the invoices
+bulk-results-title = Invoicing results
+bulk-invoiced = { $count } orders were invoiced.
+bulk-failed = { $count } orders were not invoiced; the reasons are below.
+bulk-col-result = Result
+bulk-result-invoice = Invoice

@@ -464,3 +464,17 @@ manual-line-reservation_start = Varauksen alku
 manual-line-reservation_end = Varauksen loppu
 notice-order-created = Tilaus luotiin.
 notice-order-edited = Tilaus tallennettiin.
+
+# Joukkolaskutus (NTF-8)
+bulk-link = Laskuta vahvistetut tilaukset…
+bulk-title = Laskuta vahvistetut tilaukset
+bulk-hint = Nämä vahvistetut tilaukset vastaavat listan suodattimia. Jokainen valittu tilaus saa oman laskunsa; tilaus, jota ei voi laskuttaa, jää ennalleen ja syy näytetään.
+bulk-none = Yksikään vahvistettu tilaus ei vastaa näitä suodattimia.
+bulk-capped = Vain uusimmat { $count } näytetään; laskuta ne ensin ja avaa sitten tämä sivu uudelleen.
+bulk-col-include = Laskuta
+bulk-submit = Luo laskut
+bulk-results-title = Laskutuksen tulos
+bulk-invoiced = { $count } tilausta laskutettiin.
+bulk-failed = { $count } tilausta jäi laskuttamatta; syyt ovat alla.
+bulk-col-result = Tulos
+bulk-result-invoice = Lasku

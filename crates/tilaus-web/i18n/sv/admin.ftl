@@ -464,3 +464,17 @@ manual-line-reservation_start = Bokningens början
 manual-line-reservation_end = Bokningens slut
 notice-order-created = Beställningen skapades.
 notice-order-edited = Beställningen sparades.
+
+# Massfakturering (NTF-8)
+bulk-link = Fakturera bekräftade beställningar…
+bulk-title = Fakturera bekräftade beställningar
+bulk-hint = Dessa bekräftade beställningar motsvarar listans filter. Varje markerad beställning får en egen faktura; en beställning som inte kan faktureras lämnas som den är och orsaken visas.
+bulk-none = Inga bekräftade beställningar motsvarar filtren.
+bulk-capped = Endast de { $count } nyaste visas; fakturera dem först och öppna sedan sidan igen.
+bulk-col-include = Fakturera
+bulk-submit = Skapa fakturorna
+bulk-results-title = Faktureringens resultat
+bulk-invoiced = { $count } beställningar fakturerades.
+bulk-failed = { $count } beställningar fakturerades inte; orsakerna finns nedan.
+bulk-col-result = Resultat
+bulk-result-invoice = Faktura

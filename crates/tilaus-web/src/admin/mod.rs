@@ -5,6 +5,7 @@
 //! token of state-changing requests in one place, and adds the security headers.
 
 mod actions;
+mod bulk;
 mod cookies;
 mod customers;
 mod detail;
@@ -65,6 +66,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             get(manual::show).post(manual::submit_new),
         )
         .route("/admin/orders/new/totals", post(manual::totals))
+        .route("/admin/orders/invoice", get(bulk::show).post(bulk::submit))
         .route("/admin/customers", get(customers::list))
         .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/orders/{id}", get(detail::show))

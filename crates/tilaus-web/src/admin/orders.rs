@@ -224,6 +224,8 @@ struct OrdersPage {
     t: Lang,
     layout: Layout,
     can_write: bool,
+    /// Bulk invoicing of the confirmed orders among these filters.
+    bulk_invoice: String,
     filters: Filters,
     rows: Vec<ListRow>,
     more: Option<String>,
@@ -305,6 +307,7 @@ async fn render_list(
     };
     let page = OrdersPage {
         can_write: staff.principal.role.can_write(),
+        bulk_invoice: format!("/admin/orders/invoice?{}", filters.query()),
         t: lang,
         layout: Layout::new(ctx, lang.t("orders-title"), "orders"),
         rows,

@@ -9,13 +9,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Serialize;
 use tilaus_app::App;
+use tilaus_app::bulk_invoice::BulkInvoiceRequest;
 use tilaus_app::document::{CreditNoteRequest, DocumentView};
 use tilaus_app::payment::{NewPayment, OrderPayments, PaymentByReference, RecordedPayment};
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/api/v1/orders/{id}/invoice", post(issue_invoice))
+        .route("/api/v1/orders/invoices", post(issue_invoices))
         .route("/api/v1/orders/{id}/documents", get(order_documents))
         .route(
             "/api/v1/orders/{id}/payments",
@@ -44,6 +47,59 @@ pub(crate) async fn issue_invoice(
         StatusCode::CREATED,
         Json(app.issue_invoice(&principal, id).await?),
     ))
+}
+
+/// One order of a bulk invoicing run: its invoice, or the problem that kept it from one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkInvoiceResult {
+    pub order_id: uuid::Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkInvoiceResponse {
+    pub invoiced: usize,
+    pub failed: usize,
+    /// In the request's order, each order once.
+    pub results: Vec<BulkInvoiceResult>,
+}
+
+/// Invoices many confirmed orders in one call (NTF-8). Each order is invoiced on its own, in
+/// its own transaction: the answer lists every order's invoice or its problem, and an order
+/// that was refused is left exactly as it was.
+#[utoipa::path(post, path = "/api/v1/orders/invoices", tag = "documents", request_body = BulkInvoiceRequest,
+    responses((status = 200, body = BulkInvoiceResponse), (status = 403, body = Problem),
+        (status = 422, description = "No orders, or more than 200", body = Problem)))]
+pub(crate) async fn issue_invoices(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    body: JsonBody<BulkInvoiceRequest>,
+) -> Result<Json<BulkInvoiceResponse>, ApiError> {
+    let outcomes = app.issue_invoices(&principal, &body.value).await?;
+    let results: Vec<BulkInvoiceResult> = outcomes
+        .into_iter()
+        .map(|o| match o.result {
+            Ok(document) => BulkInvoiceResult {
+                order_id: o.order_id,
+                document: Some(document),
+                problem: None,
+            },
+            Err(error) => BulkInvoiceResult {
+                order_id: o.order_id,
+                document: None,
+                problem: Some(Problem::from(error)),
+            },
+        })
+        .collect();
+    let invoiced = results.iter().filter(|r| r.document.is_some()).count();
+    Ok(Json(BulkInvoiceResponse {
+        invoiced,
+        failed: results.len() - invoiced,
+        results,
+    }))
 }
 
 /// The order's documents in the order they were issued.

@@ -48,15 +48,7 @@ async fn customers_are_listed_searched_and_shown(s: Server) {
     let bad = browser.get("/admin/customers?cursor=bogus").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let order: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let order = s.api_order(&id).await;
     let customer = order["customer"]["id"].as_str().expect("id");
     let page = browser.get(&format!("/admin/customers/{customer}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -178,15 +170,7 @@ async fn a_manual_order_is_built_and_saved_without_javascript(s: Server) {
         .trim_end_matches("?done=created");
     let shown = browser.get(&location).await;
     assert!(shown.body.contains("role=\"status\""), "the notice");
-    let order: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let order = s.api_order(id).await;
     assert_eq!(order["channel"], "phone");
     assert_eq!(order["state"], "open");
     assert_eq!(order["customer"]["business_id"], "1234567-8");

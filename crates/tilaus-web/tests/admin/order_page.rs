@@ -14,19 +14,8 @@ tilaus_store::on_both_backends!(
     read_only_users_and_other_shops_cannot_use_the_actions,
     invoice_its_pdf_and_a_payment_from_the_money_tab,
     the_messages_tab_shows_the_log_and_sends_again,
+    bulk_invoicing_from_the_list_reports_each_order,
 );
-
-async fn api_order(s: &Server, id: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json")
-}
 
 fn version_of(order: &Value) -> String {
     order["version"].as_i64().expect("version").to_string()
@@ -53,7 +42,7 @@ async fn tags_language_and_delivery_change_with_their_history(s: Server) {
     ] {
         assert!(page.body.contains(tab), "{tab}");
     }
-    let customer = api_order(&s, &id).await["customer"]["id"]
+    let customer = s.api_order(&id).await["customer"]["id"]
         .as_str()
         .expect("customer id")
         .to_owned();
@@ -69,26 +58,26 @@ async fn tags_language_and_delivery_change_with_their_history(s: Server) {
         .await;
     assert!(empty.body.contains("Ei vielä maksuja"), "{}", empty.body);
 
-    let v1 = version_of(&api_order(&s, &id).await);
+    let v1 = version_of(&s.api_order(&id).await);
     let path = format!("/admin/orders/{id}/tags");
     let added = post(&browser, &path, &[("version", &v1), ("add", "VIP, soita")]).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     assert_eq!(
-        api_order(&s, &id).await["tags"],
+        s.api_order(&id).await["tags"],
         serde_json::json!(["web", "vip", "soita"])
     );
     // A form from before that change is a conflict, not a silent overwrite.
     let stale = post(&browser, &path, &[("version", &v1), ("remove", "web")]).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
-    let v2 = version_of(&api_order(&s, &id).await);
+    let v2 = version_of(&s.api_order(&id).await);
     let removed = post(&browser, &path, &[("version", &v2), ("remove", "soita")]).await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        api_order(&s, &id).await["tags"],
+        s.api_order(&id).await["tags"],
         serde_json::json!(["web", "vip"])
     );
 
-    let v3 = version_of(&api_order(&s, &id).await);
+    let v3 = version_of(&s.api_order(&id).await);
     let language = post(
         &browser,
         &format!("/admin/orders/{id}/language"),
@@ -96,10 +85,10 @@ async fn tags_language_and_delivery_change_with_their_history(s: Server) {
     )
     .await;
     assert_eq!(language.status, StatusCode::SEE_OTHER);
-    assert_eq!(api_order(&s, &id).await["language"], "sv");
+    assert_eq!(s.api_order(&id).await["language"], "sv");
 
     // A bad address comes back with the user's input and the field's error; nothing changes.
-    let v4 = version_of(&api_order(&s, &id).await);
+    let v4 = version_of(&s.api_order(&id).await);
     let delivery = format!("/admin/orders/{id}/delivery");
     let bad = post(
         &browser,
@@ -114,7 +103,7 @@ async fn tags_language_and_delivery_change_with_their_history(s: Server) {
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.contains("value=\"Uusi katu 2\""), "input kept");
-    assert!(api_order(&s, &id).await["delivery_address"].is_null());
+    assert!(s.api_order(&id).await["delivery_address"].is_null());
     let good = post(
         &browser,
         &delivery,
@@ -129,10 +118,7 @@ async fn tags_language_and_delivery_change_with_their_history(s: Server) {
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
     let shown = browser.get(good.location()).await;
     assert!(shown.body.contains("Toimitusosoite muutettiin."));
-    assert_eq!(
-        api_order(&s, &id).await["delivery_address"]["country"],
-        "FI"
-    );
+    assert_eq!(s.api_order(&id).await["delivery_address"]["country"], "FI");
 
     let history = browser
         .get(&format!("/admin/orders/{id}?tab=history"))
@@ -259,7 +245,7 @@ async fn read_only_users_and_other_shops_cannot_use_the_actions(s: Server) {
     assert_eq!(question.status, StatusCode::NOT_FOUND);
     assert!(!question.body.contains("Aino"));
     drop(other);
-    let order = api_order(&s, &id).await;
+    let order = s.api_order(&id).await;
     assert_eq!(order["state"], "open");
     assert_eq!(order["tags"], serde_json::json!(["web"]));
     assert_eq!(order["language"], "fi");
@@ -391,7 +377,7 @@ async fn invoice_its_pdf_and_a_payment_from_the_money_tab(s: Server) {
     )
     .await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
-    let order = api_order(&s, &id).await;
+    let order = s.api_order(&id).await;
     assert_eq!(order["payment_state"], "paid");
     let page = browser.get(&tab).await;
     assert!(page.body.contains("Tilisiirto"), "the method in words");
@@ -440,4 +426,76 @@ async fn the_messages_tab_shows_the_log_and_sends_again(s: Server) {
     )
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+async fn bulk_invoicing_from_the_list_reports_each_order(s: Server) {
+    let (first, second, open) = (
+        s.order("W-1", "Aino Ensimmäinen").await,
+        s.order("W-2", "Bertta Toinen").await,
+        s.order("W-3", "Cecilia Avoin").await,
+    );
+    s.change_state(&first, "confirmed").await;
+    s.change_state(&second, "confirmed").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let list = browser.get("/admin/orders?channel=web").await;
+    assert!(
+        list.body
+            .contains("href=\"/admin/orders/invoice?channel=web\""),
+        "{}",
+        list.body
+    );
+    // The page offers the confirmed orders among the list's filters, every one ticked.
+    let page = browser
+        .get("/admin/orders/invoice?channel=web&state=open")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Aino Ensimmäinen") && page.body.contains("Bertta Toinen"));
+    assert!(
+        !page.body.contains("Cecilia Avoin"),
+        "only confirmed orders"
+    );
+    let fields = crate::support::form_fields(&page.body, "/admin/orders/invoice");
+    let ticked: Vec<&str> = fields
+        .iter()
+        .filter(|(n, _)| n == "order")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(ticked.len(), 2);
+    // Meanwhile someone cancels one of them: the run invoices the other and says why not this.
+    s.change_state(&second, "cancelled").await;
+    let mut pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.push(("order", open.as_str()));
+    let done = browser.post("/admin/orders/invoice", &pairs).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("role=\"status\"") && done.body.contains("role=\"alert\""));
+    assert!(
+        done.body.contains("/admin/documents/"),
+        "the invoice's PDF link"
+    );
+    assert_eq!(s.order_state(&first).await, "invoiced");
+    assert_eq!(s.order_state(&second).await, "cancelled");
+    assert_eq!(s.order_state(&open).await, "open");
+    // Read-only users get neither the page nor the run; a forged form does nothing.
+    let reader = s.read_only_client().await;
+    assert_eq!(
+        reader.get("/admin/orders/invoice").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let csrf = reader.csrf("/admin/orders").await;
+    let refused = reader
+        .post(
+            "/admin/orders/invoice",
+            &[("csrf", csrf.as_str()), ("order", open.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let forged = browser
+        .post("/admin/orders/invoice", &[("order", open.as_str())])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.order_state(&open).await, "open");
 }

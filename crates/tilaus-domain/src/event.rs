@@ -18,5 +18,7 @@ string_enum! {
         PaymentRecorded = "order.payment_recorded",
         /// A receipt, invoice, credit note or transfer slip was issued for the order.
         DocumentIssued = "order.document_issued",
+        /// Staff wrote a message to the customer themselves.
+        MessageWritten = "order.message_written",
     }
 }

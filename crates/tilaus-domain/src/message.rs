@@ -11,6 +11,8 @@ string_enum! {
         OrderReceived = "order_received",
         OrderConfirmed = "order_confirmed",
         OrderCancelled = "order_cancelled",
+        /// Written by staff to one customer, in their own words.
+        Personal = "personal",
     }
 }
 

@@ -1051,6 +1051,7 @@ fn plausible_body(method: &str, path: &str, reference: &str) -> Option<Value> {
         ("patch", "/api/v1/orders/{id}") => json!({"tags": ["taken"]}),
         ("post", "/api/v1/orders/{id}/state") => json!({"state": "cancelled"}),
         ("post", "/api/v1/orders/{id}/notes") => json!({"body": "hello"}),
+        ("post", "/api/v1/orders/{id}/messages") => json!({"subject": "hello", "body": "hello"}),
         ("put", "/api/v1/products/{id}") => {
             json!({"sku": "STOLEN", "names": {"fi": "Varastettu"}, "unit_price": 1, "vat_rate": 0})
         }

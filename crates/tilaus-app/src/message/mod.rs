@@ -18,13 +18,17 @@ use crate::job::{self, EnqueueOptions, Enqueued};
 use crate::time::rfc3339;
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
-use template::{Context, CustomerFacts, LineFacts, OrderFacts, ShopFacts, TotalsFacts};
+use template::{
+    Context, CustomerFacts, LineFacts, OrderFacts, PersonalFacts, ShopFacts, TotalsFacts,
+};
 use tilaus_domain::customer::Email;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::format;
 use tilaus_domain::language::Language;
-use tilaus_domain::message::{Channel, MessageState, automatic_for};
+use tilaus_domain::message::{Channel, MessageKind, MessageState, automatic_for};
 use tilaus_domain::order::OrderState;
+use tilaus_domain::text::{self, MAX_LONG, MAX_SHORT};
+use tilaus_domain::validation::ValidationErrors;
 use tilaus_store::message::{self as store, MessageRow};
 use tilaus_store::{Queries, ShopScope, now_micros, order, shop};
 use utoipa::ToSchema;
@@ -89,6 +93,17 @@ pub struct MessageList {
     pub items: Vec<MessageView>,
 }
 
+/// A message staff write to the order's customer in their own words.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub subject: String,
+    /// Plain text; blank lines separate paragraphs.
+    pub body: String,
+    /// The address to write to; the customer's e-mail on the order when absent.
+    pub to: Option<String>,
+}
+
 /// Sending a message again, optionally to a corrected address.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -113,6 +128,71 @@ impl App {
         Ok(MessageList {
             items: rows.into_iter().map(MessageView::from).collect(),
         })
+    }
+
+    /// Writes a message from staff to the order's customer (ORD-14): logged and sent like any
+    /// other, in the shop's layout, and noted in the order's history with who wrote it.
+    pub async fn write_message(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+        message: &NewMessage,
+    ) -> Result<MessageView, AppError> {
+        let scope = principal.write_scope()?;
+        let mut errors = ValidationErrors::default();
+        let subject = errors.check("/subject", text::required(&message.subject, MAX_SHORT));
+        let body = errors.check("/body", text::required(&message.body, MAX_LONG));
+        let to = match text::optional(message.to.as_deref(), MAX_SHORT) {
+            Ok(to) => to.and_then(|to| errors.check("/to", Email::parse(&to))),
+            Err(e) => errors.check("/to", Err(e)),
+        };
+        errors.into_result()?;
+        let (subject, body) = (subject.unwrap_or_default(), body.unwrap_or_default());
+        let mut tx = self.db.begin().await?;
+        let order = order::get(&mut tx, scope, order_id)
+            .await?
+            .ok_or(AppError::NotFound("order"))?;
+        let to = match (to, &order.customer_email) {
+            (Some(to), _) => to.as_str().to_owned(),
+            (None, Some(email)) => email.clone(),
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "/to",
+                    "the order's customer has no e-mail address; give one",
+                ));
+            }
+        };
+        let shop = shop::get_shop(&mut tx, scope)
+            .await?
+            .ok_or(AppError::NotFound("shop"))?;
+        let lines = order::lines(&mut tx, scope, order_id).await?;
+        let language = Language::parse(&order.language).unwrap_or(Language::Fi);
+        let mut context = context(&shop, &order, &lines, language, &serde_json::Value::Null);
+        context.personal = Some(PersonalFacts::new(&subject, &body));
+        let (sources, _) = template::choose(MessageKind::Personal, language, language);
+        let mail = template::render(sources, &context)
+            .map_err(|e| AppError::invalid("/body", e.to_string()))?;
+        let mut row = new_row(&order, MessageKind::Personal, to, language);
+        row.subject = mail.subject;
+        row.body_text = mail.text;
+        row.body_html = mail.html;
+        let row = queue(&mut tx, scope, row, None)
+            .await?
+            .ok_or_else(|| AppError::Conflict("the message was not queued".into()))?;
+        let data = serde_json::json!({"message_id": row.message_id, "subject": row.subject, "to": row.recipient});
+        crate::order::append_event(
+            &mut tx,
+            scope,
+            order_id,
+            EventKind::MessageWritten,
+            &principal.actor,
+            data,
+        )
+        .await?;
+        tx.commit().await?;
+        self.events_committed(scope);
+        self.jobs_committed();
+        Ok(row.into())
     }
 
     /// Sends a message again as a new message linked to the original (to `to` if given).
@@ -216,29 +296,8 @@ pub(crate) async fn for_event(
         tracing::info!(%order_id, %kind, %wanted, %language, "no template in the order's language: the message falls back");
     }
     let context = context(&shop, &order, &lines, language, data);
-    let now = now_micros();
-    let mut row = MessageRow {
-        message_id: Uuid::now_v7(),
-        order_id: Some(order_id),
-        customer_id: Some(order.customer_id),
-        kind: kind.as_str().into(),
-        channel: Channel::Email.as_str().into(),
-        recipient: to,
-        language: language.as_str().into(),
-        fallback_from: fallback_from.map(|l| l.as_str().to_owned()),
-        subject: String::new(),
-        body_text: String::new(),
-        body_html: String::new(),
-        state: MessageState::Queued.as_str().into(),
-        provider_id: None,
-        failure_reason: None,
-        resend_of: None,
-        job_id: None,
-        attempts: 0,
-        created_at: now,
-        updated_at: now,
-        sent_at: None,
-    };
+    let mut row = new_row(&order, kind, to, language);
+    row.fallback_from = fallback_from.map(|l| l.as_str().to_owned());
     match template::render(sources, &context) {
         Ok(mail) => {
             row.subject = mail.subject;
@@ -256,6 +315,38 @@ pub(crate) async fn for_event(
         }
     }
     Ok(())
+}
+
+/// An e-mail message about `order`, queued and not yet written.
+fn new_row(
+    order: &order::OrderRow,
+    kind: MessageKind,
+    to: String,
+    language: Language,
+) -> MessageRow {
+    let now = now_micros();
+    MessageRow {
+        message_id: Uuid::now_v7(),
+        order_id: Some(order.order_id),
+        customer_id: Some(order.customer_id),
+        kind: kind.as_str().into(),
+        channel: Channel::Email.as_str().into(),
+        recipient: to,
+        language: language.as_str().into(),
+        fallback_from: None,
+        subject: String::new(),
+        body_text: String::new(),
+        body_html: String::new(),
+        state: MessageState::Queued.as_str().into(),
+        provider_id: None,
+        failure_reason: None,
+        resend_of: None,
+        job_id: None,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+    }
 }
 
 fn context(
@@ -302,5 +393,6 @@ fn context(
             .collect(),
         reason: data["reason"].as_str().map(str::to_owned),
         links: Default::default(),
+        personal: None,
     }
 }

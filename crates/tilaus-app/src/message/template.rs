@@ -18,6 +18,7 @@
 //! | `lines` | the order's lines: each `name`, `sku`, `quantity`, `unit_price`, `total` (prices written for the language) |
 //! | `reason` | why the order was cancelled, when staff said (`order_cancelled`), else none |
 //! | `links` | links for the customer; empty until payment links and the portal arrive |
+//! | `personal.subject`, `personal.paragraphs` | a message staff wrote (`personal`): its subject, and its text as paragraphs of lines |
 //!
 //! Text and subject are plain text; the `.html` template is auto-escaped. The HTML templates
 //! extend `layout.html` and may import the `lines_table` macro from `lines.html`.
@@ -68,6 +69,38 @@ pub struct Context {
     pub lines: Vec<LineFacts>,
     pub reason: Option<String>,
     pub links: std::collections::BTreeMap<String, String>,
+    pub personal: Option<PersonalFacts>,
+}
+
+/// A message staff wrote: the subject, and the text split into paragraphs (at blank lines) of
+/// lines, so that the HTML keeps the writer's breaks without trusting any markup in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonalFacts {
+    pub subject: String,
+    pub text: String,
+    pub paragraphs: Vec<Vec<String>>,
+}
+
+impl PersonalFacts {
+    pub fn new(subject: &str, text: &str) -> Self {
+        let mut paragraphs = Vec::new();
+        let mut paragraph = Vec::new();
+        for line in text.lines() {
+            if !line.trim().is_empty() {
+                paragraph.push(line.to_owned());
+            } else if !paragraph.is_empty() {
+                paragraphs.push(std::mem::take(&mut paragraph));
+            }
+        }
+        if !paragraph.is_empty() {
+            paragraphs.push(paragraph);
+        }
+        PersonalFacts {
+            subject: subject.to_owned(),
+            text: text.to_owned(),
+            paragraphs,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,8 +152,10 @@ macro_rules! shipped {
 /// The templates Tilaus ships for a kind in a language, if any.
 pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>> {
     use Language::{En, Fi, Sv};
-    use MessageKind::{OrderCancelled, OrderConfirmed, OrderReceived};
+    use MessageKind::{OrderCancelled, OrderConfirmed, OrderReceived, Personal};
     Some(match (kind, language) {
+        // The writer's own words in any language, framed by the shop's layout.
+        (Personal, _) => PERSONAL,
         (OrderReceived, Fi) => shipped!("order_received", "fi"),
         (OrderReceived, Sv) => shipped!("order_received", "sv"),
         (OrderReceived, En) => shipped!("order_received", "en"),
@@ -152,8 +187,15 @@ fn english(kind: MessageKind) -> Sources<'static> {
         MessageKind::OrderReceived => shipped!("order_received", "en"),
         MessageKind::OrderConfirmed => shipped!("order_confirmed", "en"),
         MessageKind::OrderCancelled => shipped!("order_cancelled", "en"),
+        MessageKind::Personal => PERSONAL,
     }
 }
+
+const PERSONAL: Sources<'static> = Sources {
+    subject: include_str!("templates/personal.subject"),
+    text: include_str!("templates/personal.txt"),
+    html: include_str!("templates/personal.html"),
+};
 
 /// Renders one message. No loader is set, so templates reach nothing but each other and the
 /// context; fuel bounds the work.
@@ -230,7 +272,47 @@ mod tests {
             }],
             reason: Some("Tuote loppui".into()),
             links: Default::default(),
+            // Only the `personal` kind reads it.
+            personal: Some(PersonalFacts::new(
+                "Tilauksesi 1042",
+                "Hei Aino Virtanen,\n\nkiitos!",
+            )),
         }
+    }
+
+    #[test]
+    fn a_personal_message_keeps_its_breaks_and_no_markup() {
+        let mut c = context(Language::Fi);
+        c.personal = Some(PersonalFacts::new(
+            "Toimitus <pian>",
+            "Hei Aino,\r\ntoimitus viivästyy.\r\n\r\n\r\n<script>alert(1)</script>",
+        ));
+        let (sources, language) = choose(MessageKind::Personal, Language::De, Language::Fi);
+        assert_eq!(
+            language,
+            Language::De,
+            "the writer's words need no template language"
+        );
+        let mail = render(sources, &c).expect("renders");
+        assert_eq!(mail.subject, "Toimitus <pian>");
+        assert!(
+            mail.text.starts_with("Hei Aino,\r\ntoimitus viivästyy."),
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.html
+                .contains("<p>Hei Aino,<br>toimitus viivästyy.</p>"),
+            "{}",
+            mail.html
+        );
+        assert!(
+            mail.html
+                .contains("<p>&lt;script&gt;alert(1)&lt;&#x2f;script&gt;</p>"),
+            "{}",
+            mail.html
+        );
+        assert!(!mail.html.contains("<script>"));
     }
 
     #[test]

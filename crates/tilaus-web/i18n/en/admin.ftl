@@ -478,3 +478,14 @@ bulk-invoiced = { $count } orders were invoiced.
 bulk-failed = { $count } orders were not invoiced; the reasons are below.
 bulk-col-result = Result
 bulk-result-invoice = Invoice
+
+# Messages staff write (ORD-14)
+message-write = Write to the customer…
+message-to = To (empty: the customer's address)
+message-subject = Subject
+message-body = Message
+message-write-hint = Sent by e-mail in the shop's layout and kept in the order's messages.
+message-send = Send
+notice-message-written = The message will be sent.
+event-order-message-written = Message written to the customer
+history-message = “{ $subject }” to { $to }

@@ -478,3 +478,14 @@ bulk-invoiced = { $count } tilausta laskutettiin.
 bulk-failed = { $count } tilausta jäi laskuttamatta; syyt ovat alla.
 bulk-col-result = Tulos
 bulk-result-invoice = Lasku
+
+# Henkilökunnan kirjoittamat viestit (ORD-14)
+message-write = Kirjoita asiakkaalle…
+message-to = Vastaanottaja (tyhjä: asiakkaan osoite)
+message-subject = Aihe
+message-body = Viesti
+message-write-hint = Lähetetään sähköpostina kaupan ulkoasussa ja tallennetaan tilauksen viesteihin.
+message-send = Lähetä
+notice-message-written = Viesti lähetetään.
+event-order-message-written = Viesti kirjoitettiin asiakkaalle
+history-message = ”{ $subject }” osoitteeseen { $to }

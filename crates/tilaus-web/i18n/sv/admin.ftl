@@ -478,3 +478,14 @@ bulk-invoiced = { $count } beställningar fakturerades.
 bulk-failed = { $count } beställningar fakturerades inte; orsakerna finns nedan.
 bulk-col-result = Resultat
 bulk-result-invoice = Faktura
+
+# Meddelanden som personalen skriver (ORD-14)
+message-write = Skriv till kunden…
+message-to = Till (tomt: kundens adress)
+message-subject = Ämne
+message-body = Meddelande
+message-write-hint = Skickas som e-post i butikens layout och sparas bland beställningens meddelanden.
+message-send = Skicka
+notice-message-written = Meddelandet skickas.
+event-order-message-written = Ett meddelande skrevs till kunden
+history-message = ”{ $subject }” till { $to }

@@ -3,7 +3,7 @@
 //! delete an open order after a confirmation page. Each form posts, the app decides, and the
 //! page comes back either with a notice (redirect) or with the domain's reason and the input kept.
 
-use super::detail::{AddressFields, Outcome, order_id, render_order};
+use super::detail::{AddressFields, MessageDraft, Outcome, order_id, render_order};
 use super::guard::Staff;
 use super::i18n::Lang;
 use super::render::{self, Layout, Page};
@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tilaus_app::message::Resend;
+use tilaus_app::message::{NewMessage, Resend};
 use tilaus_app::order::{OrderChanges, StateChange};
 use tilaus_app::payment::NewPayment;
 use tilaus_app::{App, AppError};
@@ -304,6 +304,33 @@ pub(crate) async fn resend_message(
                 ..Outcome::default()
             };
             refused(&app, &staff, order, error, keep).await
+        }
+    }
+}
+
+/// A message staff write to the customer (ORD-14); refused input comes back as typed.
+pub(crate) async fn write_message(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<MessageDraft>,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    let optional = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let message = NewMessage {
+        subject: form.subject.clone(),
+        body: form.body.clone(),
+        to: optional(&form.to),
+    };
+    match app.write_message(&staff.principal, id, &message).await {
+        Ok(_) => done(id, "message", "messages"),
+        Err(error) => {
+            let keep = Outcome {
+                tab: "messages",
+                message_draft: form,
+                ..Outcome::default()
+            };
+            refused(&app, &staff, id, error, keep).await
         }
     }
 }

@@ -116,6 +116,17 @@ impl Allowed {
     }
 }
 
+/// The staff message form (ORD-14), kept as typed when it is refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct MessageDraft {
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub to: String,
+}
+
 /// An address form's fields, from the order or from a refused submission.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct AddressFields {
@@ -219,6 +230,9 @@ struct OrderPage {
     error: Option<String>,
     details: Vec<String>,
     note_draft: String,
+    message_draft: MessageDraft,
+    /// Where a staff message goes when its form names no address.
+    customer_email: String,
     reason_draft: String,
     money: Option<MoneyTab>,
     messages: Vec<MessageItem>,
@@ -276,6 +290,7 @@ pub(crate) struct Outcome {
     pub error: Option<String>,
     pub details: Vec<String>,
     pub note_draft: String,
+    pub message_draft: MessageDraft,
     pub reason_draft: String,
     pub address_draft: Option<AddressFields>,
     pub amount_draft: String,
@@ -290,6 +305,7 @@ impl Default for Outcome {
             error: None,
             details: Vec::new(),
             note_draft: String::new(),
+            message_draft: MessageDraft::default(),
             reason_draft: String::new(),
             address_draft: None,
             amount_draft: String::new(),
@@ -555,6 +571,8 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         error: outcome.error,
         details: outcome.details,
         note_draft: outcome.note_draft,
+        message_draft: outcome.message_draft,
+        customer_email: o.customer.email.clone().unwrap_or_default(),
         reason_draft: outcome.reason_draft,
         money: money_tab,
         messages,
@@ -580,6 +598,7 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "invoice" => "notice-invoice-issued",
         "payment" => "notice-payment-recorded",
         "resend" => "notice-message-resent",
+        "message" => "notice-message-written",
         _ => return None,
     })
 }

@@ -25,6 +25,17 @@ pub(crate) fn describe(lang: Lang, event: &EventView, currency: &str) -> Happeni
             .collect();
         return Happening { title, details };
     }
+    if event.kind == "order.message_written" {
+        let text = |field: &str| data[field].as_str().unwrap_or_default().to_owned();
+        let detail = lang.t_args(
+            "history-message",
+            &[("subject", text("subject")), ("to", text("to"))],
+        );
+        return Happening {
+            title: lang.t(&key),
+            details: vec![detail],
+        };
+    }
     Happening {
         title: lang.try_t(&key).unwrap_or_else(|| event.kind.clone()),
         details: changes(lang, &data["before"], &data["after"], currency),

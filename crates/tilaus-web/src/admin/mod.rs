@@ -77,6 +77,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         )
         .route("/admin/orders/{id}/state", post(actions::change_state))
         .route("/admin/orders/{id}/notes", post(actions::add_note))
+        .route("/admin/orders/{id}/messages", post(actions::write_message))
         .route("/admin/orders/{id}/tags", post(actions::change_tags))
         .route("/admin/orders/{id}/invoice", post(actions::issue_invoice))
         .route("/admin/orders/{id}/payments", post(actions::record_payment))

@@ -8,11 +8,14 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use tilaus_app::App;
-use tilaus_app::message::{MessageList, MessageView, Resend};
+use tilaus_app::message::{MessageList, MessageView, NewMessage, Resend};
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/api/v1/orders/{id}/messages", get(order_messages))
+        .route(
+            "/api/v1/orders/{id}/messages",
+            get(order_messages).post(write_message),
+        )
         .route("/api/v1/messages/{id}/resend", post(resend_message))
 }
 
@@ -25,6 +28,24 @@ pub(crate) async fn order_messages(
     Id(id): Id,
 ) -> Result<Json<MessageList>, ApiError> {
     Ok(Json(app.order_messages(&principal, id).await?))
+}
+
+/// Writes a message from staff to the order's customer (to the order's e-mail address unless
+/// `to` is given), in the shop's layout; it is logged and sent like any other message.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/messages", tag = "messages", params(("id" = uuid::Uuid, Path)),
+    request_body = NewMessage,
+    responses((status = 201, body = MessageView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "No subject or text, a bad address, or no address at all", body = Problem)))]
+pub(crate) async fn write_message(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+    body: JsonBody<NewMessage>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.write_message(&principal, id, &body.value).await?),
+    ))
 }
 
 /// Sends a message again as a new message linked to the original; `{"to": "…"}` sends it to a

@@ -415,10 +415,76 @@ async fn the_messages_tab_shows_the_log_and_sends_again(s: Server) {
         "the resend is a new message"
     );
 
+    // Staff write to the customer themselves; a refused form keeps what was typed.
+    let write = format!("/admin/orders/{id}/messages");
+    let refused = post(
+        &browser,
+        &write,
+        &[("subject", "Toimitus"), ("body", " "), ("to", "")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("value=\"Toimitus\""),
+        "{}",
+        refused.body
+    );
+    let written = post(
+        &browser,
+        &write,
+        &[
+            ("subject", "Toimitus viivästyy"),
+            ("body", "Hei,\n\ntoimitus tulee ensi viikolla."),
+            ("to", ""),
+        ],
+    )
+    .await;
+    assert_eq!(written.status, StatusCode::SEE_OTHER, "{}", written.body);
+    let page = browser.get(written.location()).await;
+    assert!(page.body.contains("Viesti lähetetään."), "the notice");
+    assert!(page.body.contains("Toimitus viivästyy"));
+    let log: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/orders/{id}/messages", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("messages")
+        .json()
+        .await
+        .expect("json");
+    let last = log["items"]
+        .as_array()
+        .and_then(|m| m.last())
+        .expect("a message");
+    assert_eq!(
+        (last["kind"].as_str(), last["to"].as_str()),
+        (Some("personal"), Some("W-1@example.fi"))
+    );
+    assert!(
+        last["body_text"]
+            .as_str()
+            .is_some_and(|b| b.contains("toimitus tulee ensi viikolla."))
+    );
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    assert!(
+        history.body.contains("Viesti kirjoitettiin asiakkaalle"),
+        "{}",
+        history.body
+    );
+    assert!(history.body.contains("Toimitus viivästyy"));
+
     let reader = s.read_only_client().await;
     let seen = reader.get(&tab).await;
     assert!(seen.body.contains("W-1@example.fi"));
     assert!(!seen.body.contains("/resend\""), "read_only cannot send");
+    assert!(
+        !seen.body.contains(&format!("action=\"{write}\"")),
+        "nor write"
+    );
+    let refused = post(&reader, &write, &[("subject", "x"), ("body", "y")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let refused = post(
         &reader,
         &format!("/admin/messages/{message}/resend"),

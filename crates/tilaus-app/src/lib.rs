@@ -7,6 +7,7 @@
 mod announce;
 pub mod audit;
 pub mod auth;
+pub mod confirmation;
 pub mod customer;
 pub mod demo;
 pub mod document;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod highlight;
 pub mod job;
 mod keyset;
+mod link;
 pub mod live;
 pub mod message;
 pub mod order;

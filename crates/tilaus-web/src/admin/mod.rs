@@ -8,7 +8,7 @@ mod actions;
 mod cookies;
 mod customers;
 mod detail;
-mod guard;
+pub(crate) mod guard;
 mod history;
 mod home;
 pub(crate) mod i18n;

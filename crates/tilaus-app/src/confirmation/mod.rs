@@ -9,7 +9,10 @@
 
 mod public;
 
-pub use public::{ClientInfo, ConfirmForm, ConfirmOutcome, ConfirmPage, Refusal};
+pub use public::{
+    ClientInfo, ConfirmContent, ConfirmForm, ConfirmLine, ConfirmOutcome, ConfirmPage, ConfirmVat,
+    ConfirmedBy, Refusal,
+};
 pub use tilaus_domain::confirmation::LinkStatus;
 
 use crate::auth::sha256_hex;

@@ -45,6 +45,8 @@ string_enum! {
         User = "user",
         Token = "token",
         System = "system",
+        /// The customer through a public link (a confirmation link: the person who confirmed).
+        Customer = "customer",
     }
 }
 
@@ -63,6 +65,15 @@ impl Actor {
     pub fn system(label: &str) -> Self {
         Self {
             kind: ActorKind::System,
+            id: None,
+            label: label.to_owned(),
+        }
+    }
+
+    /// A customer acting through a public link, by the name they gave.
+    pub fn customer(label: &str) -> Self {
+        Self {
+            kind: ActorKind::Customer,
             id: None,
             label: label.to_owned(),
         }

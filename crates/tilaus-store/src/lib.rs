@@ -11,6 +11,7 @@ pub mod migrate;
 mod schema;
 
 pub mod audit;
+pub mod confirmation;
 pub mod customer;
 pub mod document;
 pub mod highlight;

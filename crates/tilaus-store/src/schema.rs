@@ -448,3 +448,43 @@ pub enum PaymentLinkAttempts {
     ProviderOrderNumber,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ShopTerms {
+    Table,
+    ShopId,
+    Body,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ConfirmationLinks {
+    Table,
+    ShopId,
+    LinkId,
+    OrderId,
+    TokenHash,
+    Fingerprint,
+    ExpiresAt,
+    ActorKind,
+    ActorId,
+    ActorLabel,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderConfirmations {
+    Table,
+    ShopId,
+    ConfirmationId,
+    OrderId,
+    LinkId,
+    Name,
+    Title,
+    Snapshot,
+    SnapshotSha256,
+    Fingerprint,
+    IpAddress,
+    UserAgent,
+    ConfirmedAt,
+}

@@ -58,6 +58,15 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
     }
 }
 
+/// A JSON body that may be left out: none (or only whitespace) means the defaults.
+pub(crate) fn optional_json<T: DeserializeOwned + Default>(raw: &[u8]) -> Result<T, Problem> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        parse_json(raw)
+    }
+}
+
 pub(crate) fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Problem> {
     // Syntax first, so that broken JSON is told apart from JSON of the wrong shape.
     let tree: serde_json::Value = serde_json::from_slice(raw)

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod api;
+mod confirm;
 mod download;
 mod extract;
 mod pay;
@@ -45,6 +46,7 @@ pub fn router_with(app: App, admin: admin::AdminConfig) -> Router {
         .merge(api::routes())
         .merge(admin::routes(app.clone(), admin))
         .merge(pay::routes())
+        .merge(confirm::routes(app.clone(), admin))
         .fallback(|| async { Problem::not_found("no such endpoint") })
         .with_state(app)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -29,21 +29,23 @@ pub fn routes() -> Router<App> {
         .route("/pay/{token}/return", get(back))
 }
 
-/// The request URI as logs may show it: a payment link's token is the customer's key to the
-/// order, so it is left out.
+/// The request URI as logs may show it: a payment or confirmation link's token is the
+/// customer's key to the order, so it is left out.
 pub(crate) fn loggable(uri: &axum::http::Uri) -> std::borrow::Cow<'_, str> {
     let path = uri.path();
-    match path.strip_prefix("/pay/") {
-        Some(rest) if !rest.starts_with("static/") => {
+    for prefix in ["/pay/", "/confirm/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.starts_with("static/")
+        {
             let tail = if rest.ends_with("/return") {
                 "/return"
             } else {
                 ""
             };
-            format!("/pay/…{tail}").into()
+            return format!("{prefix}…{tail}").into();
         }
-        _ => uri.to_string().into(),
     }
+    uri.to_string().into()
 }
 
 #[derive(Template)]
@@ -150,13 +152,19 @@ fn render(
         tracing::error!(error = %e, "the payment page did not render");
         lang.t("pay-error")
     });
+    public_page(status, html, &csp(app.payment_page_origin()))
+}
+
+/// A public link page: HTML with its CSP, never framed, sniffed, cached or sent as a referrer
+/// (its URL holds the link's token).
+pub(crate) fn public_page(status: StatusCode, html: String, csp: &str) -> Response {
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Ok(policy) = HeaderValue::from_str(&csp(app.payment_page_origin())) {
+    if let Ok(policy) = HeaderValue::from_str(csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(
@@ -287,6 +295,7 @@ mod tests {
             "/pay/…/return"
         );
         assert_eq!(loggable(&uri("/pay/static/pay.css")), "/pay/static/pay.css");
+        assert_eq!(loggable(&uri("/confirm/SECRET")), "/confirm/…");
         assert_eq!(loggable(&uri("/api/v1/orders?q=x")), "/api/v1/orders?q=x");
     }
 }

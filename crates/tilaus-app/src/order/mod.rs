@@ -19,10 +19,12 @@ pub use situation::{COUNT_CAP, WaitingGroup};
 pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
 
 use crate::{App, AppError};
+use serde_json::json;
 use tilaus_domain::access::Actor;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::language::Language;
-use tilaus_store::{Queries, ShopScope, now_micros, order, shop};
+use tilaus_domain::order::OrderState;
+use tilaus_store::{Queries, ShopScope, Tx, now_micros, order, shop};
 use uuid::Uuid;
 
 /// The shop facts every order use case needs.
@@ -79,6 +81,38 @@ pub(crate) async fn append_event(
     let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
     write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
     Ok(event_id)
+}
+
+/// Moves an open order to confirmed on behalf of someone other than staff (a payment through a
+/// link, which is agreeing to its content; a customer's confirmation), with the state change
+/// event. `details` join the event's data (e.g. what the customer confirmed).
+pub(crate) async fn confirm_open(
+    tx: &mut Tx,
+    scope: ShopScope,
+    actor: &Actor,
+    row: order::OrderRow,
+    details: serde_json::Map<String, serde_json::Value>,
+) -> Result<order::OrderRow, AppError> {
+    let confirmed = order::OrderRow {
+        state: OrderState::Confirmed.as_str().into(),
+        updated_at: now_micros(),
+        version: row.version + 1,
+        ..row.clone()
+    };
+    crate::payment::save(tx, scope, &row, &confirmed).await?;
+    let mut data = details;
+    data.insert("before".into(), json!({"state": OrderState::Open}));
+    data.insert("after".into(), json!({"state": OrderState::Confirmed}));
+    append_event(
+        tx,
+        scope,
+        row.order_id,
+        EventKind::OrderStateChanged,
+        actor,
+        data.into(),
+    )
+    .await?;
+    Ok(confirmed)
 }
 
 pub(crate) async fn write_event(

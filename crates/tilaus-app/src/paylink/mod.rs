@@ -11,10 +11,8 @@ pub use public::{AttemptNotice, CallbackRefused, LinkStatus, PayLine, PayPage, S
 
 use crate::auth::sha256_hex;
 use crate::document::order_state;
+use crate::link::{LinkToken, expires_at, fingerprint};
 use crate::{App, AppError, Principal};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -31,9 +29,6 @@ use uuid::Uuid;
 pub(crate) const VISMAPAY: &str = "vismapay";
 /// The provider name on the payments it takes (as in order ingest).
 pub(crate) const VISMAPAY_PAYMENTS: &str = "visma_pay";
-const DEFAULT_DAYS: i64 = 14;
-const MAX_DAYS: i64 = 90;
-const DAY_MICROS: i64 = 86_400_000_000;
 
 /// How payments reach the outside world.
 #[derive(Debug, Clone)]
@@ -98,6 +93,11 @@ impl App {
     /// Where payment pages send the customer's browser (for the pages' CSP `form-action`).
     pub fn payment_page_origin(&self) -> &str {
         self.payments.vismapay.origin()
+    }
+
+    /// `TILAUS_PUBLIC_URL`: where customers reach this server's link pages.
+    pub(crate) fn public_url(&self) -> &str {
+        &self.payments.public_url
     }
 
     /// Replaces the payment configuration (the binary's start-up and tests call this).
@@ -170,61 +170,6 @@ pub struct PaymentLinkView {
     /// What the link asks the customer to pay now (minor units).
     pub amount: i64,
     pub currency: String,
-}
-
-/// SHA-256 of what an order asks for (lines and totals): a link made for one content does not
-/// take money for another.
-pub(crate) fn fingerprint(row: &order::OrderRow, lines: &[order::LineRow]) -> String {
-    let lines: Vec<_> = lines
-        .iter()
-        .map(|l| {
-            json!([
-                l.position,
-                l.product_id,
-                l.sku,
-                l.name,
-                l.kind,
-                l.quantity,
-                l.unit_price,
-                l.vat_rate,
-                l.discount,
-                l.total,
-                l.reservation_start,
-                l.reservation_end
-            ])
-        })
-        .collect();
-    let content = json!({"currency": row.currency, "prices_include_vat": row.prices_include_vat,
-        "net": row.net, "vat": row.vat, "gross": row.gross, "lines": lines});
-    sha256_hex(content.to_string().as_bytes())
-}
-
-/// The token in a link's URL: the shop and link ids (so the lookup stays inside the shop) and
-/// 256 random bits (what makes it unguessable).
-struct LinkToken {
-    shop_id: Uuid,
-    link_id: Uuid,
-}
-
-impl LinkToken {
-    fn generate(shop_id: Uuid, link_id: Uuid) -> String {
-        let mut bytes = [0_u8; 64];
-        bytes[..16].copy_from_slice(shop_id.as_bytes());
-        bytes[16..32].copy_from_slice(link_id.as_bytes());
-        rand::rng().fill_bytes(&mut bytes[32..]);
-        URL_SAFE_NO_PAD.encode(bytes)
-    }
-
-    fn parse(token: &str) -> Option<LinkToken> {
-        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-        if bytes.len() != 64 {
-            return None;
-        }
-        Some(LinkToken {
-            shop_id: Uuid::from_slice(&bytes[..16]).ok()?,
-            link_id: Uuid::from_slice(&bytes[16..32]).ok()?,
-        })
-    }
 }
 
 /// The link a token names, with the scope the token proves.
@@ -341,13 +286,8 @@ impl App {
         input: &NewPaymentLink,
     ) -> Result<PaymentLinkView, AppError> {
         let scope = principal.write_scope()?;
-        let days = input.expires_in_days.unwrap_or(DEFAULT_DAYS);
-        if !(1..=MAX_DAYS).contains(&days) {
-            return Err(AppError::invalid(
-                "/expires_in_days",
-                format!("must be from 1 to {MAX_DAYS}"),
-            ));
-        }
+        let now = now_micros();
+        let expires_at = expires_at(now, input.expires_in_days)?;
         let mut tx = self.db.begin().await?;
         let row = order::get(&mut tx, scope, order_id)
             .await?
@@ -375,7 +315,6 @@ impl App {
             ));
         }
         let lines = order::lines(&mut tx, scope, order_id).await?;
-        let now = now_micros();
         let link_id = Uuid::now_v7();
         let token = LinkToken::generate(scope.shop_id(), link_id);
         let link = LinkRow {
@@ -384,7 +323,7 @@ impl App {
             order_id,
             token_hash: sha256_hex(token.as_bytes()),
             fingerprint: fingerprint(&row, &lines),
-            expires_at: now.saturating_add(days * DAY_MICROS),
+            expires_at,
             actor_kind: principal.actor.kind.as_str().into(),
             actor_id: principal.actor.id,
             actor_label: principal.actor.label.clone(),
@@ -405,19 +344,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_carry_their_ids_and_refuse_anything_else() {
-        let (shop, link) = (Uuid::now_v7(), Uuid::now_v7());
-        let token = LinkToken::generate(shop, link);
-        assert_eq!(token.len(), 86);
-        let parsed = LinkToken::parse(&token).expect("parses");
-        assert_eq!((parsed.shop_id, parsed.link_id), (shop, link));
-        assert_ne!(token, LinkToken::generate(shop, link), "random part");
-        for bad in ["", "x", &token[..85], "!!!!", &format!("{token}AA")] {
-            assert!(LinkToken::parse(bad).is_none(), "{bad}");
-        }
-    }
 
     #[test]
     fn only_the_last_four_characters_are_kept() {

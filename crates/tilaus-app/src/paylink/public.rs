@@ -1,13 +1,13 @@
 //! What the customer and Visma Pay do with a link: the public page, starting a payment, and the
 //! return and notify callbacks, which are verified by their authcode before anything changes.
 
-use super::{PaymentStatusCheck, VISMAPAY, VISMAPAY_PAYMENTS, fingerprint, resolve};
+use super::{PaymentStatusCheck, VISMAPAY, VISMAPAY_PAYMENTS, resolve};
 use crate::document::order_state;
 use crate::job::{EnqueueOptions, enqueue};
-use crate::order::append_event;
+use crate::link::fingerprint;
+use crate::order::{append_event, confirm_open};
 use crate::payment::{balance_due, payment_event};
 use crate::{App, AppError};
-use serde_json::json;
 use std::time::Duration;
 use tilaus_domain::access::Actor;
 use tilaus_domain::document::DocumentKind;
@@ -458,7 +458,7 @@ impl App {
         let actor = Self::pay_actor();
         if target.money_received() {
             if order_state(&row)? == OrderState::Open {
-                row = self.confirm_for_payment(tx, scope, &actor, row).await?;
+                row = confirm_open(tx, scope, &actor, row, serde_json::Map::new()).await?;
             }
             self.payment_settled(tx, scope, &actor, row, &payment)
                 .await?;
@@ -474,32 +474,5 @@ impl App {
             .await?;
         }
         self.attempt(tx, scope, number).await
-    }
-
-    async fn confirm_for_payment(
-        &self,
-        tx: &mut Tx,
-        scope: ShopScope,
-        actor: &Actor,
-        row: order::OrderRow,
-    ) -> Result<order::OrderRow, AppError> {
-        let confirmed = order::OrderRow {
-            state: OrderState::Confirmed.as_str().into(),
-            updated_at: now_micros(),
-            version: row.version + 1,
-            ..row.clone()
-        };
-        crate::payment::save(tx, scope, &row, &confirmed).await?;
-        let change = json!({"before": {"state": OrderState::Open}, "after": {"state": OrderState::Confirmed}});
-        append_event(
-            tx,
-            scope,
-            row.order_id,
-            EventKind::OrderStateChanged,
-            actor,
-            change,
-        )
-        .await?;
-        Ok(confirmed)
     }
 }

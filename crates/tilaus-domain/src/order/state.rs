@@ -136,6 +136,16 @@ impl OrderState {
         }
     }
 
+    /// A customer confirms (and staff send a confirmation link for) an open order only: that is
+    /// the state Johku's confirmation moves on from, and once confirmed the content is final,
+    /// so there is nothing left to accept (ORD-7).
+    pub fn ensure_confirmable_by_link(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Open => Ok(()),
+            _ => Err(self.refuse("confirming the order through a confirmation link".into())),
+        }
+    }
+
     fn refuse(self, action: String) -> StateError {
         StateError {
             action,
@@ -178,6 +188,17 @@ mod tests {
         assert!(Confirmed.ensure_delivery_editable().is_ok());
         assert!(Paid.ensure_delivery_editable().is_err());
         assert!(Confirmed.ensure_deletable().is_err());
+    }
+
+    #[test]
+    fn only_open_orders_are_confirmed_through_a_link() {
+        for state in OrderState::ALL {
+            assert_eq!(
+                state.ensure_confirmable_by_link().is_ok(),
+                *state == Open,
+                "{state}"
+            );
+        }
     }
 
     #[test]

@@ -489,3 +489,10 @@ message-send = Send
 notice-message-written = The message will be sent.
 event-order-message-written = Message written to the customer
 history-message = “{ $subject }” to { $to }
+# Confirmation links (ORD-7)
+action-confirmation-link = Make confirmation link
+notice-confirmation-link = A confirmation link was made for this order.
+confirmation-link-copy = Copy the link and send it to the customer:
+confirmation-link-once = The link is shown only now. It expires in 14 days and confirms nothing once the order's content changes.
+history-confirmation = Confirmed through a confirmation link by { $name }. SHA-256 of what was confirmed: { $hash }
+history-confirmation-outdated = The order's content has changed since: this confirmation no longer holds.

@@ -489,3 +489,10 @@ message-send = Lähetä
 notice-message-written = Viesti lähetetään.
 event-order-message-written = Viesti kirjoitettiin asiakkaalle
 history-message = ”{ $subject }” osoitteeseen { $to }
+# Vahvistuslinkit (ORD-7)
+action-confirmation-link = Luo vahvistuslinkki
+notice-confirmation-link = Tilaukselle luotiin vahvistuslinkki.
+confirmation-link-copy = Kopioi linkki ja lähetä se asiakkaalle:
+confirmation-link-once = Linkki näytetään vain nyt. Se vanhenee 14 päivässä, eikä sillä voi vahvistaa, jos tilauksen sisältö muuttuu.
+history-confirmation = Vahvistettu vahvistuslinkillä: { $name }. Vahvistetun sisällön SHA-256: { $hash }
+history-confirmation-outdated = Tilauksen sisältö on muuttunut tämän jälkeen: vahvistus ei ole enää voimassa.

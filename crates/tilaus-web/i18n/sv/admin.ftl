@@ -489,3 +489,10 @@ message-send = Skicka
 notice-message-written = Meddelandet skickas.
 event-order-message-written = Ett meddelande skrevs till kunden
 history-message = ”{ $subject }” till { $to }
+# Bekräftelselänkar (ORD-7)
+action-confirmation-link = Skapa bekräftelselänk
+notice-confirmation-link = En bekräftelselänk skapades för beställningen.
+confirmation-link-copy = Kopiera länken och skicka den till kunden:
+confirmation-link-once = Länken visas bara nu. Den går ut om 14 dagar och bekräftar ingenting om beställningens innehåll ändras.
+history-confirmation = Bekräftad via bekräftelselänk av { $name }. SHA-256 av det som bekräftades: { $hash }
+history-confirmation-outdated = Beställningens innehåll har ändrats sedan dess: bekräftelsen gäller inte längre.

@@ -1,6 +1,6 @@
 //! What staff do to one order from its page: move its state (cancelling with a reason), add a
 //! note, add and remove tags, change its language (ORD-19) and delivery address (ORD-21), and
-//! delete an open order after a confirmation page. Each form posts, the app decides, and the
+//! delete an open order after a confirmation page, and make a confirmation link (ORD-7). Each form posts, the app decides, and the
 //! page comes back either with a notice (redirect) or with the domain's reason and the input kept.
 
 use super::detail::{AddressFields, MessageDraft, Outcome, order_id, render_order};
@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use tilaus_app::confirmation::NewConfirmationLink;
 use tilaus_app::message::{NewMessage, Resend};
 use tilaus_app::order::{OrderChanges, StateChange};
 use tilaus_app::payment::NewPayment;
@@ -228,6 +229,31 @@ pub(crate) async fn issue_invoice(
     match app.issue_invoice(&staff.principal, id).await {
         Ok(_) => done(id, "invoice", "payments"),
         Err(error) => refused(&app, &staff, id, error, keep).await,
+    }
+}
+
+/// Makes a confirmation link for an open order (ORD-7) and shows its URL this once, to copy
+/// into the staff's own message (only its hash is kept, so it cannot be shown again).
+pub(crate) async fn create_confirmation_link(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    match app
+        .create_confirmation_link(&staff.principal, id, &NewConfirmationLink::default())
+        .await
+    {
+        Ok(link) => {
+            let shown = Outcome {
+                status: StatusCode::CREATED,
+                notice: Some(staff.ctx.lang.t("notice-confirmation-link")),
+                link_url: Some(link.url),
+                ..Outcome::default()
+            };
+            render_order(&app, &staff, id, shown).await
+        }
+        Err(error) => refused(&app, &staff, id, error, Outcome::default()).await,
     }
 }
 

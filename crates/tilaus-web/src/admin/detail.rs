@@ -79,6 +79,8 @@ pub(crate) struct Allowed {
     /// Lines, customer and addresses through the edit form (open orders).
     edit: bool,
     delete: bool,
+    /// A confirmation link can be made (ORD-7).
+    confirmation_link: bool,
 }
 
 impl Allowed {
@@ -91,6 +93,7 @@ impl Allowed {
                 delivery: false,
                 edit: false,
                 delete: false,
+                confirmation_link: false,
             };
         };
         let next = state.allowed_next();
@@ -108,11 +111,16 @@ impl Allowed {
             delivery: state.ensure_delivery_editable().is_ok(),
             edit: state.ensure_content_editable().is_ok(),
             delete: state.ensure_deletable().is_ok(),
+            confirmation_link: state.ensure_confirmable_by_link().is_ok(),
         }
     }
 
     fn any(&self) -> bool {
-        !self.states.is_empty() || self.cancel || self.edit || self.delete
+        !self.states.is_empty()
+            || self.cancel
+            || self.edit
+            || self.delete
+            || self.confirmation_link
     }
 }
 
@@ -236,6 +244,7 @@ struct OrderPage {
     reason_draft: String,
     money: Option<MoneyTab>,
     messages: Vec<MessageItem>,
+    link_url: Option<String>,
 }
 
 /// One message of the order's communication log (ORD-14).
@@ -294,6 +303,8 @@ pub(crate) struct Outcome {
     pub reason_draft: String,
     pub address_draft: Option<AddressFields>,
     pub amount_draft: String,
+    /// A link just made, shown this once to copy.
+    pub link_url: Option<String>,
 }
 
 impl Default for Outcome {
@@ -309,6 +320,7 @@ impl Default for Outcome {
             reason_draft: String::new(),
             address_draft: None,
             amount_draft: String::new(),
+            link_url: None,
         }
     }
 }
@@ -459,6 +471,19 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         }
         _ => None,
     };
+    // Confirmations no longer valid (the content changed since), to say so in the history.
+    let outdated: Vec<String> = match outcome.tab {
+        "history" => app
+            .order_confirmations(&staff.principal, id)
+            .await
+            .map_err(fail)?
+            .items
+            .iter()
+            .filter(|c| !c.valid)
+            .map(|c| c.id.to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
     let money = |amount: i64| lang.money(amount, &o.currency);
     let messages = match outcome.tab {
         "messages" => app
@@ -556,7 +581,13 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
             .iter()
             .rev()
             .map(|e| {
-                let said = history::describe(lang, e, &o.currency);
+                let mut said = history::describe(lang, e, &o.currency);
+                if e.data["confirmation"]["id"]
+                    .as_str()
+                    .is_some_and(|c| outdated.iter().any(|o| o == c))
+                {
+                    said.details.push(lang.t("history-confirmation-outdated"));
+                }
                 Entry {
                     time: lang.datetime(&e.created_at, &zone),
                     who: e.actor.clone(),
@@ -576,6 +607,7 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         reason_draft: outcome.reason_draft,
         money: money_tab,
         messages,
+        link_url: outcome.link_url,
     };
     Ok((outcome.status, page).into_response())
 }

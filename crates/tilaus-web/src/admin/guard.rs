@@ -5,7 +5,7 @@
 use super::cookies::{self, Cookies};
 use super::i18n::Lang;
 use super::render;
-use crate::admin::AdminState;
+use crate::admin::{AdminConfig, AdminState};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -60,11 +60,7 @@ async fn prepare(state: &AdminState, request: &mut Request) -> Result<(), Respon
                 .and_then(Lang::from_accept_language)
         })
         .unwrap_or_default();
-    let forwarded_https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
-    let secure = state.config.secure_cookies || forwarded_https;
+    let secure = is_https(headers, state.config);
     let client = client_address(request, state.config.trust_proxy);
     let mut ctx = Ctx {
         lang,
@@ -138,8 +134,18 @@ async fn prepare(state: &AdminState, request: &mut Request) -> Result<(), Respon
     Ok(())
 }
 
+/// Whether the request came over https: always behind a TLS proxy configured so, else as the
+/// proxy's X-Forwarded-Proto says.
+pub(crate) fn is_https(headers: &HeaderMap, config: AdminConfig) -> bool {
+    config.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
 /// The client's address: the TCP peer, or the last hop a trusted proxy recorded.
-fn client_address(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
+pub(crate) fn client_address(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
     if trust_proxy
         && let Some(ip) = request
             .headers()
@@ -158,7 +164,7 @@ fn client_address(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
 
 /// Whether a state-changing request comes from our own pages: its Origin (or, lacking one, its
 /// Referer) must name this host. Requests with neither are refused.
-fn same_origin(headers: &HeaderMap, secure: bool) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, secure: bool) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };

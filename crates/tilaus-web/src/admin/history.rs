@@ -18,10 +18,12 @@ pub(crate) fn describe(lang: Lang, event: &EventView, currency: &str) -> Happeni
     if event.kind == "order.state_changed" {
         let state = |side: &str| state_name(lang, &data[side]["state"]);
         let title = lang.t_args(&key, &[("from", state("before")), ("to", state("after"))]);
-        let details = data["reason"]
+        let reason = data["reason"]
             .as_str()
-            .map(|reason| lang.t_args("history-reason", &[("reason", reason.to_owned())]))
+            .map(|reason| lang.t_args("history-reason", &[("reason", reason.to_owned())]));
+        let details = reason
             .into_iter()
+            .chain(confirmation(lang, &data["confirmation"]))
             .collect();
         return Happening { title, details };
     }
@@ -40,6 +42,20 @@ pub(crate) fn describe(lang: Lang, event: &EventView, currency: &str) -> Happeni
         title: lang.try_t(&key).unwrap_or_else(|| event.kind.clone()),
         details: changes(lang, &data["before"], &data["after"], currency),
     }
+}
+
+/// Who confirmed through a confirmation link, and the SHA-256 of what they confirmed.
+fn confirmation(lang: Lang, confirmation: &Value) -> Option<String> {
+    let name = confirmation["name"].as_str()?;
+    let name = match confirmation["title"].as_str() {
+        Some(title) => format!("{name}, {title}"),
+        None => name.to_owned(),
+    };
+    let hash = confirmation["snapshot_sha256"].as_str().unwrap_or_default();
+    Some(lang.t_args(
+        "history-confirmation",
+        &[("name", name), ("hash", hash.to_owned())],
+    ))
 }
 
 fn state_name(lang: Lang, state: &Value) -> String {
@@ -194,6 +210,23 @@ mod tests {
         );
         assert_eq!(said.details.len(), 1);
         assert!(said.details[0].contains("Asiakas perui"));
+    }
+
+    #[test]
+    fn a_confirmation_names_the_person_and_the_hash() {
+        let said = describe(
+            Lang::En,
+            &event(
+                "order.state_changed",
+                json!({"before": {"state": "open"}, "after": {"state": "confirmed"},
+                       "confirmation": {"name": "Aino Virtanen", "title": "CEO", "snapshot_sha256": "ab12"}}),
+            ),
+            "EUR",
+        );
+        assert_eq!(said.details.len(), 1, "{:?}", said.details);
+        for expected in ["Aino Virtanen, CEO", "ab12", "confirmation link"] {
+            assert!(said.details[0].contains(expected), "{}", said.details[0]);
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod bulk;
 mod cookies;
 mod customers;
 mod detail;
-mod guard;
+pub(crate) mod guard;
 mod history;
 mod home;
 pub(crate) mod i18n;
@@ -81,6 +81,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/{id}/tags", post(actions::change_tags))
         .route("/admin/orders/{id}/invoice", post(actions::issue_invoice))
         .route("/admin/orders/{id}/payments", post(actions::record_payment))
+        .route(
+            "/admin/orders/{id}/confirmation-link",
+            post(actions::create_confirmation_link),
+        )
         .route("/admin/documents/{id}/pdf", get(actions::document_pdf))
         .route("/admin/messages/{id}/resend", post(actions::resend_message))
         .route(

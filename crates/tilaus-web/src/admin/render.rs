@@ -185,8 +185,10 @@ mod tests {
     /// template code are taken out must be punctuation and spacing.
     #[test]
     fn templates_hold_no_literal_text() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/admin");
-        for entry in std::fs::read_dir(dir).expect("templates") {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let dirs = std::fs::read_dir(root).expect("templates");
+        let files = dirs.flat_map(|dir| std::fs::read_dir(dir.expect("dir").path()).expect("dir"));
+        for entry in files {
             let path = entry.expect("entry").path();
             let mut text = std::fs::read_to_string(&path).expect("template");
             for (open, close) in [("{{", "}}"), ("{%", "%}"), ("<", ">")] {

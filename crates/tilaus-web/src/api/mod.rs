@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod admin;
+mod confirmations;
 mod customers;
 mod documents;
 mod jobs;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<App> {
         .merge(jobs::routes())
         .merge(messages::routes())
         .merge(payment_links::routes())
+        .merge(confirmations::routes())
 }
 
 /// Ready when the database answers.

@@ -23,6 +23,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::messages::order_messages, super::messages::write_message, super::messages::resend_message,
         super::payment_links::list_providers, super::payment_links::put_vismapay,
         super::payment_links::create_payment_link,
+        super::confirmations::create_confirmation_link, super::confirmations::order_confirmations,
+        super::confirmations::get_terms, super::confirmations::put_terms,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

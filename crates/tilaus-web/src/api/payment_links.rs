@@ -63,12 +63,8 @@ pub(crate) async fn create_payment_link(
     Id(id): Id,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<PaymentLinkView>), Response> {
-    // The body is optional: no body means the defaults.
-    let input: NewPaymentLink = if body.iter().all(u8::is_ascii_whitespace) {
-        NewPaymentLink::default()
-    } else {
-        crate::extract::parse_json(&body).map_err(IntoResponse::into_response)?
-    };
+    let input: NewPaymentLink =
+        crate::extract::optional_json(&body).map_err(IntoResponse::into_response)?;
     Ok((
         StatusCode::CREATED,
         Json(

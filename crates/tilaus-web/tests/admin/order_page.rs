@@ -15,6 +15,7 @@ tilaus_store::on_both_backends!(
     invoice_its_pdf_and_a_payment_from_the_money_tab,
     the_messages_tab_shows_the_log_and_sends_again,
     bulk_invoicing_from_the_list_reports_each_order,
+    a_confirmation_link_from_the_page_confirms_live_and_shows_in_the_history,
 );
 
 fn version_of(order: &Value) -> String {
@@ -564,4 +565,93 @@ async fn bulk_invoicing_from_the_list_reports_each_order(s: Server) {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(s.order_state(&open).await, "open");
+/// The order page makes a confirmation link for an open order and shows its URL once; the
+/// customer's confirmation reaches the live list, and the History tab names the person and the
+/// hash of what they confirmed. Read-only users get no button.
+async fn a_confirmation_link_from_the_page_confirms_live_and_shows_in_the_history(s: Server) {
+    let id = s.order("C-1", "Yritys Oy").await;
+    let reader = s.read_only_client().await;
+    let read_only_page = reader.get(&format!("/admin/orders/{id}")).await;
+    assert!(!read_only_page.body.contains("confirmation-link"));
+    let refused = post(
+        &reader,
+        &format!("/admin/orders/{id}/confirmation-link"),
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(page.body.contains("Luo vahvistuslinkki"), "{}", page.body);
+    let made = post(
+        &browser,
+        &format!("/admin/orders/{id}/confirmation-link"),
+        &[],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert!(made.body.contains("näytetään vain nyt"), "{}", made.body);
+    let start = made.body.find("/confirm/").expect("the link's URL");
+    let token: String = made.body[start + "/confirm/".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(token.len(), 86);
+    // Shown once: the page afterwards does not have it.
+    let again = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(!again.body.contains(&token));
+
+    let mut live = browser.events("/admin/orders/live", None).await;
+    assert_eq!(live.status(), StatusCode::OK);
+    let customer = reqwest::Client::new();
+    let public = customer
+        .get(format!("{}/confirm/{token}", s.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let marker = r#"name="snapshot" value=""#;
+    let at = public.find(marker).expect("the form") + marker.len();
+    let hash: String = public[at..].chars().take_while(|c| *c != '"').collect();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("name", "Aino Virtanen"),
+            ("title", "Toimitusjohtaja"),
+            ("accept", "yes"),
+            ("snapshot", hash.as_str()),
+        ])
+        .finish();
+    let confirmed = customer
+        .post(format!("{}/confirm/{token}", s.base))
+        .header("origin", &s.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let message = live
+        .next(std::time::Duration::from_secs(5))
+        .await
+        .expect("the confirmation, live");
+    assert_eq!(message.data["order_id"], id.as_str(), "{:?}", message.data);
+    assert_eq!(s.order_state(&id).await, "confirmed");
+
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    for text in [
+        "Aino Virtanen, Toimitusjohtaja",
+        hash.as_str(),
+        "vahvistuslinkillä",
+    ] {
+        assert!(history.body.contains(text), "{text} in {}", history.body);
+    }
+    // A confirmed order takes no new link.
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(!page.body.contains("Luo vahvistuslinkki"));
 }

@@ -202,7 +202,10 @@ impl Client {
         }
         for (key, value) in request.metadata {
             form.push((format!("metadata[{key}]"), value.clone()));
-            form.push((format!("payment_intent_data[metadata][{key}]"), value.clone()));
+            form.push((
+                format!("payment_intent_data[metadata][{key}]"),
+                value.clone(),
+            ));
         }
         self.call(
             credentials,
@@ -244,7 +247,10 @@ impl Client {
         credentials: &Credentials,
         request: &RefundRequest<'_>,
     ) -> Result<Refund, ClientError> {
-        let mut form = vec![("payment_intent".to_owned(), request.payment_intent.to_owned())];
+        let mut form = vec![(
+            "payment_intent".to_owned(),
+            request.payment_intent.to_owned(),
+        )];
         if let Some(amount) = request.amount {
             form.push(("amount".into(), amount.to_string()));
         }
@@ -345,17 +351,29 @@ mod tests {
     #[test]
     fn only_a_complete_paid_session_is_money() {
         assert_eq!(session("complete", "paid").outcome(), SessionOutcome::Paid);
-        assert_eq!(session("complete", "unpaid").outcome(), SessionOutcome::Open);
+        assert_eq!(
+            session("complete", "unpaid").outcome(),
+            SessionOutcome::Open
+        );
         assert_eq!(session("open", "unpaid").outcome(), SessionOutcome::Open);
-        assert_eq!(session("expired", "unpaid").outcome(), SessionOutcome::Failed);
+        assert_eq!(
+            session("expired", "unpaid").outcome(),
+            SessionOutcome::Failed
+        );
         assert_eq!(session("new", "paid").outcome(), SessionOutcome::Open);
     }
 
     #[test]
     fn forms_and_paths_are_encoded() {
         let form = [
-            ("line_items[0][price_data][currency]".to_owned(), "eur".to_owned()),
-            ("success_url".to_owned(), "https://x.fi/pay/a?b=c&d".to_owned()),
+            (
+                "line_items[0][price_data][currency]".to_owned(),
+                "eur".to_owned(),
+            ),
+            (
+                "success_url".to_owned(),
+                "https://x.fi/pay/a?b=c&d".to_owned(),
+            ),
             ("name".to_owned(), "Tilaus 1 – kahvi".to_owned()),
         ];
         assert_eq!(

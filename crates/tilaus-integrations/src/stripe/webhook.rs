@@ -84,7 +84,10 @@ mod tests {
         assert_eq!(outcome(&paid), Some(SessionOutcome::Paid));
         let (session, _) = paid.checkout().expect("checkout").expect("session");
         assert_eq!(
-            (session.client_reference_id.as_deref(), session.payment_intent.as_deref()),
+            (
+                session.client_reference_id.as_deref(),
+                session.payment_intent.as_deref()
+            ),
             (Some("1-abc"), Some("pi_1"))
         );
         assert_eq!(
@@ -93,11 +96,19 @@ mod tests {
             "a delayed method: wait for its own event"
         );
         assert_eq!(
-            outcome(&event("checkout.session.async_payment_succeeded", "complete", "paid")),
+            outcome(&event(
+                "checkout.session.async_payment_succeeded",
+                "complete",
+                "paid"
+            )),
             Some(SessionOutcome::Paid)
         );
         assert_eq!(
-            outcome(&event("checkout.session.async_payment_failed", "complete", "unpaid")),
+            outcome(&event(
+                "checkout.session.async_payment_failed",
+                "complete",
+                "unpaid"
+            )),
             Some(SessionOutcome::Failed)
         );
         assert_eq!(
@@ -105,7 +116,10 @@ mod tests {
             Some(SessionOutcome::Failed)
         );
         assert_eq!(outcome(&event("payment_intent.succeeded", "x", "y")), None);
-        assert_eq!(outcome(&event("checkout.session.something_new", "complete", "paid")), None);
+        assert_eq!(
+            outcome(&event("checkout.session.something_new", "complete", "paid")),
+            None
+        );
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub enum AppError {
     IdempotencyInFlight,
     #[error("this Idempotency-Key was already used with a different request body")]
     IdempotencyMismatch,
+    /// A payment provider did not answer (or answered with a server error): try again later.
+    #[error("the payment provider is unavailable: {0}")]
+    ProviderUnavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("export failed: {0}")]

@@ -16,6 +16,8 @@ string_enum! {
         LabelsChanged = "order.labels_changed",
         /// A payment was recorded on the order (manually, with the order, or by a provider).
         PaymentRecorded = "order.payment_recorded",
+        /// Money of a payment went back to the customer (all of it or part).
+        PaymentRefunded = "order.payment_refunded",
         /// A receipt, invoice, credit note or transfer slip was issued for the order.
         DocumentIssued = "order.document_issued",
         /// Staff wrote a message to the customer themselves.

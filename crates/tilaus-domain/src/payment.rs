@@ -57,6 +57,50 @@ impl PaymentStatus {
     }
 }
 
+/// Why a refund cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefundError {
+    /// Only money received and not yet all given back can be refunded.
+    #[error("a {0} payment cannot be refunded")]
+    NotRefundable(PaymentStatus),
+    /// The amount asked for: not positive, or more than is left.
+    #[error("{0}")]
+    Amount(String),
+}
+
+/// A refund of `requested` minor units (or all that is left) from a payment of `amount` of
+/// which `refunded` went back before: the payment's new status and refunded total.
+pub fn refund(
+    status: PaymentStatus,
+    amount: i64,
+    refunded: i64,
+    requested: Option<i64>,
+) -> Result<(PaymentStatus, i64), RefundError> {
+    if !matches!(
+        status,
+        PaymentStatus::Paid | PaymentStatus::PartiallyRefunded
+    ) {
+        return Err(RefundError::NotRefundable(status));
+    }
+    let left = amount.saturating_sub(refunded);
+    if left <= 0 {
+        return Err(RefundError::NotRefundable(PaymentStatus::Refunded));
+    }
+    let requested = parse_amount(requested.unwrap_or(left)).map_err(RefundError::Amount)?;
+    if requested > left {
+        return Err(RefundError::Amount(format!(
+            "at most {left} minor units are left to refund"
+        )));
+    }
+    let total = refunded + requested;
+    let next = if total == amount {
+        PaymentStatus::Refunded
+    } else {
+        PaymentStatus::PartiallyRefunded
+    };
+    Ok((next, total))
+}
+
 string_enum! {
     /// How the customer paid.
     PaymentMethod {
@@ -236,7 +280,54 @@ mod tests {
         assert_eq!(parse_amount(1), Ok(1));
     }
 
+    #[test]
+    fn refunds_give_back_at_most_what_was_kept() {
+        assert_eq!(refund(Paid, 1000, 0, None), Ok((Refunded, 1000)));
+        assert_eq!(
+            refund(Paid, 1000, 0, Some(300)),
+            Ok((PartiallyRefunded, 300))
+        );
+        assert_eq!(
+            refund(PartiallyRefunded, 1000, 300, Some(700)),
+            Ok((Refunded, 1000))
+        );
+        assert_eq!(
+            refund(PartiallyRefunded, 1000, 300, None),
+            Ok((Refunded, 1000))
+        );
+        assert!(matches!(
+            refund(PartiallyRefunded, 1000, 300, Some(701)),
+            Err(RefundError::Amount(_))
+        ));
+        assert!(matches!(
+            refund(Paid, 1000, 0, Some(0)),
+            Err(RefundError::Amount(_))
+        ));
+        for status in [Pending, Authorised, Failed, Cancelled, Refunded] {
+            assert_eq!(
+                refund(status, 1000, 0, None),
+                Err(RefundError::NotRefundable(status))
+            );
+        }
+    }
+
     proptest! {
+        #[test]
+        fn refunds_never_exceed_the_payment(amount in 1_i64..1_000_000, parts in proptest::collection::vec(1_i64..400_000, 1..10)) {
+            let (mut status, mut refunded) = (Paid, 0);
+            for part in parts {
+                match refund(status, amount, refunded, Some(part)) {
+                    Ok((next, total)) => {
+                        prop_assert!(total <= amount && total > refunded);
+                        prop_assert_eq!(next == Refunded, total == amount);
+                        prop_assert!(status.transition(next).is_ok());
+                        (status, refunded) = (next, total);
+                    }
+                    Err(_) => prop_assert!(refunded + part > amount || status == Refunded),
+                }
+            }
+        }
+
         #[test]
         fn received_money_covering_the_total_is_paid(total in 1_i64..1_000_000, parts in proptest::collection::vec(1_i64..100_000, 1..20)) {
             let payments: Vec<PaymentAmounts> = parts.iter().map(|&a| paid(a)).collect();

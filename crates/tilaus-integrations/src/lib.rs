@@ -4,11 +4,13 @@
 //!   accountants as CSV or XLSX files. Exports stream row by row, so even a million-row export
 //!   never holds its rows in memory.
 //! - [`vismapay`] and [`stripe`]: the payment providers' signatures — what we sign on requests
-//!   and what we verify on callbacks and webhooks; [`vismapay::Client`] calls Visma Pay's API.
+//!   and what we verify on callbacks and webhooks — and their API clients
+//!   ([`vismapay::Client`], [`stripe::Client`]).
 //! - [`mail`]: email over SMTP, with failures classified as temporary or permanent.
 //! - [`sealing`]: provider credentials encrypted at rest.
 
 pub mod export;
+mod http;
 pub mod mail;
 pub mod sealing;
 mod signing;

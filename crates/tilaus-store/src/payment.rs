@@ -100,6 +100,72 @@ pub async fn for_order(
     .await
 }
 
+pub async fn get(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    payment_id: Uuid,
+) -> Result<Option<PaymentRow>, StoreError> {
+    q.fetch_optional(
+        Query::select()
+            .columns(PAYMENT_COLUMNS)
+            .from(Payments::Table)
+            .and_where(Expr::col(Payments::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Payments::PaymentId).eq(payment_id)),
+    )
+    .await
+}
+
+/// Records the provider's id of a payment learnt after it was written (Stripe's session id
+/// comes back only after the pending payment was committed).
+pub async fn set_provider_reference(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    payment_id: Uuid,
+    reference: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    q.execute(
+        Query::update()
+            .table(Payments::Table)
+            .values([
+                (Payments::ProviderReference, reference.into()),
+                (Payments::UpdatedAt, now.into()),
+            ])
+            .and_where(Expr::col(Payments::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Payments::PaymentId).eq(payment_id)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A refund's change to a payment: from `before` (its status and refunded amount as read) to
+/// `status` and `refunded`. False when the payment changed meanwhile (another refund won).
+pub async fn set_refunded(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    before: &PaymentRow,
+    status: &str,
+    refunded: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = q
+        .execute(
+            Query::update()
+                .table(Payments::Table)
+                .values([
+                    (Payments::Status, status.into()),
+                    (Payments::Refunded, refunded.into()),
+                    (Payments::UpdatedAt, now.into()),
+                ])
+                .and_where(Expr::col(Payments::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Payments::PaymentId).eq(before.payment_id))
+                .and_where(Expr::col(Payments::Status).eq(before.status.as_str()))
+                .and_where(Expr::col(Payments::Refunded).eq(before.refunded)),
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
 /// Moves a payment from status `from` to `to`. False when it was not in `from` (any more): of
 /// two callbacks racing to settle one payment, only one wins.
 pub async fn set_status(

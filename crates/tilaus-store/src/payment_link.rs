@@ -194,6 +194,8 @@ pub struct AttemptRow {
     pub created_at: i64,
     pub status: String,
     pub amount: i64,
+    /// The provider's id of the payment once known (Stripe: the Checkout Session).
+    pub provider_reference: Option<String>,
 }
 
 pub async fn insert_attempt(
@@ -243,6 +245,7 @@ fn attempts_query() -> sea_query::SelectStatement {
         .columns([
             (Payments::Table, Payments::Status),
             (Payments::Table, Payments::Amount),
+            (Payments::Table, Payments::ProviderReference),
         ])
         .from(PaymentLinkAttempts::Table)
         .inner_join(

@@ -6,18 +6,21 @@ use crate::admin::i18n::Lang;
 use crate::api::pairs;
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use tilaus_app::paylink::{AttemptNotice, CallbackRefused, LinkStatus, PayPage, StartedPayment};
+use tilaus_app::paylink::{
+    AttemptNotice, CallbackRefused, LinkStatus, PayPage, PayProvider, StartedPayment, StripeReturn,
+};
 use tilaus_app::{App, AppError};
 
 /// The form posts to us and is redirected to the provider's pay page, which `form-action`
 /// must allow too (browsers check redirects of a form submission).
-fn csp(provider_origin: &str) -> String {
+fn csp(provider_origins: &str) -> String {
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {provider_origin}; \
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {provider_origins}; \
          frame-ancestors 'none'; base-uri 'none'"
     )
 }
@@ -27,6 +30,8 @@ pub fn routes() -> Router<App> {
         .route("/pay/static/pay.css", get(css))
         .route("/pay/{token}", get(show).post(start))
         .route("/pay/{token}/return", get(back))
+        .route("/pay/{token}/stripe/success", get(stripe_success))
+        .route("/pay/{token}/stripe/cancel", get(stripe_cancel))
 }
 
 /// The request URI as logs may show it: a payment or confirmation link's token is the
@@ -59,7 +64,10 @@ struct PageHtml<'a> {
     messages: Vec<(&'static str, String)>,
     receipt: Option<String>,
     payable: bool,
-    button: String,
+    /// Above the buttons when there is a choice of providers.
+    choose: Option<String>,
+    /// (provider, text): one button per provider.
+    buttons: Vec<(&'static str, String)>,
     /// (name, quantity, amount)
     lines: Vec<(String, i64, String)>,
     vat: String,
@@ -82,7 +90,8 @@ fn render(
     }
     let mut heading = String::new();
     let mut receipt = None;
-    let mut button = String::new();
+    let mut buttons = Vec::new();
+    let mut choose = None;
     let mut payable = false;
     let (mut lines, mut vat, mut total, mut due) = (Vec::new(), String::new(), String::new(), None);
     if let Some(p) = page {
@@ -131,7 +140,23 @@ fn render(
             ));
         }
         payable = p.status == LinkStatus::Payable;
-        button = lang.t_args("pay-button", &[("total", lang.money(p.due, &p.currency))]);
+        let total = [("total", lang.money(p.due, &p.currency))];
+        buttons = match p.providers.as_slice() {
+            [only] => vec![(only.as_str(), lang.t_args("pay-button", &total))],
+            several => {
+                choose = Some(lang.t_args("pay-choose", &total));
+                several
+                    .iter()
+                    .map(|provider| {
+                        let key = match provider {
+                            PayProvider::VismaPay => "pay-with-vismapay",
+                            PayProvider::Stripe => "pay-with-stripe",
+                        };
+                        (provider.as_str(), lang.t(key))
+                    })
+                    .collect()
+            }
+        };
     }
     let html = PageHtml {
         t: lang,
@@ -141,7 +166,8 @@ fn render(
         messages,
         receipt,
         payable,
-        button,
+        choose,
+        buttons,
         lines,
         vat,
         total,
@@ -152,7 +178,7 @@ fn render(
         tracing::error!(error = %e, "the payment page did not render");
         lang.t("pay-error")
     });
-    public_page(status, html, &csp(app.payment_page_origin()))
+    public_page(status, html, &csp(&app.payment_page_origins()))
 }
 
 /// A public link page: HTML with its CSP, never framed, sniffed, cached or sent as a referrer
@@ -223,8 +249,12 @@ async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
     }
 }
 
-async fn start(State(app): State<App>, Path(token): Path<String>) -> Response {
-    match app.start_link_payment(&token).await {
+/// The form's `provider` (the button pressed); without one, the shop's first provider.
+async fn start(State(app): State<App>, Path(token): Path<String>, body: Bytes) -> Response {
+    let provider = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "provider")
+        .and_then(|(_, v)| PayProvider::parse(&v));
+    match app.start_link_payment(&token, provider).await {
         Ok(StartedPayment::Redirect(url)) => Redirect::to(&url).into_response(),
         Ok(StartedPayment::Refused(page)) => {
             let status = match (page.status, page.notice) {
@@ -269,6 +299,29 @@ async fn back(
             )
         }
         Err(CallbackRefused::App(e)) => failure(&app, &e, &token),
+    }
+}
+
+async fn stripe_success(State(app): State<App>, Path(token): Path<String>) -> Response {
+    stripe_back(&app, &token, StripeReturn::Success).await
+}
+
+async fn stripe_cancel(State(app): State<App>, Path(token): Path<String>) -> Response {
+    stripe_back(&app, &token, StripeReturn::Cancel).await
+}
+
+/// Back from Stripe's page: the query (Stripe's or anyone's) is not read; Stripe is asked.
+async fn stripe_back(app: &App, token: &str, back: StripeReturn) -> Response {
+    match app.stripe_return(token, back).await {
+        Ok(page) => render(
+            app,
+            StatusCode::OK,
+            lang_of(&page),
+            Some(&page),
+            token,
+            None,
+        ),
+        Err(e) => failure(app, &e, token),
     }
 }
 

@@ -110,6 +110,11 @@ impl From<AppError> for Problem {
                 ..Problem::new(StatusCode::CONFLICT, "order-state", e.to_string())
             },
             AppError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            e @ AppError::ProviderUnavailable(_) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "provider-unavailable",
+                e.to_string(),
+            ),
             e @ AppError::Amount(_) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "amount-too-large",

@@ -11,14 +11,15 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tilaus_app::App;
-use tilaus_app::paylink::PaymentConfig;
+use support::{SECRET_KEY, sealing_key, statuses};
+use tilaus_app::paylink::{PayProvider, PaymentConfig};
 use tilaus_app::shop::NewShop;
 use tilaus_store::testkit::TestDb;
 
+mod support;
+
 const API_KEY: &str = "TESTAPIKEY";
 const PRIVATE_KEY: &str = "private_key";
-const SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 fn mac(key: &str, fields: &[&str]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
@@ -234,147 +235,38 @@ async fn pay_page(State(fake): State<FakeVismaPay>, Path(token): Path<String>) -
     .into_response()
 }
 
+/// The shared server with Visma Pay keys set, and the fake it talks to.
 struct Server {
-    base: String,
-    token: String,
-    shop_id: uuid::Uuid,
-    /// Follows no redirects, as a test must see them.
-    browser: reqwest::Client,
-    app: App,
+    server: support::Server,
     fake: FakeVismaPay,
-    _db: TestDb,
+}
+
+impl std::ops::Deref for Server {
+    type Target = support::Server;
+
+    fn deref(&self) -> &support::Server {
+        &self.server
+    }
 }
 
 impl Server {
     async fn start(db: TestDb) -> Server {
         let fake = FakeVismaPay::start().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let app = App::open(&db.url)
-            .await
-            .expect("open the database")
-            .with_payments(PaymentConfig {
-                secret_key: Some(tilaus_integrations_key(SECRET_KEY)),
-                vismapay_url: fake.base.clone(),
-                public_url: base.clone(),
-            })
-            .expect("payments");
-        let shop = app
-            .create_shop(NewShop {
-                name: "Kahvila Aalto".into(),
-                owner_email: "owner@example.fi".into(),
-                ..NewShop::default()
-            })
-            .await
-            .expect("create a shop");
-        let router = tilaus_web::router(app.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        let s = Server {
-            base,
-            token: shop.api_token,
-            shop_id: shop.shop_id,
-            browser: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            app,
-            fake,
-            _db: db,
-        };
-        let (status, body) = s
-            .send(
-                reqwest::Method::PUT,
+        let server = support::Server::start(db, |base| PaymentConfig {
+            secret_key: Some(sealing_key(SECRET_KEY)),
+            vismapay_url: fake.base.clone(),
+            public_url: base.into(),
+            ..PaymentConfig::default()
+        })
+        .await;
+        let (status, body) = server
+            .put(
                 "/api/v1/payment-providers/vismapay",
-                Some(json!({"api_key": API_KEY, "private_key": PRIVATE_KEY})),
-                &s.token.clone(),
+                json!({"api_key": API_KEY, "private_key": PRIVATE_KEY}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        s
-    }
-
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        token: &str,
-    ) -> (StatusCode, Value) {
-        let mut request = self
-            .browser
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, None, &self.token)
-            .await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(body), &self.token)
-            .await
-    }
-
-    /// An order of 24,80 € (two lines) in `language`, `open` or `confirmed`.
-    async fn order(&self, language: &str, state: &str) -> String {
-        let (status, order) = self
-            .post("/api/v1/orders", json!({"channel": "phone", "language": language, "state": state,
-                "customer": {"name": "Aino Asiakas", "email": "aino@example.fi"},
-                "lines": [{"name": "Kahvipaketti", "quantity": 2, "unit_price": 990, "vat_rate": 1400},
-                          {"name": "Muki", "quantity": 1, "unit_price": 500, "vat_rate": 2550}]}))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{order}");
-        order["id"].as_str().expect("id").to_owned()
-    }
-
-    /// A payment link's token (the URL's last segment).
-    async fn link(&self, order_id: &str) -> String {
-        let (status, link) = self
-            .post(
-                &format!("/api/v1/orders/{order_id}/payment-link"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{link}");
-        let url = link["url"].as_str().expect("url");
-        assert!(url.starts_with(&format!("{}/pay/", self.base)), "{url}");
-        url.rsplit('/').next().expect("token").to_owned()
-    }
-
-    /// GET as a browser: status, the Location header, the body.
-    async fn browse(&self, method: reqwest::Method, url: &str) -> (StatusCode, String, String) {
-        let url = if url.starts_with("http") {
-            url.to_owned()
-        } else {
-            format!("{}{url}", self.base)
-        };
-        let response = self
-            .browser
-            .request(method, url)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (status, location, response.text().await.expect("body"))
+        Server { server, fake }
     }
 
     /// Presses Pay: the redirect to the provider's pay page.
@@ -396,60 +288,6 @@ impl Server {
         assert_eq!(status, StatusCode::SEE_OTHER);
         location
     }
-
-    async fn payments(&self, order_id: &str) -> Value {
-        let (status, payments) = self
-            .get(&format!("/api/v1/orders/{order_id}/payments"))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{payments}");
-        payments
-    }
-
-    async fn documents(&self, order_id: &str) -> Vec<Value> {
-        self.get(&format!("/api/v1/orders/{order_id}/documents"))
-            .await
-            .1
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    async fn event_kinds(&self, order_id: &str) -> Vec<String> {
-        let (_, events) = self.get(&format!("/api/v1/orders/{order_id}/events")).await;
-        events["items"]
-            .as_array()
-            .or(events.as_array())
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| e["kind"].as_str().map(str::to_owned))
-            .collect()
-    }
-
-    /// The provider's order number of the order's latest payment.
-    async fn latest_number(&self, order_id: &str) -> String {
-        let payments = self.payments(order_id).await;
-        let items = payments["items"].as_array().cloned().unwrap_or_default();
-        items
-            .last()
-            .and_then(|p| p["provider_reference"].as_str())
-            .expect("a provider payment")
-            .to_owned()
-    }
-}
-
-fn tilaus_integrations_key(encoded: &str) -> tilaus_integrations::sealing::SealingKey {
-    tilaus_integrations::sealing::SealingKey::from_base64(encoded).expect("key")
-}
-
-fn statuses(payments: &Value) -> Vec<String> {
-    payments["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|p| p["status"].as_str().map(str::to_owned))
-        .collect()
 }
 
 /// The money arrives through the notify first, then the browser returns: the order (open) is
@@ -685,20 +523,12 @@ async fn provider_down_and_status_check(s: Server) {
     let scope = tilaus_store::ShopScope::authorised(s.shop_id);
     let number = s.latest_number(&order_id).await;
     // The status check is queued for later, in the same transaction as the pending payment.
-    let (_, jobs) = s.get("/api/v1/jobs?state=queued").await;
-    let kinds: Vec<&str> = jobs["items"]
-        .as_array()
-        .expect("jobs")
-        .iter()
-        .filter_map(|j| j["kind"].as_str())
-        .filter(|kind| kind.starts_with("payment."))
-        .collect();
-    assert_eq!(kinds, ["payment.check_status"], "{jobs}");
+    assert_eq!(s.queued_jobs("payment.").await, ["payment.check_status"]);
     s.fake.set(|f| f.down = false);
     // Visma Pay never saw that payment: the check closes it.
     let checked = s
         .app
-        .check_payment_status(scope, &number)
+        .check_payment_status(scope, PayProvider::VismaPay, &number)
         .await
         .expect("check");
     assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Failed);
@@ -709,7 +539,7 @@ async fn provider_down_and_status_check(s: Server) {
     let number = s.latest_number(&order_id).await;
     let checked = s
         .app
-        .check_payment_status(scope, &number)
+        .check_payment_status(scope, PayProvider::VismaPay, &number)
         .await
         .expect("check");
     assert_eq!(
@@ -720,7 +550,7 @@ async fn provider_down_and_status_check(s: Server) {
     s.pay_at_provider(&pay_page).await;
     let checked = s
         .app
-        .check_payment_status(scope, &number)
+        .check_payment_status(scope, PayProvider::VismaPay, &number)
         .await
         .expect("check");
     assert_eq!(checked, tilaus_domain::payment::PaymentStatus::Paid);
@@ -729,7 +559,7 @@ async fn provider_down_and_status_check(s: Server) {
     // Checking again changes nothing.
     let again = s
         .app
-        .check_payment_status(scope, &number)
+        .check_payment_status(scope, PayProvider::VismaPay, &number)
         .await
         .expect("check");
     assert_eq!(again, tilaus_domain::payment::PaymentStatus::Paid);
@@ -972,9 +802,7 @@ async fn provider_settings(s: Server) {
         .app
         .clone()
         .with_payments(PaymentConfig {
-            secret_key: Some(tilaus_integrations_key(
-                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
-            )),
+            secret_key: Some(sealing_key("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=")),
             ..PaymentConfig::default()
         })
         .expect("config");

@@ -1,7 +1,7 @@
 //! What the customer and Visma Pay do with a link: the public page, starting a payment, and the
 //! return and notify callbacks, which are verified by their authcode before anything changes.
 
-use super::{PaymentStatusCheck, VISMAPAY, VISMAPAY_PAYMENTS, resolve};
+use super::{PayProvider, PaymentStatusCheck, resolve};
 use crate::document::order_state;
 use crate::job::{EnqueueOptions, enqueue};
 use crate::link::fingerprint;
@@ -9,7 +9,6 @@ use crate::order::{append_event, confirm_open};
 use crate::payment::{balance_due, payment_event};
 use crate::{App, AppError};
 use std::time::Duration;
-use tilaus_domain::access::Actor;
 use tilaus_domain::document::DocumentKind;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::order::OrderState;
@@ -73,9 +72,19 @@ pub struct PayPage {
     /// What paying now would take.
     pub due: i64,
     pub status: LinkStatus,
+    /// The providers the customer may choose from, in page order (none: `Unavailable`).
+    pub providers: Vec<PayProvider>,
     pub notice: Option<AttemptNotice>,
     /// The receipt issued for the payment, when there is one: its number and total.
     pub receipt: Option<(String, i64)>,
+}
+
+/// A payment attempt just written, before the provider is asked.
+pub(super) struct Attempt {
+    pub(super) payment_id: Uuid,
+    /// Our number for it at the provider.
+    pub(super) number: String,
+    pub(super) amount: i64,
 }
 
 /// What `POST /pay/{token}` leads to.
@@ -103,11 +112,7 @@ impl From<tilaus_store::StoreError> for CallbackRefused {
 }
 
 impl App {
-    fn pay_actor() -> Actor {
-        Actor::system("Visma Pay")
-    }
-
-    async fn page(
+    pub(super) async fn page(
         &self,
         q: &mut impl Queries,
         scope: ShopScope,
@@ -128,6 +133,7 @@ impl App {
         });
         let due = balance_due(q, scope, &row).await?;
         let state = order_state(&row)?;
+        let providers = self.usable_providers(q, scope).await?;
         let status = if paid_here {
             LinkStatus::Paid
         } else if due <= 0 {
@@ -138,7 +144,7 @@ impl App {
             LinkStatus::Changed
         } else if now_micros() >= link.expires_at {
             LinkStatus::Expired
-        } else if self.vismapay_credentials(q, scope).await?.is_none() {
+        } else if providers.is_empty() {
             LinkStatus::Unavailable
         } else {
             LinkStatus::Payable
@@ -177,6 +183,7 @@ impl App {
             total: row.gross,
             due,
             status,
+            providers,
             notice: if status == LinkStatus::Paid {
                 None
             } else {
@@ -193,60 +200,99 @@ impl App {
         self.page(&mut conn, scope, &link, None).await
     }
 
-    /// The customer pressed Pay: records a pending payment, asks Visma Pay for a payment page
-    /// and returns where to send the customer. Money is taken only on the provider's page.
-    pub async fn start_link_payment(&self, token: &str) -> Result<StartedPayment, AppError> {
+    /// The customer pressed Pay (choosing `provider`, or the first the shop has): records a
+    /// pending payment, asks the provider for its payment page and returns where to send the
+    /// customer. Money is taken only on the provider's page.
+    pub async fn start_link_payment(
+        &self,
+        token: &str,
+        provider: Option<PayProvider>,
+    ) -> Result<StartedPayment, AppError> {
         let mut tx = self.db.begin().await?;
         let (scope, link) = resolve(&mut tx, token).await?;
         let page = self.page(&mut tx, scope, &link, None).await?;
         if page.status != LinkStatus::Payable {
             return Ok(StartedPayment::Refused(page));
         }
-        let Some(credentials) = self.vismapay_credentials(&mut tx, scope).await? else {
+        let Some(provider) = provider
+            .filter(|p| page.providers.contains(p))
+            .or(page.providers.first().copied())
+        else {
             return Ok(StartedPayment::Refused(page));
         };
         let row = order::get(&mut tx, scope, link.order_id)
             .await?
             .ok_or(AppError::NotFound("payment link"))?;
+        let attempt = self
+            .begin_attempt(&mut tx, scope, &link, &row, page.due, provider)
+            .await?;
+        // Committed before calling out: the callbacks may arrive before this request ends.
+        tx.commit().await?;
+        self.jobs_committed();
+        match provider {
+            PayProvider::VismaPay => {
+                self.start_vismapay(scope, &link, token, &row, &attempt)
+                    .await
+            }
+            PayProvider::Stripe => {
+                self.start_stripe(scope, &link, token, &row, &page, &attempt)
+                    .await
+            }
+        }
+    }
+
+    /// Writes the pending payment of an attempt, the attempt, and its status check.
+    async fn begin_attempt(
+        &self,
+        tx: &mut Tx,
+        scope: ShopScope,
+        link: &LinkRow,
+        row: &order::OrderRow,
+        due: i64,
+        provider: PayProvider,
+    ) -> Result<Attempt, AppError> {
         let now = now_micros();
         let payment_id = Uuid::now_v7();
         // Unique per attempt (Visma Pay refuses a reused one), and readable in its portal.
         let simple = payment_id.simple().to_string();
         let number = format!("{}-{}", row.number, &simple[simple.len() - 12..]);
+        let actor = provider.actor();
         let pending = PaymentRow {
             payment_id,
             order_id: row.order_id,
             document_id: None,
             method: PaymentMethod::Other.as_str().into(),
-            provider: Some(VISMAPAY_PAYMENTS.into()),
-            provider_reference: Some(number.clone()),
+            provider: Some(provider.payments_name().into()),
+            // Stripe names the payment by its session id, known once the session exists.
+            provider_reference: (provider == PayProvider::VismaPay).then(|| number.clone()),
             reference: None,
             status: PaymentStatus::Pending.as_str().into(),
-            amount: page.due,
+            amount: due,
             refunded: 0,
             currency: row.currency.clone(),
-            actor_kind: Self::pay_actor().kind.as_str().into(),
+            actor_kind: actor.kind.as_str().into(),
             actor_id: None,
-            actor_label: Self::pay_actor().label,
+            actor_label: actor.label,
             created_at: now,
             updated_at: now,
         };
-        payment::insert(&mut tx, scope, std::slice::from_ref(&pending)).await?;
+        payment::insert(tx, scope, std::slice::from_ref(&pending)).await?;
         payment_link::insert_attempt(
-            &mut tx,
+            tx,
             scope,
             payment_id,
             link.link_id,
-            VISMAPAY,
+            provider.as_str(),
             &number,
             now,
         )
         .await?;
         // A customer who closes the tab still gets settled.
         enqueue(
-            &mut tx,
+            tx,
             Some(scope),
             &PaymentStatusCheck {
+                provider: provider.as_str().into(),
                 provider_order_number: number.clone(),
             },
             EnqueueOptions {
@@ -255,13 +301,31 @@ impl App {
             },
         )
         .await?;
-        // Committed before calling out: the callbacks may arrive before this request ends.
-        tx.commit().await?;
-        self.jobs_committed();
+        Ok(Attempt {
+            payment_id,
+            number,
+            amount: due,
+        })
+    }
+
+    async fn start_vismapay(
+        &self,
+        scope: ShopScope,
+        link: &LinkRow,
+        token: &str,
+        row: &order::OrderRow,
+        attempt: &Attempt,
+    ) -> Result<StartedPayment, AppError> {
+        let number = &attempt.number;
+        let credentials = {
+            let mut conn = self.db.read().await?;
+            self.vismapay_credentials(&mut conn, scope).await?
+        }
+        .ok_or_else(|| AppError::Conflict("the shop's Visma Pay keys do not open".into()))?;
         let base = &self.payments.public_url;
         let request = vismapay::PaymentRequest {
-            order_number: &number,
-            amount: page.due,
+            order_number: number,
+            amount: attempt.amount,
             currency: &row.currency,
             email: row.customer_email.as_deref(),
             return_url: &format!("{base}/pay/{token}/return"),
@@ -283,27 +347,48 @@ impl App {
             Err(ClientError::Refused { result, errors }) => {
                 // No transaction exists at the provider: this attempt is over.
                 tracing::warn!(shop_id = %scope.shop_id(), order_number = %number, result, %errors, "Visma Pay refused a payment");
-                let mut tx = self.db.begin().await?;
-                self.settle(&mut tx, scope, &number, PaymentStatus::Failed)
-                    .await?;
-                let page = self
-                    .page(&mut tx, scope, &link, Some(AttemptNotice::Failed))
-                    .await?;
-                tx.commit().await?;
-                self.events_committed(scope);
-                Ok(StartedPayment::Refused(page))
+                self.attempt_refused(scope, link, PayProvider::VismaPay, number)
+                    .await
             }
             Err(e) => {
                 // It may or may not have reached Visma Pay: the payment stays pending for the
                 // status check to decide; no money was recorded.
                 tracing::warn!(shop_id = %scope.shop_id(), order_number = %number, error = %e, "Visma Pay is unavailable");
-                let mut conn = self.db.read().await?;
-                let page = self
-                    .page(&mut conn, scope, &link, Some(AttemptNotice::ProviderDown))
-                    .await?;
-                Ok(StartedPayment::Refused(page))
+                self.provider_down(scope, link).await
             }
         }
+    }
+
+    /// The provider refused to start the payment: the attempt failed, the page says so.
+    pub(super) async fn attempt_refused(
+        &self,
+        scope: ShopScope,
+        link: &LinkRow,
+        provider: PayProvider,
+        number: &str,
+    ) -> Result<StartedPayment, AppError> {
+        let mut tx = self.db.begin().await?;
+        self.settle(&mut tx, scope, provider, number, PaymentStatus::Failed)
+            .await?;
+        let page = self
+            .page(&mut tx, scope, link, Some(AttemptNotice::Failed))
+            .await?;
+        tx.commit().await?;
+        self.events_committed(scope);
+        Ok(StartedPayment::Refused(page))
+    }
+
+    /// The provider did not answer: the payment stays pending (the status check decides).
+    pub(super) async fn provider_down(
+        &self,
+        scope: ShopScope,
+        link: &LinkRow,
+    ) -> Result<StartedPayment, AppError> {
+        let mut conn = self.db.read().await?;
+        let page = self
+            .page(&mut conn, scope, link, Some(AttemptNotice::ProviderDown))
+            .await?;
+        Ok(StartedPayment::Refused(page))
     }
 
     /// The customer's browser back from Visma Pay at `/pay/{token}/return`.
@@ -371,12 +456,16 @@ impl App {
         if callback.result == PaymentResult::Failed {
             tracing::info!(shop_id = %scope.shop_id(), order_number = %callback.order_number, incident = ?callback.incident_id, "a Visma Pay payment failed");
         }
+        let provider = PayProvider::VismaPay;
         let attempt = match target {
             Some(target) => {
-                self.settle(tx, scope, &callback.order_number, target)
+                self.settle(tx, scope, provider, &callback.order_number, target)
                     .await?
             }
-            None => self.attempt(tx, scope, &callback.order_number).await?,
+            None => {
+                self.attempt(tx, scope, provider, &callback.order_number)
+                    .await?
+            }
         };
         attempt.ok_or_else(|| {
             CallbackRefused::Untrusted(format!(
@@ -386,13 +475,14 @@ impl App {
         })
     }
 
-    async fn attempt(
+    pub(super) async fn attempt(
         &self,
         q: &mut impl Queries,
         scope: ShopScope,
+        provider: PayProvider,
         number: &str,
     ) -> Result<Option<AttemptRow>, AppError> {
-        Ok(payment_link::attempt_by_number(q, scope, VISMAPAY, number).await?)
+        Ok(payment_link::attempt_by_number(q, scope, provider.as_str(), number).await?)
     }
 
     /// Moves the attempt's payment to `target` once: a repeat, a late failure after success, or
@@ -403,10 +493,11 @@ impl App {
         &self,
         tx: &mut Tx,
         scope: ShopScope,
+        provider: PayProvider,
         number: &str,
         target: PaymentStatus,
     ) -> Result<Option<AttemptRow>, AppError> {
-        let Some(attempt) = self.attempt(tx, scope, number).await? else {
+        let Some(attempt) = self.attempt(tx, scope, provider, number).await? else {
             return Ok(None);
         };
         let current = PaymentStatus::parse(&attempt.status).ok_or_else(|| {
@@ -455,7 +546,7 @@ impl App {
                     attempt.payment_id,
                 ))
             })?;
-        let actor = Self::pay_actor();
+        let actor = provider.actor();
         if target.money_received() {
             if order_state(&row)? == OrderState::Open {
                 row = confirm_open(tx, scope, &actor, row, serde_json::Map::new()).await?;
@@ -473,6 +564,6 @@ impl App {
             )
             .await?;
         }
-        self.attempt(tx, scope, number).await
+        self.attempt(tx, scope, provider, number).await
     }
 }

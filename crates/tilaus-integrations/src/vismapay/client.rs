@@ -1,32 +1,21 @@
 //! The Visma Pay payment API over HTTPS: `auth_payment` to start a payment on the hosted page,
 //! `check_payment_status` to settle what a lost callback left open (integrations.md §1.3, §1.6).
 
-use std::time::Duration;
-
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::authcode::{Credentials, Operation};
+use crate::http::{HttpClient, HttpError};
 
 /// The real API; tests point the client at a local fake.
 pub const DEFAULT_BASE_URL: &str = "https://www.vismapay.com/pbwapi";
 /// The payment API version the official libraries send today (§1.1).
 const VERSION: &str = "w3.2";
-/// A provider that does not answer in this time is treated as down.
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
-
 /// A Visma Pay API client for one base URL; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Client {
-    base: String,
-    http: HyperClient<Https, Full<Bytes>>,
+    http: HttpClient,
 }
 
 /// What we ask Visma Pay to take.
@@ -79,34 +68,19 @@ struct Answer {
 
 impl Client {
     pub fn new(base_url: &str) -> Result<Client, ClientError> {
-        let base = base_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(ClientError::BadUrl(base));
-        }
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls_ring())
-            .map_err(|e| ClientError::BadUrl(e.to_string()))?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(Client {
-            base,
-            http: HyperClient::builder(TokioExecutor::new()).build(connector),
+            http: HttpClient::new(base_url).map_err(|e| ClientError::BadUrl(e.to_string()))?,
         })
     }
 
     /// The scheme, host and port of the API (and of its pay pages), e.g. for a page's CSP.
     pub fn origin(&self) -> &str {
-        let after_scheme = self.base.find("://").map_or(0, |i| i + 3);
-        let end = self.base[after_scheme..]
-            .find('/')
-            .map_or(self.base.len(), |i| after_scheme + i);
-        &self.base[..end]
+        self.http.origin()
     }
 
     /// Where the customer pays, for the token `auth_payment` gave.
     pub fn pay_page_url(&self, token: &str) -> String {
-        format!("{}/token/{token}", self.base)
+        format!("{}/token/{token}", self.http.base())
     }
 
     /// Creates the payment and returns its token for [`pay_page_url`](Self::pay_page_url).
@@ -170,37 +144,27 @@ impl Client {
     }
 
     async fn call(&self, operation: &str, body: &Value) -> Result<Answer, ClientError> {
-        let request = http::Request::post(format!("{}/{operation}", self.base))
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|e| ClientError::BadUrl(e.to_string()))?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| ClientError::Unavailable(e.to_string()))?;
-            let status = response.status();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| ClientError::Unavailable(e.to_string()))?
-                .to_bytes();
-            if !status.is_success() {
-                return Err(ClientError::Unavailable(format!("HTTP {status}")));
-            }
-            serde_json::from_slice::<Answer>(&bytes)
-                .map_err(|e| ClientError::Unavailable(format!("unreadable answer: {e}")))
-        };
-        tokio::time::timeout(TIMEOUT, exchange)
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .header(http::header::CONTENT_TYPE, "application/json");
+        let (status, bytes) = self
+            .http
+            .send(
+                request,
+                &format!("/{operation}"),
+                Bytes::from(body.to_string()),
+            )
             .await
-            .map_err(|_| ClientError::Unavailable(format!("no answer in {TIMEOUT:?}")))?
+            .map_err(|e| match e {
+                HttpError::BadUrl(e) => ClientError::BadUrl(e),
+                HttpError::NoAnswer(e) => ClientError::Unavailable(e),
+            })?;
+        if !status.is_success() {
+            return Err(ClientError::Unavailable(format!("HTTP {status}")));
+        }
+        serde_json::from_slice::<Answer>(&bytes)
+            .map_err(|e| ClientError::Unavailable(format!("unreadable answer: {e}")))
     }
-}
-
-fn rustls_ring() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::ring::default_provider()
 }
 
 #[cfg(test)]

@@ -219,6 +219,7 @@ delete-confirm = Delete for good
 delete-keep = Keep the order
 event-order-labels-changed = Tags or language changed
 event-order-payment-recorded = Payment recorded
+event-order-payment-refunded = Payment refunded
 event-order-document-issued = Document issued
 history-reason = Reason: { $reason }
 history-tags-added = Tags added: { $tags }

@@ -219,6 +219,7 @@ delete-confirm = Poista lopullisesti
 delete-keep = Säilytä tilaus
 event-order-labels-changed = Tunnisteita tai kieltä muutettiin
 event-order-payment-recorded = Maksu kirjattiin
+event-order-payment-refunded = Maksu palautettiin
 event-order-document-issued = Tosite laadittiin
 history-reason = Syy: { $reason }
 history-tags-added = Tunnisteita lisättiin: { $tags }

@@ -219,6 +219,7 @@ delete-confirm = Radera slutgiltigt
 delete-keep = Behåll beställningen
 event-order-labels-changed = Taggar eller språk ändrades
 event-order-payment-recorded = En betalning bokfördes
+event-order-payment-refunded = En betalning återbetalades
 event-order-document-issued = Ett verifikat utfärdades
 history-reason = Orsak: { $reason }
 history-tags-added = Taggar tillagda: { $tags }

@@ -116,11 +116,7 @@ impl Allowed {
     }
 
     fn any(&self) -> bool {
-        !self.states.is_empty()
-            || self.cancel
-            || self.edit
-            || self.delete
-            || self.confirmation_link
+        !self.states.is_empty() || self.cancel || self.edit || self.delete || self.confirmation_link
     }
 }
 

@@ -196,7 +196,8 @@ mod tests {
         // Every message resolves (with the arguments the code passes) in every language.
         let args: Vec<(&'static str, String)> = [
             "minutes", "count", "number", "from", "to", "current", "allowed", "customer", "total",
-            "reason", "tags", "lines", "hours", "days", "amount", "subject", "name", "time", "hash",
+            "reason", "tags", "lines", "hours", "days", "amount", "subject", "name", "time",
+            "hash",
         ]
         .into_iter()
         .map(|name| (name, "1".to_owned()))

@@ -565,6 +565,8 @@ async fn bulk_invoicing_from_the_list_reports_each_order(s: Server) {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(s.order_state(&open).await, "open");
+}
+
 /// The order page makes a confirmation link for an open order and shows its URL once; the
 /// customer's confirmation reaches the live list, and the History tab names the person and the
 /// hash of what they confirmed. Read-only users get no button.

@@ -123,6 +123,23 @@ const LINK_COLUMNS: [PaymentLinks; 10] = [
     PaymentLinks::CreatedAt,
 ];
 
+/// Removes an order's links; for deleting an open order whose links took no payment (the
+/// attempts of one that did reference its payments, so the database refuses).
+pub async fn delete_for_order(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+) -> Result<(), StoreError> {
+    q.execute(
+        Query::delete()
+            .from_table(PaymentLinks::Table)
+            .and_where(Expr::col(PaymentLinks::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(PaymentLinks::OrderId).eq(order_id)),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Writes a new link; its `shop_id` is the scope's.
 pub async fn insert_link(
     q: &mut impl Queries,

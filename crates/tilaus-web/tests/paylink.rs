@@ -731,6 +731,43 @@ async fn links_that_take_no_money(s: Server) {
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
+/// An open order whose link was never used is deleted with its link; one whose link started a
+/// payment is refused with the reason (its payment keeps its order) and stays as it was.
+async fn deleting_an_open_order_with_a_payment_link(s: Server) {
+    let unused = s.order("fi", "open").await;
+    s.link(&unused).await;
+    let delete = |id: String| {
+        let s = &s;
+        async move {
+            s.send(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/orders/{id}"),
+                None,
+                &s.token,
+            )
+            .await
+        }
+    };
+    let (status, body) = delete(unused.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = s.get(&format!("/api/v1/orders/{unused}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let tried = s.order("fi", "open").await;
+    let token = s.link(&tried).await;
+    s.press_pay(&token).await;
+    let (status, problem) = delete(tried.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("cancel it")),
+        "{problem}"
+    );
+    assert_eq!(s.order_state(&tried).await, "open");
+    assert_eq!(statuses(&s.payments(&tried).await), ["pending"]);
+}
+
 /// Credentials: stored sealed, shown by their last 4 characters, only by owners and managers,
 /// and refused with a clear error on a server without a secret key.
 async fn provider_settings(s: Server) {
@@ -819,6 +856,7 @@ tilaus_store::on_both_backends!(start = Server::start;
     provider_down_and_status_check,
     links_that_take_no_money,
     provider_settings,
+    deleting_an_open_order_with_a_payment_link,
 );
 
 /// The public page in a real headless Chromium at phone width: no sideways scrolling, the Pay

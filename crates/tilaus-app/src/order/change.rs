@@ -20,7 +20,7 @@ use tilaus_domain::money::Currency;
 use tilaus_domain::order::{OrderContent, OrderState, normalise_tags};
 use tilaus_domain::text::{self, MAX_LONG, MAX_SHORT};
 use tilaus_domain::validation::ValidationErrors;
-use tilaus_store::{Queries, ShopScope, Tx, now_micros, order};
+use tilaus_store::{Queries, ShopScope, Tx, now_micros, order, payment, payment_link};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -263,6 +263,18 @@ impl App {
         let mut tx = self.db.begin().await?;
         let before = load(&mut tx, scope, order_id).await?;
         state_of(&before)?.ensure_deletable()?;
+        // A payment link tried on an open order leaves its payment (pending or failed): the
+        // payment keeps its order, so such an order is cancelled, not deleted.
+        if !payment::for_order(&mut tx, scope, order_id)
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::Conflict(
+                "the order has payments from its payment link; cancel it instead of deleting it"
+                    .into(),
+            ));
+        }
+        payment_link::delete_for_order(&mut tx, scope, order_id).await?;
         order::delete(&mut tx, scope, order_id).await?;
         let data = json!({"number": before.number, "gross": before.gross, "customer": before.customer_name});
         append_event(

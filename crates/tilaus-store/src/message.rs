@@ -130,6 +130,26 @@ pub async fn for_order(
     .await
 }
 
+/// A customer's latest `limit` messages over all their orders, newest first.
+pub async fn for_customer(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    customer_id: Uuid,
+    limit: u64,
+) -> Result<Vec<MessageRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(COLUMNS)
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Messages::CustomerId).eq(customer_id))
+            .order_by(Messages::CreatedAt, Order::Desc)
+            .order_by(Messages::MessageId, Order::Desc)
+            .limit(limit),
+    )
+    .await
+}
+
 /// Marks an unfinished message `sending` and counts the attempt; `false` when it is already
 /// finished (sent, delivered or failed), so the caller must not send it.
 pub async fn begin_sending(

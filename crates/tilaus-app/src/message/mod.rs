@@ -87,7 +87,10 @@ impl From<MessageRow> for MessageView {
     }
 }
 
-/// The order's messages, oldest first.
+/// How many of a customer's latest messages their page and the API show.
+const CUSTOMER_MESSAGES: u64 = 50;
+
+/// The order's messages, oldest first; a customer's, newest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageList {
     pub items: Vec<MessageView>,
@@ -125,6 +128,23 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("order"))?;
         let rows = store::for_order(&mut conn, scope, order_id).await?;
+        Ok(MessageList {
+            items: rows.into_iter().map(MessageView::from).collect(),
+        })
+    }
+
+    /// A customer's latest messages over all their orders, newest first (CUS-7).
+    pub async fn customer_messages(
+        &self,
+        principal: &Principal,
+        customer_id: Uuid,
+    ) -> Result<MessageList, AppError> {
+        let scope = principal.read_scope();
+        let mut conn = self.db.read().await?;
+        tilaus_store::customer::get(&mut conn, scope, customer_id)
+            .await?
+            .ok_or(AppError::NotFound("customer"))?;
+        let rows = store::for_customer(&mut conn, scope, customer_id, CUSTOMER_MESSAGES).await?;
         Ok(MessageList {
             items: rows.into_iter().map(MessageView::from).collect(),
         })

@@ -497,3 +497,5 @@ confirmation-link-copy = Copy the link and send it to the customer:
 confirmation-link-once = The link is shown only now. It expires in 14 days and confirms nothing once the order's content changes.
 history-confirmation = Confirmed through a confirmation link by { $name }. SHA-256 of what was confirmed: { $hash }
 history-confirmation-outdated = The order's content has changed since: this confirmation no longer holds.
+customer-messages-hint = The latest messages to this customer over all their orders, newest first.
+customer-message-order = Order

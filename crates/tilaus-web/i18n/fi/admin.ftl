@@ -497,3 +497,5 @@ confirmation-link-copy = Kopioi linkki ja lähetä se asiakkaalle:
 confirmation-link-once = Linkki näytetään vain nyt. Se vanhenee 14 päivässä, eikä sillä voi vahvistaa, jos tilauksen sisältö muuttuu.
 history-confirmation = Vahvistettu vahvistuslinkillä: { $name }. Vahvistetun sisällön SHA-256: { $hash }
 history-confirmation-outdated = Tilauksen sisältö on muuttunut tämän jälkeen: vahvistus ei ole enää voimassa.
+customer-messages-hint = Viimeisimmät viestit tälle asiakkaalle kaikista tilauksista, uusin ensin.
+customer-message-order = Tilaus

@@ -497,3 +497,5 @@ confirmation-link-copy = Kopiera länken och skicka den till kunden:
 confirmation-link-once = Länken visas bara nu. Den går ut om 14 dagar och bekräftar ingenting om beställningens innehåll ändras.
 history-confirmation = Bekräftad via bekräftelselänk av { $name }. SHA-256 av det som bekräftades: { $hash }
 history-confirmation-outdated = Beställningens innehåll har ändrats sedan dess: bekräftelsen gäller inte längre.
+customer-messages-hint = De senaste meddelandena till kunden från alla beställningar, nyaste först.
+customer-message-order = Beställning

@@ -1,6 +1,7 @@
 //! Customers (CUS-1): the list with search (name, e-mail, phone, business id) and keyset
 //! paging, and one customer's page with their details and orders, newest first.
 
+use super::detail::MessageItem;
 use super::guard::Staff;
 use super::i18n::Lang;
 use super::orders::{ListRow, PAGE_SIZE};
@@ -127,6 +128,8 @@ struct CustomerPage {
     more: Option<String>,
     continued: bool,
     can_write: bool,
+    /// The customer's latest messages over all their orders (CUS-7).
+    messages: Vec<MessageItem>,
 }
 
 pub(crate) async fn show(
@@ -147,6 +150,15 @@ pub(crate) async fn show(
         .map_err(fail)?;
     let channels = app.list_channels(&staff.principal).await.map_err(fail)?;
     let zone = view::zone(&staff);
+    let can_write = staff.principal.role.can_write();
+    let messages = app
+        .customer_messages(&staff.principal, id)
+        .await
+        .map_err(fail)?
+        .items
+        .iter()
+        .map(|m| MessageItem::new(lang, &zone, m, can_write))
+        .collect();
     let c = &customer.customer;
     let (name, organisation) = view::customer_names(c);
     let facts = [
@@ -187,7 +199,8 @@ pub(crate) async fn show(
             .next_cursor
             .map(|n| format!("/admin/customers/{id}?cursor={n}")),
         continued: !cursor.is_empty(),
-        can_write: staff.principal.role.can_write(),
+        can_write,
+        messages,
     };
     Ok(page.into_response())
 }

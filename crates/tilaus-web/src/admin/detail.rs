@@ -245,15 +245,39 @@ struct OrderPage {
 
 /// One message of the order's communication log (ORD-14).
 pub(crate) struct MessageItem {
-    id: String,
-    time: String,
-    channel: String,
-    to: String,
-    subject: String,
-    state: Badge,
-    attempts: i32,
-    reason: Option<String>,
-    resend: bool,
+    pub id: String,
+    pub time: String,
+    pub channel: String,
+    pub to: String,
+    pub subject: String,
+    pub state: Badge,
+    pub attempts: i32,
+    pub reason: Option<String>,
+    pub resend: bool,
+    /// The order it is about, for lists that span orders (the customer page).
+    pub order_id: Option<String>,
+}
+
+impl MessageItem {
+    pub(crate) fn new(
+        lang: Lang,
+        zone: &jiff::tz::TimeZone,
+        m: &tilaus_app::message::MessageView,
+        resend: bool,
+    ) -> Self {
+        MessageItem {
+            id: m.id.to_string(),
+            time: lang.datetime(&m.created_at, zone),
+            channel: lang.t(&format!("message-channel-{}", m.channel)),
+            to: m.to.clone(),
+            subject: m.subject.clone(),
+            state: Badge::message(lang, &m.state),
+            attempts: m.attempts,
+            reason: m.failure_reason.clone(),
+            resend,
+            order_id: m.order_id.map(|id| id.to_string()),
+        }
+    }
 }
 
 /// The Payments & documents tab: what was issued and paid, and what can be done next.
@@ -488,17 +512,7 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
             .map_err(fail)?
             .items
             .iter()
-            .map(|m| MessageItem {
-                id: m.id.to_string(),
-                time: lang.datetime(&m.created_at, &zone),
-                channel: lang.t(&format!("message-channel-{}", m.channel)),
-                to: m.to.clone(),
-                subject: m.subject.clone(),
-                state: Badge::message(lang, &m.state),
-                attempts: m.attempts,
-                reason: m.failure_reason.clone(),
-                resend: can_write,
-            })
+            .map(|m| MessageItem::new(lang, &zone, m, can_write))
             .collect(),
         _ => Vec::new(),
     };

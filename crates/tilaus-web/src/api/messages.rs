@@ -17,6 +17,7 @@ pub fn routes() -> Router<App> {
             get(order_messages).post(write_message),
         )
         .route("/api/v1/messages/{id}/resend", post(resend_message))
+        .route("/api/v1/customers/{id}/messages", get(customer_messages))
 }
 
 /// The order's messages to the customer, oldest first, with their state and attempts.
@@ -28,6 +29,17 @@ pub(crate) async fn order_messages(
     Id(id): Id,
 ) -> Result<Json<MessageList>, ApiError> {
     Ok(Json(app.order_messages(&principal, id).await?))
+}
+
+/// The customer's latest 50 messages over all their orders, newest first (CUS-7).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/messages", tag = "messages", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = MessageList), (status = 404, body = Problem)))]
+pub(crate) async fn customer_messages(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<Json<MessageList>, ApiError> {
+    Ok(Json(app.customer_messages(&principal, id).await?))
 }
 
 /// Writes a message from staff to the order's customer (to the order's e-mail address unless

@@ -20,7 +20,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::documents::issue_credit_note, super::documents::record_payment, super::documents::order_payments,
         super::documents::record_by_reference, super::documents::document_pdf,
         super::jobs::list_jobs, super::jobs::retry_job,
-        super::messages::order_messages, super::messages::write_message, super::messages::resend_message,
+        super::messages::order_messages, super::messages::customer_messages, super::messages::write_message, super::messages::resend_message,
         super::payment_links::list_providers, super::payment_links::put_vismapay,
         super::payment_links::put_stripe, super::payment_links::create_payment_link,
         super::payment_links::refund_payment,

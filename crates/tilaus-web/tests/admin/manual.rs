@@ -60,6 +60,26 @@ async fn customers_are_listed_searched_and_shown(s: Server) {
         page.body
             .contains(&format!("/admin/orders/new?customer={customer}"))
     );
+    // Their messages over all orders (CUS-7): the order-received mail, linked to its order.
+    assert!(
+        page.body
+            .contains(&format!("href=\"/admin/orders/{id}?tab=messages\"")),
+        "{}",
+        page.body
+    );
+    let messages: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/customers/{customer}/messages", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("messages")
+        .json()
+        .await
+        .expect("json");
+    let items = messages["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{messages}");
+    assert_eq!(items[0]["kind"], "order_received");
+    assert_eq!(items[0]["order_id"], id.as_str());
     let form = browser
         .get(&format!("/admin/orders/new?customer={customer}"))
         .await;

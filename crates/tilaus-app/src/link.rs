@@ -2,17 +2,46 @@
 //! its URL, how long it lives, and the fingerprint of the order content it was made for.
 
 use crate::AppError;
+use crate::Principal;
 use crate::auth::sha256_hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use serde_json::json;
-use tilaus_store::order;
+use tilaus_store::payment_link::LinkRow;
+use tilaus_store::{ShopScope, order};
 use uuid::Uuid;
 
 const DEFAULT_DAYS: i64 = 14;
 const MAX_DAYS: i64 = 90;
 const DAY_MICROS: i64 = 86_400_000_000;
+
+/// A new link to `order` made by `principal`: the token for its URL (shown once) and the row to
+/// store, which keeps only the token's hash and the fingerprint of the content it was made for.
+pub(crate) fn new_link(
+    scope: ShopScope,
+    principal: &Principal,
+    order: &order::OrderRow,
+    lines: &[order::LineRow],
+    expires_at: i64,
+    now: i64,
+) -> (String, LinkRow) {
+    let link_id = Uuid::now_v7();
+    let token = LinkToken::generate(scope.shop_id(), link_id);
+    let row = LinkRow {
+        shop_id: scope.shop_id(),
+        link_id,
+        order_id: order.order_id,
+        token_hash: sha256_hex(token.as_bytes()),
+        fingerprint: fingerprint(order, lines),
+        expires_at,
+        actor_kind: principal.actor.kind.as_str().into(),
+        actor_id: principal.actor.id,
+        actor_label: principal.actor.label.clone(),
+        created_at: now,
+    };
+    (token, row)
+}
 
 /// When a link made `now` expires: after `expires_in_days` (1 to 90, default 14).
 pub(crate) fn expires_at(now: i64, expires_in_days: Option<i64>) -> Result<i64, AppError> {

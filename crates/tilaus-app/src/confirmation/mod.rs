@@ -17,7 +17,7 @@ pub use tilaus_domain::confirmation::LinkStatus;
 
 use crate::auth::sha256_hex;
 use crate::document::order_state;
-use crate::link::{LinkToken, expires_at, fingerprint};
+use crate::link::{LinkToken, expires_at, fingerprint, new_link};
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -132,24 +132,11 @@ impl App {
             .ok_or(AppError::NotFound("order"))?;
         order_state(&row)?.ensure_confirmable_by_link()?;
         let lines = order::lines(&mut tx, scope, order_id).await?;
-        let link_id = Uuid::now_v7();
-        let token = LinkToken::generate(scope.shop_id(), link_id);
-        let link = LinkRow {
-            shop_id: scope.shop_id(),
-            link_id,
-            order_id,
-            token_hash: sha256_hex(token.as_bytes()),
-            fingerprint: fingerprint(&row, &lines),
-            expires_at,
-            actor_kind: principal.actor.kind.as_str().into(),
-            actor_id: principal.actor.id,
-            actor_label: principal.actor.label.clone(),
-            created_at: now,
-        };
+        let (token, link) = new_link(scope, principal, &row, &lines, expires_at, now);
         confirmation::insert_link(&mut tx, scope, &link).await?;
         tx.commit().await?;
         Ok(ConfirmationLinkView {
-            id: link_id,
+            id: link.link_id,
             url: format!("{}/confirm/{token}", self.public_url()),
             expires_at: crate::time::rfc3339(expires_at),
         })

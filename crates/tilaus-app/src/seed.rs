@@ -486,6 +486,7 @@ fn seeded_order(
                 vat_rate: item.vat_rate,
                 discount: 0,
                 reservation: None,
+                purchase_process: item.purchase_process,
             })
         })
         .collect::<Result<_, AmountError>>()?;

@@ -128,9 +128,11 @@ pub struct LineRow {
     pub total: i64,
     pub reservation_start: Option<i64>,
     pub reservation_end: Option<i64>,
+    /// `pay_now`, `invoice`, `quote` or `open_order`: the product's process when ordered.
+    pub purchase_process: String,
 }
 
-const LINE_COLUMNS: [OrderLines; 12] = [
+const LINE_COLUMNS: [OrderLines; 13] = [
     OrderLines::Position,
     OrderLines::ProductId,
     OrderLines::Sku,
@@ -143,6 +145,7 @@ const LINE_COLUMNS: [OrderLines; 12] = [
     OrderLines::Total,
     OrderLines::ReservationStart,
     OrderLines::ReservationEnd,
+    OrderLines::PurchaseProcess,
 ];
 
 /// A new order with its lines and tags, ready to be written.
@@ -226,6 +229,7 @@ async fn insert_lines(
                 l.total.into(),
                 l.reservation_start.into(),
                 l.reservation_end.into(),
+                l.purchase_process.clone().into(),
             ]);
         }
         q.execute(&insert).await?;

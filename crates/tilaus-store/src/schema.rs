@@ -146,6 +146,7 @@ pub enum OrderLines {
     Total,
     ReservationStart,
     ReservationEnd,
+    PurchaseProcess,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -6,7 +6,7 @@ use super::input::{
     CustomerInput, LineContext, LineInput, named_skus, parse_language, validate_address,
     validate_lines,
 };
-use super::view::{EventView, NoteView, OrderSummary, OrderView, line_view, note_view};
+use super::view::{EventView, NoteView, OrderView, note_view};
 use super::{ShopContext, append_event};
 use crate::product::Catalogue;
 use crate::{App, AppError, Principal};
@@ -94,23 +94,7 @@ impl App {
         let mut conn = self.db.read().await?;
         let row = load(&mut conn, scope, order_id).await?;
         let shop = self.shop_context(&mut conn, scope).await?;
-        self.full_view(&mut conn, scope, &shop, &row).await
-    }
-
-    async fn full_view(
-        &self,
-        q: &mut impl Queries,
-        scope: ShopScope,
-        shop: &ShopContext,
-        row: &order::OrderRow,
-    ) -> Result<OrderView, AppError> {
-        let lines = order::lines(q, scope, row.order_id).await?;
-        let notes = order::notes(q, scope, row.order_id).await?;
-        Ok(OrderView {
-            summary: OrderSummary::from(row),
-            lines: lines.iter().map(|l| line_view(l, &shop.zone)).collect(),
-            notes: notes.iter().map(note_view).collect(),
-        })
+        OrderView::load(&mut conn, scope, &shop.zone, &row).await
     }
 
     pub async fn order_events(
@@ -189,7 +173,7 @@ impl App {
         };
         let data = json!({"before": change_summary(&before), "after": change_summary(&after)});
         // The view first: the event takes the shop's counter row, held until COMMIT.
-        let view = self.full_view(&mut tx, scope, &shop, &after).await?;
+        let view = OrderView::load(&mut tx, scope, &shop.zone, &after).await?;
         append_event(&mut tx, scope, order_id, kind, &principal.actor, data).await?;
         tx.commit().await?;
         self.events_committed(scope);
@@ -234,7 +218,7 @@ impl App {
         }
         // The view first: the event takes the shop's counter row, held until COMMIT.
         let shop = self.shop_context(&mut tx, scope).await?;
-        let view = self.full_view(&mut tx, scope, &shop, &after).await?;
+        let view = OrderView::load(&mut tx, scope, &shop.zone, &after).await?;
         let mut data = json!({"before": {"state": from}, "after": {"state": to}});
         if let Some(reason) = reason {
             data["reason"] = reason.into();

@@ -3,7 +3,7 @@
 
 use super::append_event;
 use super::input::{NewOrderRequest, OrderDraft, named_skus};
-use super::view::{OrderSummary, OrderView, line_view, note_view};
+use super::view::OrderView;
 use crate::auth::sha256_hex;
 use crate::product;
 use crate::{App, AppError, Principal};
@@ -280,7 +280,7 @@ impl App {
         if let Some(body) = &draft.note {
             let note = super::change::note_row(body, &principal.actor, now);
             order::insert_note(tx, scope, row.order_id, &note).await?;
-            notes.push(note_view(&note));
+            notes.push(note);
         }
         let mut paid = None;
         if !draft.payments.is_empty() {
@@ -305,11 +305,7 @@ impl App {
             .await?;
             paid = Some((payments, receipt));
         }
-        let view = OrderView {
-            summary: OrderSummary::from(&row),
-            lines: lines.iter().map(|l| line_view(l, &shop.zone)).collect(),
-            notes,
-        };
+        let view = OrderView::new(&row, &lines, &notes, &shop.zone, paid.is_some());
         Ok(NewOrder { view, row, paid })
     }
 }
@@ -387,18 +383,11 @@ async fn existing_order(
     else {
         return Ok(None);
     };
-    let lines = order::lines(tx, scope, row.order_id).await?;
-    let notes = order::notes(tx, scope, row.order_id).await?;
-    let zone = crate::time::zone("UTC");
     let shop_zone = match shop::get_shop(tx, scope).await? {
         Some(shop) => crate::time::zone(&shop.time_zone),
-        None => zone,
+        None => crate::time::zone("UTC"),
     };
-    let view = OrderView {
-        summary: OrderSummary::from(&row),
-        lines: lines.iter().map(|l| line_view(l, &shop_zone)).collect(),
-        notes: notes.iter().map(note_view).collect(),
-    };
+    let view = OrderView::load(tx, scope, &shop_zone, &row).await?;
     Ok(Some(serde_json::to_string(&view).unwrap_or_default()))
 }
 
@@ -420,6 +409,7 @@ pub(crate) fn line_rows(lines: &[LineDraft]) -> Result<Vec<order::LineRow>, AppE
                 total: l.total()?,
                 reservation_start: l.reservation.map(|r| crate::time::micros(r.start)),
                 reservation_end: l.reservation.map(|r| crate::time::micros(r.end)),
+                purchase_process: l.purchase_process.as_str().into(),
             })
         })
         .collect()

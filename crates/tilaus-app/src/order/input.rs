@@ -6,8 +6,8 @@ use tilaus_domain::customer::{Address, CustomerDetails, CustomerKind, Email, par
 use tilaus_domain::language::Language;
 use tilaus_domain::money::{Currency, VatRate};
 use tilaus_domain::order::{
-    LineDraft, MAX_LINES, OrderContent, OrderState, ProductKind, Reservation, normalise_tags,
-    parse_reservation,
+    LineDraft, MAX_LINES, OrderContent, OrderState, ProductKind, PurchaseProcess, Reservation,
+    normalise_tags, parse_reservation,
 };
 use tilaus_domain::product::MAX_SKU;
 use tilaus_domain::text::{self, MAX_LONG, MAX_SHORT};
@@ -454,6 +454,7 @@ impl LineInput {
             vat_rate: vat_rate?,
             discount: discount?,
             reservation,
+            purchase_process: product.map_or(PurchaseProcess::PayNow, |p| p.purchase_process),
         };
         if let Err(e) = line.total() {
             errors.push(format!("{at}/unit_price"), e.to_string());

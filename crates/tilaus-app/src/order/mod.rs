@@ -16,7 +16,10 @@ pub use input::{CustomerInput, LineInput, NewOrderRequest};
 pub use list::{CREATED_WINDOWS, ListQuery, OrderPage};
 pub use price::PricedOrder;
 pub use situation::{COUNT_CAP, WaitingGroup};
-pub use view::{CustomerView, EventView, LineView, NoteView, OrderSummary, OrderView, TotalsView};
+pub(crate) use view::process_of;
+pub use view::{
+    CustomerView, EventView, LineView, NextStepView, NoteView, OrderSummary, OrderView, TotalsView,
+};
 
 use crate::{App, AppError};
 use serde_json::json;

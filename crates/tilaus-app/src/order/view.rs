@@ -1,10 +1,15 @@
 //! Orders as the API shows them, mapped from stored rows in one place.
 
+use crate::AppError;
+use crate::document::has_sales_document;
 use crate::time::{local_rfc3339, rfc3339};
 use serde::Serialize;
-use tilaus_domain::customer::Address;
-use tilaus_domain::order::VatBreakdown;
-use tilaus_store::order::{EventRow, LineRow, NoteRow, OrderRow};
+use tilaus_domain::customer::{Address, CustomerKind};
+use tilaus_domain::order::{
+    OrderState, PaymentState, PurchaseProcess, Standing, VatBreakdown, order_process,
+};
+use tilaus_store::order::{self, EventRow, LineRow, NoteRow, OrderRow};
+use tilaus_store::{Queries, ShopScope, document};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -45,6 +50,9 @@ pub struct LineView {
     /// In the shop's time zone, RFC 3339 with offset.
     pub reservation_start: Option<String>,
     pub reservation_end: Option<String>,
+    /// How the line's product is bought (`pay_now`, `invoice`, `quote`, `open_order`), as it was
+    /// when the line was ordered.
+    pub purchase_process: String,
 }
 
 /// An order in a list: everything but its lines.
@@ -75,13 +83,99 @@ pub struct OrderSummary {
     pub version: i64,
 }
 
-/// An order with its lines and internal notes.
+/// An order with its lines, internal notes and next step.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrderView {
     #[serde(flatten)]
     pub summary: OrderSummary,
     pub lines: Vec<LineView>,
     pub notes: Vec<NoteView>,
+    pub next_step: NextStepView,
+}
+
+/// What happens next to the order (ORD-4, ORD-5).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NextStepView {
+    /// The order's purchase process, from its lines' products and its customer: `pay_now`,
+    /// `invoice` (organisations only), `quote` or `open_order`.
+    pub process: String,
+    /// What the order waits for: `pay`, `invoice`, `confirm` (a quote or open order to be
+    /// agreed), `await_payment` or `none`.
+    pub step: String,
+    /// What staff can do now: `send_confirmation_link`, `send_payment_link`, `create_invoice`,
+    /// `record_payment`.
+    pub actions: Vec<String>,
+}
+
+impl OrderView {
+    /// The order from its rows; `documented` says whether it has its receipt or invoice.
+    pub(crate) fn new(
+        row: &OrderRow,
+        lines: &[LineRow],
+        notes: &[NoteRow],
+        zone: &jiff::tz::TimeZone,
+        documented: bool,
+    ) -> Self {
+        OrderView {
+            summary: OrderSummary::from(row),
+            lines: lines.iter().map(|l| line_view(l, zone)).collect(),
+            notes: notes.iter().map(note_view).collect(),
+            next_step: next_step(row, lines, documented),
+        }
+    }
+
+    /// Reads the order's lines, notes and documents and shows the whole order.
+    pub(crate) async fn load(
+        q: &mut impl Queries,
+        scope: ShopScope,
+        zone: &jiff::tz::TimeZone,
+        row: &OrderRow,
+    ) -> Result<Self, AppError> {
+        let lines = order::lines(q, scope, row.order_id).await?;
+        let notes = order::notes(q, scope, row.order_id).await?;
+        let documents = document::for_order(q, scope, row.order_id).await?;
+        Ok(Self::new(
+            row,
+            &lines,
+            &notes,
+            zone,
+            has_sales_document(&documents),
+        ))
+    }
+}
+
+/// The order's purchase process (ORD-5) and the customer kind it was decided for.
+pub(crate) fn process_of(row: &OrderRow, lines: &[LineRow]) -> (PurchaseProcess, CustomerKind) {
+    let customer = CustomerKind::parse(&row.customer_kind).unwrap_or(CustomerKind::Consumer);
+    let lines = lines
+        .iter()
+        .map(|l| PurchaseProcess::parse(&l.purchase_process).unwrap_or(PurchaseProcess::PayNow));
+    (order_process(lines, customer), customer)
+}
+
+/// The next step of an order as stored. A value the domain does not know (which only a hand-made
+/// row could hold) reads as the most cautious one: nothing to do.
+fn next_step(row: &OrderRow, lines: &[LineRow], documented: bool) -> NextStepView {
+    let (process, customer) = process_of(row, lines);
+    let standing = OrderState::parse(&row.state)
+        .zip(PaymentState::parse(&row.payment_state))
+        .map(|(state, payment)| Standing {
+            process,
+            customer,
+            state,
+            payment,
+            documented,
+        });
+    NextStepView {
+        process: process.as_str().into(),
+        step: standing
+            .map_or(tilaus_domain::order::NextStep::Nothing, |s| s.next_step())
+            .as_str()
+            .into(),
+        actions: standing
+            .map(|s| s.actions().iter().map(|a| a.as_str().into()).collect())
+            .unwrap_or_default(),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -170,6 +264,7 @@ pub(crate) fn line_view(l: &LineRow, zone: &jiff::tz::TimeZone) -> LineView {
         total: l.total,
         reservation_start: l.reservation_start.map(|t| local_rfc3339(t, zone)),
         reservation_end: l.reservation_end.map(|t| local_rfc3339(t, zone)),
+        purchase_process: l.purchase_process.clone(),
     }
 }
 

@@ -21,7 +21,7 @@ use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
-use tilaus_domain::order::OrderState;
+use tilaus_domain::order::ensure_payment_linkable;
 use tilaus_domain::text;
 use tilaus_integrations::sealing::SealingKey;
 use tilaus_integrations::{stripe as stripe_api, vismapay};
@@ -478,12 +478,9 @@ impl App {
         let row = order::get(&mut tx, scope, order_id)
             .await?
             .ok_or(AppError::NotFound("order"))?;
-        if !matches!(order_state(&row)?, OrderState::Open | OrderState::Confirmed) {
-            return Err(AppError::Conflict(format!(
-                "a payment link is made for open or confirmed orders; this one is {}",
-                row.state
-            )));
-        }
+        let lines = order::lines(&mut tx, scope, order_id).await?;
+        let (process, _) = crate::order::process_of(&row, &lines);
+        ensure_payment_linkable(process, order_state(&row)?)?;
         let due = crate::payment::balance_due(&mut tx, scope, &row).await?;
         if due <= 0 {
             return Err(AppError::Conflict(
@@ -497,7 +494,6 @@ impl App {
                     .into(),
             ));
         }
-        let lines = order::lines(&mut tx, scope, order_id).await?;
         let (token, link) = new_link(scope, principal, &row, &lines, expires_at, now);
         payment_link::insert_link(&mut tx, scope, &link).await?;
         tx.commit().await?;

@@ -1,7 +1,7 @@
 //! An order's content as it is being made or edited: lines, reservations, tags.
 
-use super::ProductKind;
 use super::totals::{Totals, line_total, totals};
+use super::{ProductKind, PurchaseProcess};
 use crate::money::{AmountError, Currency, MAX_AMOUNT, VatRate};
 use crate::text;
 use jiff::Timestamp;
@@ -60,6 +60,8 @@ pub struct LineDraft {
     /// An amount off the line's total, in the same basis.
     pub discount: i64,
     pub reservation: Option<Reservation>,
+    /// How the line's product is bought (ORD-5); a line without a product is paid now.
+    pub purchase_process: PurchaseProcess,
 }
 
 impl LineDraft {

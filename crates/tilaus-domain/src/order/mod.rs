@@ -1,12 +1,14 @@
 //! Orders: their states, their lines and their totals.
 
 mod draft;
+mod process;
 mod state;
 mod totals;
 
 pub use draft::{
     LineDraft, MAX_LINES, MAX_TAGS, OrderContent, Reservation, normalise_tags, parse_reservation,
 };
+pub use process::{NextStep, OrderAction, Standing, ensure_payment_linkable, order_process};
 pub use state::{DeliveryState, OrderState, PaymentState, StateError};
 pub use totals::{Totals, VatBreakdown, line_total, totals};
 

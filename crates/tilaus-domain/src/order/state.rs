@@ -136,6 +136,15 @@ impl OrderState {
         }
     }
 
+    /// A payment link is made for an open or confirmed order: an open one is paid as it
+    /// stands (Johku's open order at the counter), and later states have their document.
+    pub fn ensure_payment_linkable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Open | OrderState::Confirmed => Ok(()),
+            _ => Err(self.refuse("making a payment link".into())),
+        }
+    }
+
     /// A customer confirms (and staff send a confirmation link for) an open order only: that is
     /// the state Johku's confirmation moves on from, and once confirmed the content is final,
     /// so there is nothing left to accept (ORD-7).
@@ -146,7 +155,7 @@ impl OrderState {
         }
     }
 
-    fn refuse(self, action: String) -> StateError {
+    pub(crate) fn refuse(self, action: String) -> StateError {
         StateError {
             action,
             current: self,

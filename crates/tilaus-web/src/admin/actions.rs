@@ -1,9 +1,10 @@
 //! What staff do to one order from its page: move its state (cancelling with a reason), add a
 //! note, add and remove tags, change its language (ORD-19) and delivery address (ORD-21), and
-//! delete an open order after a confirmation page, and make a confirmation link (ORD-7). Each form posts, the app decides, and the
-//! page comes back either with a notice (redirect) or with the domain's reason and the input kept.
+//! delete an open order after a confirmation page, and make a confirmation link (ORD-7) or a
+//! payment link (ORD-6). Each form posts, the app decides, and the page comes back either with a
+//! notice (redirect) or with the domain's reason and the input kept.
 
-use super::detail::{AddressFields, MessageDraft, Outcome, order_id, render_order};
+use super::detail::{AddressFields, MadeLink, MessageDraft, Outcome, order_id, render_order};
 use super::guard::Staff;
 use super::i18n::Lang;
 use super::render::{self, Layout, Page};
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use tilaus_app::confirmation::NewConfirmationLink;
 use tilaus_app::message::{NewMessage, Resend};
 use tilaus_app::order::{OrderChanges, StateChange};
+use tilaus_app::paylink::NewPaymentLink;
 use tilaus_app::payment::NewPayment;
 use tilaus_app::{App, AppError};
 use tilaus_domain::money::{Currency, parse_major};
@@ -240,20 +242,50 @@ pub(crate) async fn create_confirmation_link(
     Path(id): Path<String>,
 ) -> Page {
     let id = order_id(&staff, &id)?;
-    match app
+    let made = app
         .create_confirmation_link(&staff.principal, id, &NewConfirmationLink::default())
         .await
-    {
-        Ok(link) => {
+        .map(|link| link.url);
+    show_link(&app, &staff, id, made, "confirmation-link").await
+}
+
+/// Makes a payment link for the order (ORD-6) and shows it once to copy.
+pub(crate) async fn create_payment_link(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    let made = app
+        .create_payment_link(&staff.principal, id, &NewPaymentLink::default())
+        .await
+        .map(|link| link.url);
+    show_link(&app, &staff, id, made, "payment-link").await
+}
+
+/// The order with the link just made (`kind` names its texts), or with why none was.
+async fn show_link(
+    app: &App,
+    staff: &Staff,
+    id: Uuid,
+    made: Result<String, AppError>,
+    kind: &str,
+) -> Page {
+    let lang = staff.ctx.lang;
+    match made {
+        Ok(url) => {
             let shown = Outcome {
                 status: StatusCode::CREATED,
-                notice: Some(staff.ctx.lang.t("notice-confirmation-link")),
-                link_url: Some(link.url),
+                notice: Some(lang.t(&format!("notice-{kind}"))),
+                link: Some(MadeLink {
+                    url,
+                    hint: lang.t(&format!("{kind}-once")),
+                }),
                 ..Outcome::default()
             };
-            render_order(&app, &staff, id, shown).await
+            render_order(app, staff, id, shown).await
         }
-        Err(error) => refused(&app, &staff, id, error, Outcome::default()).await,
+        Err(error) => refused(app, staff, id, error, Outcome::default()).await,
     }
 }
 

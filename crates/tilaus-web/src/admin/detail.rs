@@ -13,12 +13,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tilaus_app::order::{CustomerView, LineView, OrderSummary, OrderView};
+use tilaus_app::order::{CustomerView, LineView, NextStepView, OrderSummary, OrderView};
 use tilaus_app::{App, AppError};
 use tilaus_domain::customer::Address;
 use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
-use tilaus_domain::order::OrderState;
+use tilaus_domain::order::{NextStep, OrderAction, OrderState};
 use tilaus_domain::payment::PaymentMethod;
 use uuid::Uuid;
 
@@ -79,8 +79,6 @@ pub(crate) struct Allowed {
     /// Lines, customer and addresses through the edit form (open orders).
     edit: bool,
     delete: bool,
-    /// A confirmation link can be made (ORD-7).
-    confirmation_link: bool,
 }
 
 impl Allowed {
@@ -93,7 +91,6 @@ impl Allowed {
                 delivery: false,
                 edit: false,
                 delete: false,
-                confirmation_link: false,
             };
         };
         let next = state.allowed_next();
@@ -111,12 +108,65 @@ impl Allowed {
             delivery: state.ensure_delivery_editable().is_ok(),
             edit: state.ensure_content_editable().is_ok(),
             delete: state.ensure_deletable().is_ok(),
-            confirmation_link: state.ensure_confirmable_by_link().is_ok(),
         }
     }
 
     fn any(&self) -> bool {
-        !self.states.is_empty() || self.cancel || self.edit || self.delete || self.confirmation_link
+        !self.states.is_empty() || self.cancel || self.edit || self.delete
+    }
+}
+
+/// The card that says what the order waits for and offers the actions that take it further
+/// (ORD-4, ORD-5): the app decides both, so the buttons are the ones its commands accept.
+pub(crate) struct NextStepCard {
+    title: String,
+    hint: String,
+    /// The order's purchase process, from its products (ORD-5).
+    process: String,
+    actions: Vec<NextActionButton>,
+}
+
+pub(crate) struct NextActionButton {
+    key: &'static str,
+    label: String,
+    /// The step's own action, shown first and as the primary button.
+    primary: bool,
+    /// The form the button posts to under the order's path; `None` opens the payments tab's
+    /// form instead (recording a payment needs an amount and a method).
+    post: Option<&'static str>,
+}
+
+impl NextStepCard {
+    /// The card for writers of an order that waits for something, else none.
+    fn of(lang: Lang, next: &NextStepView, can_write: bool) -> Option<Self> {
+        let step = NextStep::parse(&next.step).filter(|_| can_write)?;
+        if step == NextStep::Nothing {
+            return None;
+        }
+        let recommended = step.action();
+        let mut actions: Vec<NextActionButton> = next
+            .actions
+            .iter()
+            .filter_map(|a| OrderAction::parse(a))
+            .map(|action| NextActionButton {
+                key: action.as_str(),
+                label: lang.t(&format!("next-action-{action}")),
+                primary: Some(action) == recommended,
+                post: match action {
+                    OrderAction::SendConfirmationLink => Some("confirmation-link"),
+                    OrderAction::SendPaymentLink => Some("payment-link"),
+                    OrderAction::CreateInvoice => Some("invoice"),
+                    OrderAction::RecordPayment => None,
+                },
+            })
+            .collect();
+        actions.sort_by_key(|a| !a.primary);
+        Some(NextStepCard {
+            title: lang.t(&format!("next-step-{step}")),
+            hint: lang.t(&format!("next-step-hint-{step}")),
+            process: lang.t(&format!("purchase-process-{}", next.process)),
+            actions,
+        })
     }
 }
 
@@ -230,6 +280,7 @@ struct OrderPage {
     history: Vec<Entry>,
     can_write: bool,
     allowed: Allowed,
+    next: Option<NextStepCard>,
     notice: Option<String>,
     error: Option<String>,
     details: Vec<String>,
@@ -240,7 +291,7 @@ struct OrderPage {
     reason_draft: String,
     money: Option<MoneyTab>,
     messages: Vec<MessageItem>,
-    link_url: Option<String>,
+    link: Option<MadeLink>,
 }
 
 /// One message of the order's communication log (ORD-14).
@@ -324,7 +375,13 @@ pub(crate) struct Outcome {
     pub address_draft: Option<AddressFields>,
     pub amount_draft: String,
     /// A link just made, shown this once to copy.
-    pub link_url: Option<String>,
+    pub link: Option<MadeLink>,
+}
+
+/// A payment or confirmation link just made: its address (shown only now) and what it does.
+pub(crate) struct MadeLink {
+    pub url: String,
+    pub hint: String,
 }
 
 impl Default for Outcome {
@@ -340,7 +397,7 @@ impl Default for Outcome {
             reason_draft: String::new(),
             address_draft: None,
             amount_draft: String::new(),
-            link_url: None,
+            link: None,
         }
     }
 }
@@ -409,7 +466,7 @@ async fn money_tab(
     app: &App,
     staff: &Staff,
     order: &OrderSummary,
-    state: Option<OrderState>,
+    next: &NextStepView,
     amount_draft: String,
 ) -> Result<MoneyTab, AppError> {
     let lang = staff.ctx.lang;
@@ -418,14 +475,10 @@ async fn money_tab(
     let paid = app.order_payments(&staff.principal, order.id).await?;
     let money = |amount: i64| lang.money(amount, &order.currency);
     let can_write = staff.principal.role.can_write();
-    let documented = documents.iter().any(|d| d.kind != "credit_note");
+    let can = |action: OrderAction| can_write && next.actions.iter().any(|a| a == action.as_str());
     Ok(MoneyTab {
-        can_invoice: can_write
-            && !documented
-            && state.is_some_and(|s| s.ensure_invoiceable().is_ok()),
-        can_pay: can_write
-            && paid.balance_due > 0
-            && state.is_some_and(|s| s.ensure_payable().is_ok()),
+        can_invoice: can(OrderAction::CreateInvoice),
+        can_pay: can(OrderAction::RecordPayment),
         methods: view::choices(
             lang,
             "payment-method",
@@ -486,7 +539,14 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
     let state = OrderState::parse(&o.state);
     let money_tab = match outcome.tab {
         "payments" => {
-            let tab = money_tab(app, staff, o, state, outcome.amount_draft.clone()).await;
+            let tab = money_tab(
+                app,
+                staff,
+                o,
+                &order.next_step,
+                outcome.amount_draft.clone(),
+            );
+            let tab = tab.await;
             Some(tab.map_err(fail)?)
         }
         _ => None,
@@ -608,6 +668,7 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
             .collect(),
         can_write,
         allowed: Allowed::of(lang, state, can_write),
+        next: NextStepCard::of(lang, &order.next_step, can_write),
         notice: outcome.notice,
         error: outcome.error,
         details: outcome.details,
@@ -617,7 +678,7 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         reason_draft: outcome.reason_draft,
         money: money_tab,
         messages,
-        link_url: outcome.link_url,
+        link: outcome.link,
     };
     Ok((outcome.status, page).into_response())
 }

@@ -85,6 +85,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             "/admin/orders/{id}/confirmation-link",
             post(actions::create_confirmation_link),
         )
+        .route(
+            "/admin/orders/{id}/payment-link",
+            post(actions::create_payment_link),
+        )
         .route("/admin/documents/{id}/pdf", get(actions::document_pdf))
         .route("/admin/messages/{id}/resend", post(actions::resend_message))
         .route(

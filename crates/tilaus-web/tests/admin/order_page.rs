@@ -16,6 +16,7 @@ tilaus_store::on_both_backends!(
     the_messages_tab_shows_the_log_and_sends_again,
     bulk_invoicing_from_the_list_reports_each_order,
     a_confirmation_link_from_the_page_confirms_live_and_shows_in_the_history,
+    the_next_step_card_offers_what_the_order_accepts,
 );
 
 fn version_of(order: &Value) -> String {
@@ -656,4 +657,68 @@ async fn a_confirmation_link_from_the_page_confirms_live_and_shows_in_the_histor
     // A confirmed order takes no new link.
     let page = browser.get(&format!("/admin/orders/{id}")).await;
     assert!(!page.body.contains("Luo vahvistuslinkki"));
+}
+
+/// The order page says what the order waits for and offers the actions its commands accept
+/// (ORD-4, ORD-5): an open consumer order is paid, with the payment link first; once invoiced,
+/// recording the payment is all that is left. A refused payment link says why and changes nothing.
+async fn the_next_step_card_offers_what_the_order_accepts(s: Server) {
+    let id = s.order("N-1", "Aino Virtanen").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(
+        page.body.contains("Seuraavaksi: asiakas maksaa"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Ostoprosessi: maksu heti"));
+    let first = page
+        .body
+        .find(r#"data-action="send_payment_link""#)
+        .expect("payment link");
+    let second = page
+        .body
+        .find(r#"data-action="send_confirmation_link""#)
+        .expect("confirmation link");
+    assert!(first < second, "the step's own action comes first");
+    assert!(
+        !page.body.contains(r#"data-action="create_invoice""#),
+        "open orders are not invoiced"
+    );
+
+    // The test shop has no payment provider: the link is refused with the reason.
+    let refused = post(&browser, &format!("/admin/orders/{id}/payment-link"), &[]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("role=\"alert\""));
+    assert!(!refused.body.contains("/pay/"));
+
+    let confirmed = post(
+        &browser,
+        &format!("/admin/orders/{id}/state"),
+        &[("state", "confirmed")],
+    )
+    .await;
+    assert!(confirmed.status.is_success() || confirmed.status.is_redirection());
+    let invoiced = post(&browser, &format!("/admin/orders/{id}/invoice"), &[]).await;
+    assert!(
+        invoiced.status.is_success() || invoiced.status.is_redirection(),
+        "{}",
+        invoiced.body
+    );
+    let page = browser.get(&format!("/admin/orders/{id}")).await;
+    assert!(
+        page.body.contains("Seuraavaksi: maksu saapuu"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"data-action="record_payment""#));
+    assert!(!page.body.contains(r#"data-action="send_payment_link""#));
+
+    let reader = s.read_only_client().await;
+    let read_only_page = reader.get(&format!("/admin/orders/{id}")).await;
+    assert!(
+        !read_only_page.body.contains("next-step"),
+        "readers get no next-step card"
+    );
 }

@@ -26,6 +26,7 @@ tilaus_store::on_both_backends!(
     a_resend_is_a_new_linked_message_to_the_corrected_address,
     a_repeated_job_run_does_not_send_twice,
     automatic_email_can_be_switched_off,
+    a_message_whose_job_gives_up_fails_with_the_reason,
 );
 
 struct Shop {
@@ -66,6 +67,10 @@ impl Shop {
     }
 
     fn runner(&self, port: u16) -> Running {
+        self.runner_giving_up_after(port, 100)
+    }
+
+    fn runner_giving_up_after(&self, port: u16, max_attempts: u32) -> Running {
         let mailer =
             Mailer::new(&format!("smtp://127.0.0.1:{port}"), "tilaus@ilo.example").expect("mailer");
         let mut handlers = Handlers::builtin();
@@ -77,7 +82,7 @@ impl Shop {
             retry: RetryPolicy {
                 first_retry: Duration::from_millis(50),
                 cap: Duration::from_millis(200),
-                max_attempts: 100,
+                max_attempts,
             },
             shutdown_grace: Duration::from_secs(5),
         };
@@ -256,6 +261,31 @@ async fn an_smtp_outage_delays_but_loses_nothing(s: Shop) {
         .expect("the cancellation");
     let text = cancelled.body_text(0).expect("text");
     assert!(text.contains("Syy: Tuote on loppunut"), "{text}");
+}
+
+/// A server that stays down longer than the retries last: the job is parked dead, and in the same
+/// transaction the message becomes `failed` with why, instead of waiting as `queued` for ever.
+async fn a_message_whose_job_gives_up_fails_with_the_reason(s: Shop) {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+        probe.local_addr().expect("addr").port()
+    };
+    let runner = s.runner_giving_up_after(port, 3);
+    let (order_id, _) = s.order("fi").await;
+    let message = s.messages(order_id).await.remove(0);
+    let failed = s
+        .wait_for(message.message_id, |m| m.state == "failed")
+        .await;
+    runner.stop().await;
+    let reason = failed.failure_reason.expect("reason");
+    assert!(reason.starts_with("gave up after 3 attempts: "), "{reason}");
+    assert_eq!(failed.attempts, 3);
+    let mut conn = s.app.db.read().await.expect("conn");
+    let job = tilaus_store::job::get(&mut conn, Some(s.scope()), failed.job_id.expect("job"))
+        .await
+        .expect("get")
+        .expect("job");
+    assert_eq!(job.state, "dead");
 }
 
 async fn a_refused_recipient_fails_the_message_without_retries(s: Shop) {

@@ -215,6 +215,33 @@ pub async fn finish_sending(
     .map(|_| ())
 }
 
+/// Fails a message that was never finished (`queued`, or `sending` after a crash) with the
+/// reason its job gave up; a finished message keeps its state.
+pub async fn give_up(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    message_id: Uuid,
+    reason: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let unfinished = [
+        MessageState::Queued.as_str(),
+        MessageState::Sending.as_str(),
+    ];
+    q.execute(
+        Query::update()
+            .table(Messages::Table)
+            .value(Messages::State, MessageState::Failed.as_str())
+            .value(Messages::FailureReason, reason)
+            .value(Messages::UpdatedAt, now)
+            .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Messages::MessageId).eq(message_id))
+            .and_where(Expr::col(Messages::State).is_in(unfinished)),
+    )
+    .await
+    .map(|_| ())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SettingsRow {
     pub automatic_email: bool,

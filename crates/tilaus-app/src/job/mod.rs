@@ -57,7 +57,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tilaus_store::{Queries, ShopScope, job, now_micros};
+use tilaus_store::{Queries, ShopScope, Tx, job, now_micros};
 use uuid::Uuid;
 
 /// A kind of job: its payload, stored as JSON under [`Job::KIND`].
@@ -77,6 +77,20 @@ pub trait JobHandler: Send + Sync + 'static {
         job: Self::Job,
         context: &JobContext,
     ) -> impl Future<Output = Result<(), JobFailure>> + Send;
+
+    /// Called in the transaction that parks the job as dead, so that the handler's own record
+    /// says so too (a message that will not be sent is `failed`, not `queued` for ever). If it
+    /// fails, nothing is recorded and the job runs again after its lease.
+    fn gave_up(
+        &self,
+        tx: &mut Tx,
+        job: Self::Job,
+        context: &JobContext,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (tx, job, context, reason);
+        async { Ok(()) }
+    }
 }
 
 /// What a handler knows about the attempt it runs.
@@ -143,19 +157,47 @@ impl App {
 }
 
 type Running<'a> = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send + 'a>>;
+type GivingUp<'a> = Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'a>>;
 
 /// A handler with its payload type erased, so that handlers of every kind fit in one map.
 trait AnyHandler: Send + Sync {
     fn run<'a>(&'a self, app: &'a App, payload: &'a str, context: &'a JobContext) -> Running<'a>;
+
+    fn gave_up<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        payload: &'a str,
+        context: &'a JobContext,
+        reason: &'a str,
+    ) -> GivingUp<'a>;
+}
+
+fn payload<J: Job>(payload: &str) -> Result<J, JobFailure> {
+    serde_json::from_str::<J>(payload)
+        .map_err(|e| JobFailure::permanent(format!("the payload is not a {} job: {e}", J::KIND)))
 }
 
 impl<H: JobHandler> AnyHandler for H {
     fn run<'a>(&'a self, app: &'a App, payload: &'a str, context: &'a JobContext) -> Running<'a> {
         Box::pin(async move {
-            let job = serde_json::from_str::<H::Job>(payload).map_err(|e| {
-                JobFailure::permanent(format!("the payload is not a {} job: {e}", H::Job::KIND))
-            })?;
+            let job = self::payload::<H::Job>(payload)?;
             JobHandler::run(self, app, job, context).await
+        })
+    }
+
+    fn gave_up<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        payload: &'a str,
+        context: &'a JobContext,
+        reason: &'a str,
+    ) -> GivingUp<'a> {
+        Box::pin(async move {
+            // A payload this kind cannot read has nothing of its own to mark.
+            match self::payload::<H::Job>(payload) {
+                Ok(job) => JobHandler::gave_up(self, tx, job, context, reason).await,
+                Err(_) => Ok(()),
+            }
         })
     }
 }

@@ -229,6 +229,7 @@ async fn run_one(app: &App, handlers: &Handlers, config: &RunnerConfig, job: Cla
         shop: job.shop_id.map(ShopScope::authorised),
         attempt: job.attempts,
     };
+    let handler = handlers.get(&job.kind);
     let outcome = if job.attempt_in_round() > config.retry.max_attempts {
         // Only runners that died mid-attempt again and again get here (a job that kills its
         // process): stop feeding it to them.
@@ -236,8 +237,11 @@ async fn run_one(app: &App, handlers: &Handlers, config: &RunnerConfig, job: Cla
             "its attempts ran out: every runner stopped before finishing it",
         ))
     } else {
-        match handlers.get(&job.kind) {
-            Some(handler) => attempt(app, handler, &job, &context, config.lease.mul_f64(0.8)).await,
+        match &handler {
+            Some(handler) => {
+                let limit = config.lease.mul_f64(0.8);
+                attempt(app, handler.clone(), &job, &context, limit).await
+            }
             None => Err(JobFailure::temporary(format!(
                 "this runner has no handler for the kind {}",
                 job.kind
@@ -247,7 +251,7 @@ async fn run_one(app: &App, handlers: &Handlers, config: &RunnerConfig, job: Cla
     if let Err(failure) = &outcome {
         tracing::warn!(job_id = %job.job_id, kind = %job.kind, attempt = job.attempts, %failure, "job attempt failed");
     }
-    match record(app, config, &job, outcome).await {
+    match record(app, config, &job, &context, handler.as_deref(), outcome).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(
             job_id = %job.job_id,
@@ -287,12 +291,15 @@ async fn attempt(
     }
 }
 
+/// Records how the attempt ended; a job that dies tells its handler in the same transaction.
 async fn record(
     app: &App,
     config: &RunnerConfig,
     job: &ClaimedJob,
+    context: &JobContext,
+    handler: Option<&dyn AnyHandler>,
     outcome: Result<(), JobFailure>,
-) -> Result<bool, StoreError> {
+) -> Result<bool, AppError> {
     let now = now_micros();
     let mut tx = app.db.begin().await?;
     let recorded = match outcome {
@@ -308,7 +315,14 @@ async fn record(
                 }
                 NextStep::Dead => None,
             };
-            job::fail(&mut tx, job, &failure.to_string(), retry_at, now).await?
+            let reason = failure.to_string();
+            let recorded = job::fail(&mut tx, job, &reason, retry_at, now).await?;
+            if let (true, None, Some(handler)) = (recorded, retry_at, handler) {
+                handler
+                    .gave_up(&mut tx, &job.payload, context, &reason)
+                    .await?;
+            }
+            recorded
         }
     };
     tx.commit().await?;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tilaus_domain::message::MessageState;
 use tilaus_integrations::mail::{Email, MailError, Mailer};
 use tilaus_store::message::{self as store, Outcome};
-use tilaus_store::{ShopScope, now_micros, shop};
+use tilaus_store::{ShopScope, Tx, now_micros, shop};
 use uuid::Uuid;
 
 /// Sends the stored message `message_id` of the job's shop.
@@ -80,6 +80,23 @@ impl JobHandler for SendMessages {
             Err(MailError::Temporary(reason)) => Err(JobFailure::Temporary(reason)),
             Err(MailError::Permanent(reason)) => Err(JobFailure::Permanent(reason)),
         }
+    }
+
+    /// A message whose job ran out of attempts will not be sent: it fails with the last reason,
+    /// and staff can send it again from the log.
+    async fn gave_up(
+        &self,
+        tx: &mut Tx,
+        job: SendMessage,
+        context: &JobContext,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let Some(scope) = context.shop else {
+            return Ok(());
+        };
+        let reason = format!("gave up after {} attempts: {reason}", context.attempt);
+        store::give_up(tx, scope, job.message_id, &reason, now_micros()).await?;
+        Ok(())
     }
 }
 

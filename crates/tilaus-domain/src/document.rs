@@ -14,6 +14,9 @@ use crate::validation::ValidationErrors;
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
+mod zero_rate;
+pub use zero_rate::{ZeroRateReason, zero_rate_reasons};
+
 string_enum! {
     DocumentKind {
         /// For a sale paid at once (kuitti).

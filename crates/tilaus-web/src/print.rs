@@ -8,7 +8,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use tilaus_app::{App, AppError, Principal};
 use tilaus_domain::bank::transfer::{TransferCodes, transfer_codes};
-use tilaus_domain::document::{Buyer, DocumentContent, DocumentKind, DocumentLine, Seller};
+use tilaus_domain::document::{
+    Buyer, DocumentContent, DocumentKind, DocumentLine, Seller, zero_rate_reasons,
+};
 use tilaus_domain::order::totals;
 use tilaus_pdf::{
     Fact, Headings, Party, Payment, PdfError, PrintDocument, PrintLine, Totals, VatRow,
@@ -263,6 +265,10 @@ fn notes(lang: Lang, content: &DocumentContent) -> Vec<String> {
     }
     if content.kind == DocumentKind::Receipt {
         notes.push(lang.t("document-receipt-note"));
+    }
+    // Why 0 % lines carry no VAT, as the invoice must say (AVL 209 e §, item 11).
+    for reason in zero_rate_reasons(&content.buyer, &content.lines) {
+        notes.push(lang.t(&format!("document-zero-rate-{reason}")));
     }
     notes
 }

@@ -17,6 +17,7 @@ tilaus_store::on_both_backends!(
     bulk_invoicing_from_the_list_reports_each_order,
     a_confirmation_link_from_the_page_confirms_live_and_shows_in_the_history,
     the_next_step_card_offers_what_the_order_accepts,
+    a_reverse_charge_invoice_says_so,
 );
 
 fn version_of(order: &Value) -> String {
@@ -720,5 +721,51 @@ async fn the_next_step_card_offers_what_the_order_accepts(s: Server) {
     assert!(
         !read_only_page.body.contains("next-step"),
         "readers get no next-step card"
+    );
+}
+
+/// Services to a Swedish business at 0 %: the invoice prints the buyer's VAT number and the
+/// reverse-charge wording the law asks for (AVL 209 e §, items 4 and 11).
+async fn a_reverse_charge_invoice_says_so(s: Server) {
+    let body = serde_json::json!({
+        "channel": "web", "language": "fi", "prices_include_vat": false,
+        "customer": {"kind": "organisation", "name": "Svensk Konsult AB", "email": "ekonomi@konsult.se",
+                     "vat_id": "SE556677889901",
+                     "billing_address": {"line1": "Storgatan 1", "postal_code": "111 22", "city": "Stockholm", "country": "SE"}},
+        "lines": [{"name": "Konsultointi", "kind": "service", "quantity": 3, "unit_price": 12000, "vat_rate": 0}]
+    });
+    let id = s.post_order(&s.token, &body).await;
+    s.change_state(&id, "confirmed").await;
+    let api = reqwest::Client::new();
+    let invoice: Value = api
+        .post(format!("{}/api/v1/orders/{id}/invoice", s.base))
+        .bearer_auth(&s.token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("invoice")
+        .json()
+        .await
+        .expect("json");
+    let pdf_url = invoice["pdf_url"].as_str().expect("pdf_url");
+    let bytes = api
+        .get(format!("{}{pdf_url}", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("pdf")
+        .bytes()
+        .await
+        .expect("bytes");
+    let Some(text) = pdf_text(&bytes) else { return };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("SE556677889901"), "{text}");
+    assert!(
+        text.contains("Käännetty verovelvollisuus: ostaja on verovelvollinen"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Yhteisömyynti"),
+        "no goods were sold: {text}"
     );
 }

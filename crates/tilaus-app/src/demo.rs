@@ -399,6 +399,12 @@ impl App {
             })
             .await?;
         let principal = Principal::system(created.shop_id, "demo data");
+        // Payment reminders on, with the default levels, as a Finnish shop would run.
+        let reminders = crate::dunning::DunningSettings {
+            enabled: true,
+            ..crate::dunning::DunningSettings::default()
+        };
+        self.put_dunning_settings(&principal, &reminders).await?;
         for product in demo_products() {
             self.create_product(&principal, &product).await?;
         }

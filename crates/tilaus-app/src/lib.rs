@@ -12,6 +12,7 @@ pub mod confirmation;
 pub mod customer;
 pub mod demo;
 pub mod document;
+pub mod dunning;
 mod error;
 pub mod export;
 pub mod highlight;

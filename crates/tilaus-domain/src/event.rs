@@ -22,5 +22,7 @@ string_enum! {
         DocumentIssued = "order.document_issued",
         /// Staff wrote a message to the customer themselves.
         MessageWritten = "order.message_written",
+        /// A payment reminder for an overdue invoice went out (NTF-5).
+        ReminderSent = "order.reminder_sent",
     }
 }

@@ -9,6 +9,7 @@ pub mod bank;
 pub mod confirmation;
 pub mod customer;
 pub mod document;
+pub mod dunning;
 pub mod event;
 pub mod format;
 pub mod highlight;

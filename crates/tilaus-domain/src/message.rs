@@ -13,6 +13,8 @@ string_enum! {
         OrderCancelled = "order_cancelled",
         /// Written by staff to one customer, in their own words.
         Personal = "personal",
+        /// A payment reminder for an overdue invoice (NTF-5), one per level.
+        InvoiceReminder = "invoice_reminder",
     }
 }
 

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod confirmation;
 pub mod customer;
 pub mod document;
+pub mod dunning;
 pub mod highlight;
 pub mod idempotency;
 pub mod job;

@@ -489,3 +489,36 @@ pub enum OrderConfirmations {
     UserAgent,
     ConfirmedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum DunningSettings {
+    Table,
+    ShopId,
+    Enabled,
+    GraceDays,
+    Levels,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum InvoiceReminders {
+    Table,
+    ShopId,
+    DocumentId,
+    Level,
+    MessageId,
+    Fee,
+    SentOn,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DunningStops {
+    Table,
+    ShopId,
+    StopId,
+    DocumentId,
+    CustomerId,
+    ActorLabel,
+    CreatedAt,
+}

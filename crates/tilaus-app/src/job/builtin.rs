@@ -57,7 +57,16 @@ struct CheckOverdueInvoices;
 impl JobHandler for CheckOverdueInvoices {
     type Job = OverdueCheck;
 
-    async fn run(&self, _: &App, _: OverdueCheck, _: &JobContext) -> Result<(), JobFailure> {
+    /// Sends the day's payment reminders (NTF-5). Running twice in a day is harmless: each
+    /// invoice's level is sent once, by its key.
+    async fn run(&self, app: &App, _: OverdueCheck, _: &JobContext) -> Result<(), JobFailure> {
+        let sent = app
+            .send_overdue_reminders(jiff::Timestamp::now())
+            .await
+            .map_err(JobFailure::temporary)?;
+        if sent > 0 {
+            tracing::info!(sent, "sent payment reminders");
+        }
         Ok(())
     }
 }

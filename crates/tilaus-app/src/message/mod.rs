@@ -187,7 +187,7 @@ impl App {
             .ok_or(AppError::NotFound("shop"))?;
         let lines = order::lines(&mut tx, scope, order_id).await?;
         let language = Language::parse(&order.language).unwrap_or(Language::Fi);
-        let mut context = context(&shop, &order, &lines, language, &serde_json::Value::Null);
+        let mut context = context(&shop, &order, &lines, language);
         context.personal = Some(PersonalFacts::new(&subject, &body));
         let (sources, _) = template::choose(MessageKind::Personal, language, language);
         let mail = template::render(sources, &context)
@@ -301,9 +301,32 @@ pub(crate) async fn for_event(
     let Some(order) = order::get(tx, scope, order_id).await? else {
         return Ok(());
     };
+    // One message of a kind per order, however often the cause is retried.
+    let dedupe_key = format!("{kind}:{order_id}");
+    write_about_order(tx, scope, &order, kind, dedupe_key, |context| {
+        context.reason = data["reason"].as_str().map(str::to_owned);
+    })
+    .await?;
+    Ok(())
+}
+
+/// Writes a message of `kind` about `order` to its customer's e-mail address, in the order's
+/// language (falling back as [`template::choose`] says), with `facts` added to what the
+/// templates see, and queues it once per `dedupe_key`. `None` when the customer has no address
+/// or the key was used. A template that cannot be rendered leaves a `failed` message with the
+/// reason in the log, and the caller's change goes through.
+pub(crate) async fn write_about_order(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    order: &order::OrderRow,
+    kind: MessageKind,
+    dedupe_key: String,
+    facts: impl FnOnce(&mut Context),
+) -> Result<Option<MessageRow>, AppError> {
     let Some(to) = order.customer_email.clone() else {
-        return Ok(());
+        return Ok(None);
     };
+    let order_id = order.order_id;
     let shop = shop::get_shop(tx, scope)
         .await?
         .ok_or(AppError::NotFound("shop"))?;
@@ -315,26 +338,25 @@ pub(crate) async fn for_event(
     if let Some(wanted) = fallback_from {
         tracing::info!(%order_id, %kind, %wanted, %language, "no template in the order's language: the message falls back");
     }
-    let context = context(&shop, &order, &lines, language, data);
-    let mut row = new_row(&order, kind, to, language);
+    let mut context = context(&shop, order, &lines, language);
+    facts(&mut context);
+    let mut row = new_row(order, kind, to, language);
     row.fallback_from = fallback_from.map(|l| l.as_str().to_owned());
     match template::render(sources, &context) {
         Ok(mail) => {
             row.subject = mail.subject;
             row.body_text = mail.text;
             row.body_html = mail.html;
-            // One message of a kind per order, however often the cause is retried.
-            queue(tx, scope, row, Some(format!("{kind}:{order_id}"))).await?;
+            queue(tx, scope, row, Some(dedupe_key)).await
         }
         Err(error) => {
-            // The order change goes through; the log shows the message that could not be written.
             tracing::warn!(%order_id, %kind, %error, "a message could not be rendered");
             row.state = MessageState::Failed.as_str().into();
             row.failure_reason = Some(error.to_string());
             store::insert(tx, scope, &row).await?;
+            Ok(Some(row))
         }
     }
-    Ok(())
 }
 
 /// An e-mail message about `order`, queued and not yet written.
@@ -374,7 +396,6 @@ fn context(
     order: &order::OrderRow,
     lines: &[order::LineRow],
     language: Language,
-    data: &serde_json::Value,
 ) -> Context {
     let money = |minor: i64| format::money(language, minor, &order.currency);
     let zone = crate::time::zone(&shop.time_zone);
@@ -411,8 +432,9 @@ fn context(
                 total: money(line.total),
             })
             .collect(),
-        reason: data["reason"].as_str().map(str::to_owned),
+        reason: None,
         links: Default::default(),
         personal: None,
+        reminder: None,
     }
 }

@@ -493,6 +493,7 @@ message-write-hint = Sent by e-mail in the shop's layout and kept in the order's
 message-send = Send
 notice-message-written = The message will be sent.
 event-order-message-written = Message written to the customer
+event-order-reminder-sent = Payment reminder sent
 history-message = “{ $subject }” to { $to }
 # Confirmation links (ORD-7)
 notice-confirmation-link = A confirmation link was made for this order.

@@ -493,6 +493,7 @@ message-write-hint = Lähetetään sähköpostina kaupan ulkoasussa ja tallennet
 message-send = Lähetä
 notice-message-written = Viesti lähetetään.
 event-order-message-written = Viesti kirjoitettiin asiakkaalle
+event-order-reminder-sent = Maksumuistutus lähetetty
 history-message = ”{ $subject }” osoitteeseen { $to }
 # Vahvistuslinkit (ORD-7)
 notice-confirmation-link = Tilaukselle luotiin vahvistuslinkki.

@@ -493,6 +493,7 @@ message-write-hint = Skickas som e-post i butikens layout och sparas bland best�
 message-send = Skicka
 notice-message-written = Meddelandet skickas.
 event-order-message-written = Ett meddelande skrevs till kunden
+event-order-reminder-sent = Betalningspåminnelse skickad
 history-message = ”{ $subject }” till { $to }
 # Bekräftelselänkar (ORD-7)
 notice-confirmation-link = En bekräftelselänk skapades för beställningen.

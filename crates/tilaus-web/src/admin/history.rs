@@ -27,7 +27,8 @@ pub(crate) fn describe(lang: Lang, event: &EventView, currency: &str) -> Happeni
             .collect();
         return Happening { title, details };
     }
-    if event.kind == "order.message_written" {
+    // A message staff wrote, or a payment reminder: its subject and address.
+    if event.kind == "order.message_written" || event.kind == "order.reminder_sent" {
         let text = |field: &str| data[field].as_str().unwrap_or_default().to_owned();
         let detail = lang.t_args(
             "history-message",

@@ -4,6 +4,7 @@ mod admin;
 mod confirmations;
 mod customers;
 mod documents;
+mod dunning;
 mod jobs;
 mod messages;
 mod openapi;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<App> {
         .merge(messages::routes())
         .merge(payment_links::routes())
         .merge(confirmations::routes())
+        .merge(dunning::routes())
 }
 
 /// Ready when the database answers.

@@ -15,7 +15,7 @@ use tilaus_domain::document::{
 };
 use tilaus_domain::event::EventKind;
 use tilaus_domain::money::{Currency, VatRate};
-use tilaus_domain::order::{OrderState, ProductKind};
+use tilaus_domain::order::{OrderState, PaymentState, ProductKind};
 use tilaus_domain::reference::Reference;
 use tilaus_domain::text;
 use tilaus_domain::validation::ValidationErrors;
@@ -447,6 +447,67 @@ impl App {
             order_id,
             EventKind::DocumentIssued,
             actor,
+            issued_event(&row),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events_committed(scope);
+        Ok(DocumentView::from(&row))
+    }
+
+    /// Issues a transfer slip for a confirmed, unpaid order (prepayment by bank transfer,
+    /// tilisiirto): the customer pays by its reference before delivery, and the payment found by
+    /// that reference makes the order paid and issues its receipt. The order stays confirmed;
+    /// one slip per order.
+    pub async fn issue_transfer_slip(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+    ) -> Result<DocumentView, AppError> {
+        let scope = principal.write_scope()?;
+        let mut tx = self.db.begin().await?;
+        let order = order::get(&mut tx, scope, order_id)
+            .await?
+            .ok_or(AppError::NotFound("order"))?;
+        order_state(&order)?.ensure_prepayable()?;
+        let documents = document::for_order(&mut tx, scope, order_id).await?;
+        if has_sales_document(&documents) {
+            return Err(AppError::Conflict(
+                "the order already has a receipt or an invoice, which says how to pay".into(),
+            ));
+        }
+        let slip = DocumentKind::TransferSlip.as_str();
+        if let Some(issued) = documents.iter().find(|d| d.kind == slip) {
+            return Err(AppError::Conflict(format!(
+                "the order already has transfer slip {}",
+                issued.display_number
+            )));
+        }
+        if order.payment_state != PaymentState::Unpaid.as_str() {
+            return Err(AppError::Conflict(
+                "a transfer slip asks for the whole sum, and this order has payments already; \
+                 record the rest as a payment"
+                    .into(),
+            ));
+        }
+        let shop = self.shop_context(&mut tx, scope).await?;
+        let lines = order_lines(
+            &order::lines(&mut tx, scope, order_id).await?,
+            order.prices_include_vat,
+        )?;
+        let issue_of = Issue {
+            kind: DocumentKind::TransferSlip,
+            order: &order,
+            lines,
+            credits: None,
+        };
+        let row = issue(&mut tx, scope, &shop, &principal.actor, issue_of).await?;
+        crate::order::append_event(
+            &mut tx,
+            scope,
+            order_id,
+            EventKind::DocumentIssued,
+            &principal.actor,
             issued_event(&row),
         )
         .await?;

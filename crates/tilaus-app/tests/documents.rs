@@ -20,6 +20,7 @@ tilaus_store::on_both_backends!(
     credit_notes_never_exceed_what_remains,
     other_shops_see_nothing,
     series_and_terms_are_the_shops_to_set,
+    a_transfer_slip_is_paid_by_its_reference,
 );
 
 struct Shop {
@@ -718,4 +719,78 @@ async fn series_and_terms_are_the_shops_to_set(s: Shop) {
         s.app.set_invoicing_terms(&staff, &terms).await,
         Err(AppError::Forbidden(_))
     ));
+}
+
+/// Prepayment by bank transfer: a confirmed order gets one transfer slip with its own reference
+/// and bank barcode, stays confirmed, and the payment found by that reference makes it paid with
+/// its receipt. Open, partly paid or already-slipped orders are refused and change nothing.
+async fn a_transfer_slip_is_paid_by_its_reference(s: Shop) {
+    let order_id = s.confirmed_order().await;
+    let slip = s
+        .app
+        .issue_transfer_slip(&s.owner, order_id)
+        .await
+        .expect("slip");
+    assert_eq!(slip.kind, "transfer_slip");
+    assert_eq!(slip.total, 5980);
+    let reference = slip.reference.clone().expect("a reference");
+    assert!(
+        reference.starts_with('2'),
+        "transfer slips have their own references: {reference}"
+    );
+    assert_eq!(slip.bank_barcode.as_deref().map(str::len), Some(54));
+    assert!(slip.due_date.is_some());
+    let order = s.app.get_order(&s.owner, order_id).await.expect("order");
+    assert_eq!(order.summary.state, "confirmed");
+    assert!(matches!(
+        s.app.issue_transfer_slip(&s.owner, order_id).await,
+        Err(AppError::Conflict(_))
+    ));
+
+    let paid = s
+        .app
+        .record_payment_by_reference(
+            &s.owner,
+            &PaymentByReference {
+                reference,
+                amount: 5980,
+                method: None,
+            },
+        )
+        .await
+        .expect("paid by reference");
+    assert_eq!(paid.payment_state, "paid");
+    assert!(paid.receipt.is_some(), "the payment documents the sale");
+    let kinds: Vec<String> = s
+        .app
+        .order_documents(&s.owner, order_id)
+        .await
+        .expect("documents")
+        .iter()
+        .map(|d| d.kind.clone())
+        .collect();
+    assert_eq!(kinds, ["transfer_slip", "receipt"]);
+
+    let open = id_of(&s.order("open", json!([])).await);
+    assert!(matches!(
+        s.app.issue_transfer_slip(&s.owner, open).await,
+        Err(AppError::State(_))
+    ));
+    let partly = s.confirmed_order().await;
+    s.app
+        .record_payment(&s.owner, partly, &cash(1000))
+        .await
+        .expect("part");
+    assert!(matches!(
+        s.app.issue_transfer_slip(&s.owner, partly).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(
+        s.app
+            .order_documents(&s.owner, partly)
+            .await
+            .expect("documents")
+            .iter()
+            .all(|d| d.kind != "transfer_slip")
+    );
 }

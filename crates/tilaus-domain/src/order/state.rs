@@ -124,6 +124,15 @@ impl OrderState {
         }
     }
 
+    /// A transfer slip (prepayment by bank transfer) asks for the money of an agreed order
+    /// before it is delivered: confirmed, not yet invoiced or paid.
+    pub fn ensure_prepayable(self) -> Result<(), StateError> {
+        match self {
+            OrderState::Confirmed => Ok(()),
+            _ => Err(self.refuse("issuing a transfer slip".into())),
+        }
+    }
+
     /// Money is recorded on agreed orders only: an open order is confirmed first (its content
     /// may still change), and a cancelled or consolidated one takes no payments.
     pub fn ensure_payable(self) -> Result<(), StateError> {

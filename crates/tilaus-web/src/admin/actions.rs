@@ -224,13 +224,36 @@ pub(crate) async fn issue_invoice(
     Path(id): Path<String>,
 ) -> Page {
     let id = order_id(&staff, &id)?;
+    let issued = app.issue_invoice(&staff.principal, id).await;
+    document_issued(&app, &staff, id, issued.map(|_| ()), "invoice").await
+}
+
+/// Issues a transfer slip for prepayment by bank transfer.
+pub(crate) async fn issue_transfer_slip(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Page {
+    let id = order_id(&staff, &id)?;
+    let issued = app.issue_transfer_slip(&staff.principal, id).await;
+    document_issued(&app, &staff, id, issued.map(|_| ()), "transfer-slip").await
+}
+
+/// Back to the payments tab with the `done` notice, or with why the document was refused.
+async fn document_issued(
+    app: &App,
+    staff: &Staff,
+    id: Uuid,
+    issued: Result<(), AppError>,
+    what: &str,
+) -> Page {
     let keep = Outcome {
         tab: "payments",
         ..Outcome::default()
     };
-    match app.issue_invoice(&staff.principal, id).await {
-        Ok(_) => done(id, "invoice", "payments"),
-        Err(error) => refused(&app, &staff, id, error, keep).await,
+    match issued {
+        Ok(()) => done(id, what, "payments"),
+        Err(error) => refused(app, staff, id, error, keep).await,
     }
 }
 

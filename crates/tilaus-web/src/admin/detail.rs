@@ -699,6 +699,7 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "language" => "notice-language-changed",
         "delivery" => "notice-delivery-changed",
         "invoice" => "notice-invoice-issued",
+        "transfer-slip" => "notice-transfer-slip-issued",
         "payment" => "notice-payment-recorded",
         "resend" => "notice-message-resent",
         "message" => "notice-message-written",

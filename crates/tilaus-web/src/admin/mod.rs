@@ -80,6 +80,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/orders/{id}/messages", post(actions::write_message))
         .route("/admin/orders/{id}/tags", post(actions::change_tags))
         .route("/admin/orders/{id}/invoice", post(actions::issue_invoice))
+        .route(
+            "/admin/orders/{id}/transfer-slip",
+            post(actions::issue_transfer_slip),
+        )
         .route("/admin/orders/{id}/payments", post(actions::record_payment))
         .route(
             "/admin/orders/{id}/confirmation-link",

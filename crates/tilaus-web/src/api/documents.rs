@@ -18,6 +18,10 @@ use tilaus_app::payment::{NewPayment, OrderPayments, PaymentByReference, Recorde
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/api/v1/orders/{id}/invoice", post(issue_invoice))
+        .route(
+            "/api/v1/orders/{id}/transfer-slip",
+            post(issue_transfer_slip),
+        )
         .route("/api/v1/orders/invoices", post(issue_invoices))
         .route("/api/v1/orders/{id}/documents", get(order_documents))
         .route(
@@ -46,6 +50,23 @@ pub(crate) async fn issue_invoice(
     Ok((
         StatusCode::CREATED,
         Json(app.issue_invoice(&principal, id).await?),
+    ))
+}
+
+/// Issues a transfer slip for a confirmed, unpaid order (prepayment by bank transfer): the
+/// customer pays by its reference (bank barcode and EPC QR on the PDF), and the payment recorded
+/// by that reference makes the order paid and issues its receipt. The order stays confirmed.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/transfer-slip", tag = "documents", params(("id" = uuid::Uuid, Path)),
+    responses((status = 201, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The order is not confirmed, has payments or a document already", body = Problem)))]
+pub(crate) async fn issue_transfer_slip(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.issue_transfer_slip(&principal, id).await?),
     ))
 }
 

@@ -16,7 +16,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::products::create_product, super::products::get_product, super::products::update_product,
         super::products::delete_product, super::products::audit_log, super::customers::list_customers,
         super::customers::get_customer,
-        super::documents::issue_invoice, super::documents::issue_invoices, super::documents::order_documents, super::documents::get_document,
+        super::documents::issue_invoice, super::documents::issue_transfer_slip, super::documents::issue_invoices, super::documents::order_documents, super::documents::get_document,
         super::documents::issue_credit_note, super::documents::record_payment, super::documents::order_payments,
         super::documents::record_by_reference, super::documents::document_pdf,
         super::jobs::list_jobs, super::jobs::retry_job,

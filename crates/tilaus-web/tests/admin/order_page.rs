@@ -18,6 +18,7 @@ tilaus_store::on_both_backends!(
     a_confirmation_link_from_the_page_confirms_live_and_shows_in_the_history,
     the_next_step_card_offers_what_the_order_accepts,
     a_reverse_charge_invoice_says_so,
+    a_transfer_slip_from_the_money_tab,
 );
 
 fn version_of(order: &Value) -> String {
@@ -768,4 +769,59 @@ async fn a_reverse_charge_invoice_says_so(s: Server) {
         !text.contains("Yhteisömyynti"),
         "no goods were sold: {text}"
     );
+}
+
+/// Prepayment by bank transfer from the Payments tab: the slip is listed with its reference and
+/// its PDF says TILISIIRTO with the same reference; a second one is refused with the reason.
+async fn a_transfer_slip_from_the_money_tab(s: Server) {
+    let id = s.order("T-1", "Aino Virtanen").await;
+    s.change_state(&id, "confirmed").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let tab = browser
+        .get(&format!("/admin/orders/{id}?tab=payments"))
+        .await;
+    assert!(tab.body.contains("Luo tilisiirtolomake"), "{}", tab.body);
+    let made = post(&browser, &format!("/admin/orders/{id}/transfer-slip"), &[]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let page = browser.get(made.location()).await;
+    assert!(
+        page.body.contains("Tilisiirtolomake laadittiin"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Tilisiirto"));
+    let again = post(&browser, &format!("/admin/orders/{id}/transfer-slip"), &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("role=\"alert\""));
+
+    let documents: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/orders/{id}/documents", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("documents")
+        .json()
+        .await
+        .expect("json");
+    let slip = &documents[0];
+    assert_eq!(slip["kind"], "transfer_slip", "{documents}");
+    let printed = slip["reference_printed"].as_str().expect("reference");
+    let bytes = reqwest::Client::new()
+        .get(format!(
+            "{}{}",
+            s.base,
+            slip["pdf_url"].as_str().expect("pdf")
+        ))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("pdf")
+        .bytes()
+        .await
+        .expect("bytes");
+    let Some(text) = pdf_text(&bytes) else { return };
+    assert!(text.contains("TILISIIRTO"), "{text}");
+    assert!(text.contains(printed), "{text}");
+    assert_eq!(s.order_state(&id).await, "confirmed");
 }

@@ -18,6 +18,7 @@ mod login;
 mod manual;
 mod marks;
 mod orders;
+mod reminders;
 mod render;
 mod settings;
 mod view;
@@ -114,6 +115,10 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/highlights", post(settings::create_rule))
         .route("/admin/highlights/{id}/delete", post(settings::delete_rule))
         .route("/admin/settings/list", get(settings::show))
+        .route(
+            "/admin/settings/reminders",
+            get(reminders::show).post(reminders::save),
+        )
         .route("/admin/static/admin.css", get(css))
         .route("/admin/static/admin.js", get(js))
         .route("/admin/{*rest}", get(not_found).post(not_found))

@@ -10,6 +10,7 @@ tilaus_store::on_both_backends!(
     start = Server::start;
     saved_views_are_personal_and_per_shop,
     rules_highlight_list_rows_and_live_rows,
+    payment_reminders_are_set_on_their_page,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -270,4 +271,79 @@ async fn rules_highlight_list_rows_and_live_rows(s: Server) {
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert!(!browser.get("/admin/orders").await.body.contains("hl-red"));
+}
+
+/// The payment reminder page shows the policy, saves what the owner types, keeps a refused form
+/// as typed with the reason, and shows read-only users the settings without a way to save.
+async fn payment_reminders_are_set_on_their_page(s: Server) {
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get("/admin/settings/reminders").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Maksumuistutukset"), "{}", page.body);
+    let mut fields = crate::support::form_fields(&page.body, "/admin/settings/reminders");
+    fields.retain(|(name, _)| name != "enabled");
+    fields.push(("enabled".into(), "on".into()));
+    for (name, value) in fields.iter_mut() {
+        match name.as_str() {
+            "days_1" => *value = "10".into(),
+            "fee_1" => *value = "4,50".into(),
+            "days_3" => *value = String::new(),
+            _ => {}
+        }
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = browser.post("/admin/settings/reminders", &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let owner = owner(&s).await;
+    let settings = s.app.dunning_settings(&owner).await.expect("settings");
+    assert!(settings.enabled);
+    assert_eq!(settings.levels.len(), 2, "the third level was left empty");
+    assert_eq!(
+        (settings.levels[0].days_overdue, settings.levels[0].fee),
+        (10, 450)
+    );
+    let shown = browser.get(saved.location()).await;
+    assert!(shown.body.contains("Muistutusasetukset tallennettiin"));
+    assert!(shown.body.contains("value=\"4,50\""));
+
+    let bad: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|&(n, v)| if n == "fee_1" { (n, "paljon") } else { (n, v) })
+        .collect();
+    let refused = browser.post("/admin/settings/reminders", &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("value=\"paljon\""),
+        "typed input is kept"
+    );
+    assert_eq!(
+        s.app
+            .dunning_settings(&owner)
+            .await
+            .expect("settings")
+            .levels[0]
+            .fee,
+        450
+    );
+
+    let reader = s.read_only_client().await;
+    let read = reader.get("/admin/settings/reminders").await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.body.contains("disabled") && !read.body.contains(">Tallenna</button>"));
+    let csrf = read.csrf();
+    let forged = reader
+        .post(
+            "/admin/settings/reminders",
+            &[
+                ("csrf", csrf.as_str()),
+                ("grace_days", "1"),
+                ("days_1", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }

@@ -536,3 +536,7 @@ reminders-levels-hint = Leave a level's days empty to use fewer levels. A consum
 reminders-save = Save
 reminders-saved = The reminder settings were saved.
 settings-reminders-link = Payment reminders
+reminders-stop = Stop reminders
+reminders-resume = Resume reminders
+reminders-stopped-customer = Payment reminders to this customer are stopped.
+notice-reminders-changed = The invoice's payment reminders were changed.

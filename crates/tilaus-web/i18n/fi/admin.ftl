@@ -536,3 +536,7 @@ reminders-levels-hint = Jätä tason päivät tyhjiksi, jos haluat vähemmän ta
 reminders-save = Tallenna
 reminders-saved = Muistutusasetukset tallennettiin.
 settings-reminders-link = Maksumuistutukset
+reminders-stop = Kiellä muistutukset
+reminders-resume = Salli muistutukset
+reminders-stopped-customer = Tämän asiakkaan maksumuistutukset on kielletty.
+notice-reminders-changed = Laskun maksumuistutusten asetus muutettiin.

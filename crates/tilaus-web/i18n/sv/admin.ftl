@@ -536,3 +536,7 @@ reminders-levels-hint = Lämna nivåns dagar tomma för färre nivåer. En konsu
 reminders-save = Spara
 reminders-saved = Påminnelseinställningarna sparades.
 settings-reminders-link = Betalningspåminnelser
+reminders-stop = Stoppa påminnelser
+reminders-resume = Tillåt påminnelser
+reminders-stopped-customer = Betalningspåminnelser till den här kunden är stoppade.
+notice-reminders-changed = Fakturans betalningspåminnelser ändrades.

@@ -130,6 +130,8 @@ struct CustomerPage {
     can_write: bool,
     /// The customer's latest messages over all their orders (CUS-7).
     messages: Vec<MessageItem>,
+    /// Whether payment reminders to this customer are stopped (NTF-5).
+    reminders_stopped: bool,
 }
 
 pub(crate) async fn show(
@@ -159,6 +161,12 @@ pub(crate) async fn show(
         .iter()
         .map(|m| MessageItem::new(lang, &zone, m, can_write))
         .collect();
+    let reminders_stopped = app
+        .dunning_stops(&staff.principal)
+        .await
+        .map_err(fail)?
+        .iter()
+        .any(|s| s.customer_id == Some(id));
     let c = &customer.customer;
     let (name, organisation) = view::customer_names(c);
     let facts = [
@@ -201,6 +209,7 @@ pub(crate) async fn show(
         continued: !cursor.is_empty(),
         can_write,
         messages,
+        reminders_stopped,
     };
     Ok(page.into_response())
 }

@@ -351,6 +351,8 @@ pub(crate) struct DocumentItem {
     date: String,
     total: String,
     reference: Option<String>,
+    /// For an invoice staff may act on: whether its payment reminders are stopped (NTF-5).
+    reminders_stopped: Option<bool>,
 }
 
 pub(crate) struct PaymentItem {
@@ -472,6 +474,7 @@ async fn money_tab(
     let lang = staff.ctx.lang;
     let zone = view::zone(staff);
     let documents = app.order_documents(&staff.principal, order.id).await?;
+    let stops = app.dunning_stops(&staff.principal).await?;
     let paid = app.order_payments(&staff.principal, order.id).await?;
     let money = |amount: i64| lang.money(amount, &order.currency);
     let can_write = staff.principal.role.can_write();
@@ -497,6 +500,8 @@ async fn money_tab(
                 date: d.issue_date.clone(),
                 total: money(d.total),
                 reference: d.reference_printed.clone(),
+                reminders_stopped: (can_write && d.kind == "invoice")
+                    .then(|| stops.iter().any(|s| s.document_id == Some(d.id))),
             })
             .collect(),
         payments: paid
@@ -700,6 +705,7 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "delivery" => "notice-delivery-changed",
         "invoice" => "notice-invoice-issued",
         "transfer-slip" => "notice-transfer-slip-issued",
+        "reminders" => "notice-reminders-changed",
         "payment" => "notice-payment-recorded",
         "resend" => "notice-message-resent",
         "message" => "notice-message-written",

@@ -119,6 +119,8 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             "/admin/settings/reminders",
             get(reminders::show).post(reminders::save),
         )
+        .route("/admin/documents/{id}/reminders", post(reminders::invoice))
+        .route("/admin/customers/{id}/reminders", post(reminders::customer))
         .route("/admin/static/admin.css", get(css))
         .route("/admin/static/admin.js", get(js))
         .route("/admin/{*rest}", get(not_found).post(not_found))

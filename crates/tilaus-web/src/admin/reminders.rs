@@ -1,6 +1,8 @@
-//! Payment reminder settings (`/admin/settings/reminders`, NTF-5): on or off, the grace period
-//! and up to three levels of days past due and fee. Owners and managers change them; others see
-//! them. The reminders themselves show in each order's communication log.
+//! Payment reminders in the admin (NTF-5): the settings page (`/admin/settings/reminders`: on or
+//! off, the grace period and up to three levels of days past due and fee; owners and managers
+//! change them, others see them), and stopping or resuming reminders for one invoice (from its
+//! order's Payments tab) or one customer (from their page). The reminders themselves show in
+//! each order's communication log.
 
 use super::guard::Staff;
 use super::i18n::Lang;
@@ -8,15 +10,16 @@ use super::render::{self, Layout, Page};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tilaus_app::dunning::DunningSettings;
+use tilaus_app::dunning::{DunningSettings, StopTarget};
 use tilaus_app::{App, AppError};
 use tilaus_domain::dunning::{MAX_LEVELS, ReminderLevel};
 use tilaus_domain::money::{Currency, format_major, parse_major};
 use tilaus_domain::validation::ValidationErrors;
+use uuid::Uuid;
 
 const PAGE: &str = "/admin/settings/reminders";
 
@@ -192,4 +195,54 @@ pub(crate) async fn save(
             .into_response()),
         Err(error) => Err(render::app_error(&staff.ctx, error)),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct StopForm {
+    /// `yes` stops reminders, anything else resumes them.
+    #[serde(default)]
+    stop: String,
+}
+
+async fn toggle(app: &App, staff: &Staff, target: StopTarget, stop: bool) -> Result<(), AppError> {
+    if stop {
+        app.stop_dunning(&staff.principal, target).await.map(|_| ())
+    } else {
+        app.resume_dunning(&staff.principal, target).await
+    }
+}
+
+/// Stops or resumes the reminders of one invoice; back to its order's Payments tab.
+pub(crate) async fn invoice(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<StopForm>,
+) -> Page {
+    let fail = |e| render::app_error(&staff.ctx, e);
+    let id = Uuid::parse_str(&id).map_err(|_| fail(AppError::NotFound("invoice")))?;
+    let invoice = app.get_document(&staff.principal, id).await.map_err(fail)?;
+    toggle(&app, &staff, StopTarget::Invoice(id), form.stop == "yes")
+        .await
+        .map_err(fail)?;
+    let order = invoice.order_id;
+    Ok(Redirect::to(&format!(
+        "/admin/orders/{order}?tab=payments&done=reminders"
+    ))
+    .into_response())
+}
+
+/// Stops or resumes the reminders of all of a customer's invoices; back to their page.
+pub(crate) async fn customer(
+    State(app): State<App>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<StopForm>,
+) -> Page {
+    let fail = |e| render::app_error(&staff.ctx, e);
+    let id = Uuid::parse_str(&id).map_err(|_| fail(AppError::NotFound("customer")))?;
+    toggle(&app, &staff, StopTarget::Customer(id), form.stop == "yes")
+        .await
+        .map_err(fail)?;
+    Ok(Redirect::to(&format!("/admin/customers/{id}")).into_response())
 }

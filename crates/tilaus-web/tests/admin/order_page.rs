@@ -19,6 +19,7 @@ tilaus_store::on_both_backends!(
     the_next_step_card_offers_what_the_order_accepts,
     a_reverse_charge_invoice_says_so,
     a_transfer_slip_from_the_money_tab,
+    reminders_are_stopped_per_invoice_and_per_customer,
 );
 
 fn version_of(order: &Value) -> String {
@@ -824,4 +825,91 @@ async fn a_transfer_slip_from_the_money_tab(s: Server) {
     assert!(text.contains("TILISIIRTO"), "{text}");
     assert!(text.contains(printed), "{text}");
     assert_eq!(s.order_state(&id).await, "confirmed");
+}
+
+/// Staff stop and resume payment reminders for one invoice from its order's Payments tab, and for
+/// a customer from their page; the API's list of stops says the same. Readers get no buttons.
+async fn reminders_are_stopped_per_invoice_and_per_customer(s: Server) {
+    let id = s.order("R-1", "Aino Virtanen").await;
+    s.change_state(&id, "confirmed").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    assert_eq!(
+        post(&browser, &format!("/admin/orders/{id}/invoice"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let stops = || async {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/dunning/stops", s.base))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .expect("stops")
+            .json::<Value>()
+            .await
+            .expect("json")
+    };
+    let tab = browser
+        .get(&format!("/admin/orders/{id}?tab=payments"))
+        .await;
+    let document = tab
+        .body
+        .split("action=\"/admin/documents/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the invoice's reminder form")
+        .to_owned();
+    assert!(tab.body.contains("Kiellä muistutukset"));
+    let stopped = post(
+        &browser,
+        &format!("/admin/documents/{document}/reminders"),
+        &[("stop", "yes")],
+    )
+    .await;
+    assert_eq!(stopped.status, StatusCode::SEE_OTHER, "{}", stopped.body);
+    assert_eq!(stops().await[0]["document_id"], document.as_str());
+    let tab = browser.get(stopped.location()).await;
+    assert!(tab.body.contains("Salli muistutukset"), "{}", tab.body);
+    post(
+        &browser,
+        &format!("/admin/documents/{document}/reminders"),
+        &[("stop", "no")],
+    )
+    .await;
+    assert_eq!(stops().await, serde_json::json!([]));
+
+    let customer = s.api_order(&id).await["customer"]["id"]
+        .as_str()
+        .expect("customer")
+        .to_owned();
+    let stopped = post(
+        &browser,
+        &format!("/admin/customers/{customer}/reminders"),
+        &[("stop", "yes")],
+    )
+    .await;
+    assert_eq!(stopped.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&format!("/admin/customers/{customer}")).await;
+    assert!(
+        page.body.contains("maksumuistutukset on kielletty"),
+        "{}",
+        page.body
+    );
+    assert_eq!(stops().await[0]["customer_id"], customer.as_str());
+
+    let reader = s.read_only_client().await;
+    let read = reader
+        .get(&format!("/admin/orders/{id}?tab=payments"))
+        .await;
+    assert!(!read.body.contains("/reminders\""));
+    let refused = post(
+        &reader,
+        &format!("/admin/customers/{customer}/reminders"),
+        &[("stop", "no")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(stops().await.as_array().map(Vec::len), Some(1));
 }

@@ -405,6 +405,13 @@ impl App {
             ..crate::dunning::DunningSettings::default()
         };
         self.put_dunning_settings(&principal, &reminders).await?;
+        for (language, text) in DEMO_TERMS {
+            let terms = crate::confirmation::TermsInput {
+                text: text.into(),
+                language: Some(language.into()),
+            };
+            self.put_terms(&principal, &terms).await?;
+        }
         for product in demo_products() {
             self.create_product(&principal, &product).await?;
         }
@@ -441,3 +448,25 @@ impl App {
         })
     }
 }
+
+/// The demo shop's terms, as an organisation confirming an order reads them.
+const DEMO_TERMS: [(&str, &str); 3] = [
+    (
+        "fi",
+        "Toimitusehdot\n\nTilaus on sitova, kun se on vahvistettu. Hinnat sisältävät arvonlisäveron, \
+         ellei toisin mainita. Maksuehto 14 päivää netto; viivästyskorko korkolain mukaan. \
+         Peruutukset viimeistään 7 päivää ennen toimitusta tai palvelun alkua.",
+    ),
+    (
+        "sv",
+        "Leveransvillkor\n\nBeställningen är bindande när den har bekräftats. Priserna inkluderar \
+         mervärdesskatt om inget annat anges. Betalningsvillkor 14 dagar netto; dröjsmålsränta enligt \
+         räntelagen. Avbokning senast 7 dagar före leverans eller tjänstens början.",
+    ),
+    (
+        "en",
+        "Terms of delivery\n\nThe order is binding once confirmed. Prices include VAT unless stated \
+         otherwise. Payment within 14 days net; late-payment interest under the Finnish Interest Act. \
+         Cancellations no later than 7 days before delivery or the start of the service.",
+    ),
+];

@@ -169,22 +169,25 @@ pub async fn for_order(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TermsRow {
+    /// `fi`, `sv` or `en`.
+    pub language: String,
     pub body: String,
     pub updated_at: i64,
 }
 
-/// The shop's terms, if it has set any.
-pub async fn terms(q: &mut impl Queries, scope: ShopScope) -> Result<Option<TermsRow>, StoreError> {
-    q.fetch_optional(
+/// The shop's terms in every language it has set them in.
+pub async fn terms(q: &mut impl Queries, scope: ShopScope) -> Result<Vec<TermsRow>, StoreError> {
+    q.fetch_all(
         Query::select()
-            .columns([ShopTerms::Body, ShopTerms::UpdatedAt])
+            .columns([ShopTerms::Language, ShopTerms::Body, ShopTerms::UpdatedAt])
             .from(ShopTerms::Table)
-            .and_where(Expr::col(ShopTerms::ShopId).eq(scope.shop_id())),
+            .and_where(Expr::col(ShopTerms::ShopId).eq(scope.shop_id()))
+            .order_by(ShopTerms::Language, sea_query::Order::Asc),
     )
     .await
 }
 
-/// Sets (or replaces) the shop's terms.
+/// Sets (or replaces) the shop's terms in one language.
 pub async fn put_terms(
     q: &mut impl Queries,
     scope: ShopScope,
@@ -193,14 +196,20 @@ pub async fn put_terms(
     q.execute(
         Query::insert()
             .into_table(ShopTerms::Table)
-            .columns([ShopTerms::ShopId, ShopTerms::Body, ShopTerms::UpdatedAt])
+            .columns([
+                ShopTerms::ShopId,
+                ShopTerms::Language,
+                ShopTerms::Body,
+                ShopTerms::UpdatedAt,
+            ])
             .values_panic([
                 scope.shop_id().into(),
+                row.language.clone().into(),
                 row.body.clone().into(),
                 row.updated_at.into(),
             ])
             .on_conflict(
-                OnConflict::column(ShopTerms::ShopId)
+                OnConflict::columns([ShopTerms::ShopId, ShopTerms::Language])
                     .update_columns([ShopTerms::Body, ShopTerms::UpdatedAt])
                     .to_owned(),
             ),

@@ -454,6 +454,7 @@ pub enum PaymentLinkAttempts {
 pub enum ShopTerms {
     Table,
     ShopId,
+    Language,
     Body,
     UpdatedAt,
 }

@@ -591,4 +591,35 @@ tilaus_store::on_both_backends!(start = Server::start;
     confirmed_through_the_link,
     links_that_confirm_nothing,
     who_may_do_what,
+    terms_are_shown_in_the_orders_language,
 );
+
+/// Terms per language: a Swedish order's page shows the Swedish terms, an English one (no English
+/// terms) the shop's default Finnish ones; the API reads them the same way and refuses an
+/// unknown language.
+async fn terms_are_shown_in_the_orders_language(s: Server) {
+    s.put_terms("Suomenkieliset ehdot").await;
+    let put = |body: Value| s.send(reqwest::Method::PUT, "/api/v1/terms", Some(body), &s.token);
+    let (status, swedish) = put(json!({"language": "sv", "text": "Svenska villkor"})).await;
+    assert_eq!(status, StatusCode::OK, "{swedish}");
+    assert_eq!(swedish["language"], "sv");
+    let (status, problem) = put(json!({"language": "xx", "text": "Terms"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem.to_string().contains("/language"), "{problem}");
+
+    let sv_page = s.page(&s.link(&s.order("sv").await).await).await.1;
+    assert!(
+        sv_page.contains("Svenska villkor") && !sv_page.contains("Suomenkieliset"),
+        "{sv_page}"
+    );
+    let en_page = s.page(&s.link(&s.order("en").await).await).await.1;
+    assert!(en_page.contains("Suomenkieliset ehdot"), "{en_page}");
+
+    let (_, terms) = s.get("/api/v1/terms?language=sv").await;
+    assert_eq!(
+        (terms["language"].as_str(), terms["text"].as_str()),
+        (Some("sv"), Some("Svenska villkor"))
+    );
+    let (_, fallback) = s.get("/api/v1/terms?language=en").await;
+    assert_eq!(fallback["language"], "fi");
+}

@@ -21,6 +21,7 @@ use crate::link::{LinkToken, expires_at, fingerprint, new_link};
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tilaus_domain::language::Language;
 use tilaus_domain::text::{self, MAX_LONG};
 use tilaus_store::confirmation::{self, ConfirmationRow, LinkRow, TermsRow};
 use tilaus_store::{Queries, ShopScope, now_micros, order};
@@ -76,12 +77,40 @@ pub struct ConfirmationList {
 pub struct TermsInput {
     /// Plain text (line breaks kept), 1 to 10,000 characters.
     pub text: String,
+    /// `fi`, `sv` or `en`; the shop's default language when absent.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TermsView {
+    /// The language of `text`.
+    pub language: String,
     pub text: String,
     pub updated_at: String,
+}
+
+impl From<TermsRow> for TermsView {
+    fn from(row: TermsRow) -> Self {
+        TermsView {
+            language: row.language,
+            text: row.body,
+            updated_at: crate::time::rfc3339(row.updated_at),
+        }
+    }
+}
+
+/// The terms a reader of `wanted` sees: in that language, else in the shop's default, else in
+/// whichever the shop wrote first.
+pub(crate) fn pick_terms(
+    rows: Vec<TermsRow>,
+    wanted: &str,
+    shop_default: &str,
+) -> Option<TermsRow> {
+    let position = |language: &str| rows.iter().position(|r| r.language == language);
+    let chosen = position(wanted)
+        .or_else(|| position(shop_default))
+        .unwrap_or(0);
+    rows.into_iter().nth(chosen)
 }
 
 impl ConfirmationView {
@@ -171,13 +200,32 @@ impl App {
         input: &TermsInput,
     ) -> Result<TermsView, AppError> {
         let scope = principal.admin_scope()?;
-        let body =
-            text::required(&input.text, MAX_LONG).map_err(|e| AppError::invalid("/text", e))?;
+        let mut errors = tilaus_domain::validation::ValidationErrors::default();
+        let body = errors.check("/text", text::required(&input.text, MAX_LONG));
+        let language = match input.language.as_deref() {
+            Some(code) => errors.check(
+                "/language",
+                Language::parse(code)
+                    .ok_or_else(|| format!("'{code}' is not one of {}", Language::expected())),
+            ),
+            None => None,
+        };
+        errors.into_result()?;
+        let mut tx = self.db.begin().await?;
+        let language = match language {
+            Some(language) => language.as_str().to_owned(),
+            None => {
+                tilaus_store::shop::get_shop(&mut tx, scope)
+                    .await?
+                    .ok_or(AppError::NotFound("shop"))?
+                    .default_language
+            }
+        };
         let row = TermsRow {
-            body,
+            language,
+            body: body.unwrap_or_default(),
             updated_at: now_micros(),
         };
-        let mut tx = self.db.begin().await?;
         confirmation::put_terms(&mut tx, scope, &row).await?;
         crate::audit::record(
             &mut tx,
@@ -185,25 +233,29 @@ impl App {
             principal,
             "terms.updated",
             "terms",
-            json!({"sha256": sha256_hex(row.body.as_bytes())}),
+            json!({"language": row.language, "sha256": sha256_hex(row.body.as_bytes())}),
         )
         .await?;
         tx.commit().await?;
-        Ok(TermsView {
-            text: row.body,
-            updated_at: crate::time::rfc3339(row.updated_at),
-        })
+        Ok(row.into())
     }
 
-    /// The shop's terms; not found when it has none.
-    pub async fn terms(&self, principal: &Principal) -> Result<TermsView, AppError> {
+    /// The shop's terms in `language` (else in its default language, else any); not found when
+    /// it has none.
+    pub async fn terms(
+        &self,
+        principal: &Principal,
+        language: Option<&str>,
+    ) -> Result<TermsView, AppError> {
+        let scope = principal.read_scope();
         let mut conn = self.db.read().await?;
-        let row = confirmation::terms(&mut conn, principal.read_scope())
+        let shop = tilaus_store::shop::get_shop(&mut conn, scope)
             .await?
-            .ok_or(AppError::NotFound("terms"))?;
-        Ok(TermsView {
-            text: row.body,
-            updated_at: crate::time::rfc3339(row.updated_at),
-        })
+            .ok_or(AppError::NotFound("shop"))?;
+        let rows = confirmation::terms(&mut conn, scope).await?;
+        let wanted = language.unwrap_or(&shop.default_language);
+        pick_terms(rows, wanted, &shop.default_language)
+            .map(Into::into)
+            .ok_or(AppError::NotFound("terms"))
     }
 }

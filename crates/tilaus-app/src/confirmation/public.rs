@@ -168,7 +168,12 @@ async fn page(
     let shop = shop::get_shop(q, scope)
         .await?
         .ok_or(AppError::NotFound("confirmation link"))?;
-    let terms = confirmation::terms(q, scope).await?.map(|t| t.body);
+    let terms = super::pick_terms(
+        confirmation::terms(q, scope).await?,
+        &row.language,
+        &shop.default_language,
+    )
+    .map(|t| t.body);
     let done = confirmation::for_link(q, scope, link.link_id).await?;
     let vat_breakdown: Vec<VatBreakdown> =
         serde_json::from_str(&row.vat_breakdown).map_err(|e| {

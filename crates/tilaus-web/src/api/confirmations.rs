@@ -2,7 +2,7 @@
 //! show.
 
 use crate::Problem;
-use crate::extract::{Auth, Id, JsonBody};
+use crate::extract::{Auth, Id, JsonBody, QueryParams};
 use crate::problem::ApiError;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -64,17 +64,30 @@ pub(crate) async fn order_confirmations(
     Ok(Json(app.order_confirmations(&principal, id).await?))
 }
 
-/// The shop's terms, as confirmation pages show them.
-#[utoipa::path(get, path = "/api/v1/terms", tag = "confirmations",
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TermsQuery {
+    /// `fi`, `sv` or `en`: the terms a reader of this language sees; the shop's default
+    /// language when absent.
+    language: Option<String>,
+}
+
+/// The shop's terms as a confirmation page in `language` shows them: in that language, else in
+/// the shop's default language, else in any it has.
+#[utoipa::path(get, path = "/api/v1/terms", tag = "confirmations", params(TermsQuery),
     responses((status = 200, body = TermsView), (status = 404, description = "The shop has no terms", body = Problem)))]
 pub(crate) async fn get_terms(
     State(app): State<App>,
     Auth(principal): Auth,
+    QueryParams(query): QueryParams<TermsQuery>,
 ) -> Result<Json<TermsView>, ApiError> {
-    Ok(Json(app.terms(&principal).await?))
+    Ok(Json(
+        app.terms(&principal, query.language.as_deref()).await?,
+    ))
 }
 
-/// Sets the shop's terms (owner or manager). Confirmation pages show them from now on; each
+/// Sets the shop's terms in one language (owner or manager; the shop's default language when
+/// none is given). Confirmation pages show them from now on; each
 /// confirmation keeps the text it showed.
 #[utoipa::path(put, path = "/api/v1/terms", tag = "confirmations",
     request_body = TermsInput,

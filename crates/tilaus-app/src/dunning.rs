@@ -315,6 +315,8 @@ impl App {
             &order,
             MessageKind::InvoiceReminder,
             dedupe,
+            // The invoice itself goes with every reminder, as Finnish reminders carry it.
+            &[document.document_id],
             |context| context.reminder = Some(facts),
         )
         .await?;

@@ -2,9 +2,19 @@
 //! invoice and level however often the daily run goes, the consumer fee cap, dunning stops, and
 //! nothing for paid invoices or shops with reminders off.
 
+mod support;
+
 use jiff::{Timestamp, ToSpan};
+use mail_parser::MimeHeaders;
 use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use support::smtp_sink::Sink;
 use tilaus_app::dunning::{DunningSettings, StopTarget};
+use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig};
+use tilaus_app::message::{Attachment, DocumentFiles, Mailer, SendMessages};
 use tilaus_app::order::NewOrderRequest;
 use tilaus_app::payment::NewPayment;
 use tilaus_app::shop::NewShop;
@@ -18,6 +28,7 @@ use uuid::Uuid;
 tilaus_store::on_both_backends!(
     start = Shop::start;
     overdue_invoices_are_reminded_level_by_level,
+    a_reminder_mail_carries_the_invoice,
 );
 
 struct Shop {
@@ -240,4 +251,97 @@ async fn overdue_invoices_are_reminded_level_by_level(s: Shop) {
         0,
         "no third level in this policy"
     );
+}
+
+/// Stands in for the web crate's PDF printer (tested with the real renderer there): the file
+/// names the document, so the test can tell which one was attached.
+struct NamedFiles;
+
+impl DocumentFiles for NamedFiles {
+    fn pdf<'a>(
+        &'a self,
+        _: &'a App,
+        _: &'a Principal,
+        document_id: Uuid,
+    ) -> Pin<Box<dyn Future<Output = Result<Attachment, AppError>> + Send + 'a>> {
+        Box::pin(async move {
+            Ok(Attachment {
+                file_name: format!("invoice-{document_id}.pdf"),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.7 stand-in".to_vec(),
+            })
+        })
+    }
+}
+
+/// The reminder goes out over SMTP with the overdue invoice attached, and the log lists it.
+async fn a_reminder_mail_carries_the_invoice(s: Shop) {
+    let (order_id, invoice) = s.invoiced("consumer", "aino@example.fi").await;
+    let on = DunningSettings {
+        enabled: true,
+        ..DunningSettings::default()
+    };
+    s.app.put_dunning_settings(&s.owner, &on).await.expect("on");
+    assert_eq!(s.run(Timestamp::now() + (40 * 24).hours()).await, 1);
+    let logged = s.app.order_messages(&s.owner, order_id).await.expect("log");
+    let reminder = logged
+        .items
+        .iter()
+        .find(|m| m.kind == "invoice_reminder")
+        .expect("the reminder");
+    assert_eq!(reminder.attachments, [invoice]);
+
+    let sink = Sink::default();
+    let port = sink.start("127.0.0.1:0").await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "tilaus@muistutus.example",
+    )
+    .expect("mailer");
+    let mut handlers = Handlers::builtin();
+    handlers.register(SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles)));
+    let config = RunnerConfig {
+        poll: Duration::from_millis(20),
+        retry: RetryPolicy {
+            first_retry: Duration::from_millis(50),
+            cap: Duration::from_millis(200),
+            max_attempts: 3,
+        },
+        ..RunnerConfig::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let runner = tokio::spawn(
+        JobRunner::new(s.app.clone(), handlers, config).run(async move {
+            let _ = stopped.await;
+        }),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let raw = loop {
+        let reminder = sink
+            .mails()
+            .into_iter()
+            .find(|m| m.contains("Maksumuistutus"));
+        if let Some(raw) = reminder {
+            break raw;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reminder mail: {:?}",
+            sink.mails()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let _ = stop.send(());
+    runner.await.expect("runner");
+    let mail = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a mail");
+    let attached: Vec<_> = mail.attachments().collect();
+    assert_eq!(attached.len(), 1, "{raw}");
+    assert_eq!(
+        attached[0].attachment_name(),
+        Some(format!("invoice-{invoice}.pdf").as_str())
+    );
+    assert_eq!(attached[0].contents(), b"%PDF-1.7 stand-in");
+    assert!(mail.body_text(0).is_some_and(|t| t.contains("Maksettavaa")));
 }

@@ -49,6 +49,17 @@ pub struct Email {
     pub html: String,
     /// The Message-ID without angle brackets (see [`Mailer::message_id`]).
     pub message_id: String,
+    /// Files sent with the mail (documents as PDF).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    /// e.g. `application/pdf`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Sends mail through the installation's SMTP server.
@@ -118,20 +129,38 @@ impl Mailer {
         if let Some(reply_to) = &email.reply_to {
             builder = builder.reply_to(mailbox(reply_to)?);
         }
-        builder
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(email.text.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(email.html.clone()),
-                    ),
+        let alternative = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(email.text.clone()),
             )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(email.html.clone()),
+            );
+        let body = if email.attachments.is_empty() {
+            alternative
+        } else {
+            // multipart/mixed: the readable text first, then the files.
+            let mut mixed = MultiPart::mixed().multipart(alternative);
+            for file in &email.attachments {
+                let content_type = ContentType::parse(&file.content_type).map_err(|e| {
+                    MailError::Permanent(format!(
+                        "'{}' is not a content type: {e}",
+                        file.content_type
+                    ))
+                })?;
+                mixed = mixed.singlepart(
+                    lettre::message::Attachment::new(file.file_name.clone())
+                        .body(file.bytes.clone(), content_type),
+                );
+            }
+            mixed
+        };
+        builder
+            .multipart(body)
             .map_err(|e| MailError::Permanent(format!("the mail cannot be built: {e}")))
     }
 }
@@ -191,7 +220,44 @@ mod tests {
             text: "t".into(),
             html: "<p>t</p>".into(),
             message_id: "x@shop.example".into(),
+            attachments: Vec::new(),
         };
         assert!(matches!(mailer.build(&email), Err(MailError::Permanent(_))));
+    }
+
+    #[test]
+    fn attachments_follow_the_text_in_a_mixed_mail() {
+        let mailer = Mailer::new("smtp://127.0.0.1:2525", "tilaus@shop.example").expect("mailer");
+        let email = Email {
+            sender_name: "Kauppa".into(),
+            reply_to: None,
+            to: "aino@example.fi".into(),
+            subject: "Lasku".into(),
+            text: "Liitteenä lasku.".into(),
+            html: "<p>Liitteenä lasku.</p>".into(),
+            message_id: "x@shop.example".into(),
+            attachments: vec![Attachment {
+                file_name: "invoice-L-1.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.7 test".to_vec(),
+            }],
+        };
+        let raw =
+            String::from_utf8(mailer.build(&email).expect("built").formatted()).expect("utf-8");
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("filename=\"invoice-L-1.pdf\""), "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf"));
+        let no_type = Email {
+            attachments: vec![Attachment {
+                content_type: "not a type".into(),
+                ..email.attachments[0].clone()
+            }],
+            ..email
+        };
+        assert!(matches!(
+            mailer.build(&no_type),
+            Err(MailError::Permanent(_))
+        ));
     }
 }

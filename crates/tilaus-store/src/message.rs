@@ -33,9 +33,11 @@ pub struct MessageRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub sent_at: Option<i64>,
+    /// The documents attached as PDF: a JSON list of document ids.
+    pub attachments: String,
 }
 
-const COLUMNS: [Messages; 20] = [
+const COLUMNS: [Messages; 21] = [
     Messages::MessageId,
     Messages::OrderId,
     Messages::CustomerId,
@@ -56,6 +58,7 @@ const COLUMNS: [Messages; 20] = [
     Messages::CreatedAt,
     Messages::UpdatedAt,
     Messages::SentAt,
+    Messages::Attachments,
 ];
 
 pub async fn insert(
@@ -91,6 +94,7 @@ pub async fn insert(
                 row.created_at.into(),
                 row.updated_at.into(),
                 row.sent_at.into(),
+                row.attachments.clone().into(),
             ]),
     )
     .await

@@ -401,6 +401,7 @@ pub enum Messages {
     CreatedAt,
     UpdatedAt,
     SentAt,
+    Attachments,
 }
 
 #[derive(Iden, Clone, Copy)]

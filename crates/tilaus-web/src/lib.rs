@@ -11,6 +11,7 @@ mod pay;
 mod print;
 mod problem;
 
+pub use print::MailAttachments;
 pub use problem::Problem;
 
 /// The OpenAPI 3.1 document served at `/api/v1/openapi.json`.

@@ -6,6 +6,9 @@
 use crate::admin::Lang;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use std::future::Future;
+use std::pin::Pin;
+use tilaus_app::message::{Attachment, DocumentFiles};
 use tilaus_app::{App, AppError, Principal};
 use tilaus_domain::bank::transfer::{TransferCodes, transfer_codes};
 use tilaus_domain::document::{
@@ -306,4 +309,31 @@ fn footer(lang: Lang, seller: &Seller, codes: &TransferCodes) -> Vec<String> {
         .into_iter()
         .filter(|l| !l.is_empty())
         .collect()
+}
+
+/// Documents as mail attachments: the same PDF staff download, rendered when the mail goes out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MailAttachments;
+
+impl DocumentFiles for MailAttachments {
+    fn pdf<'a>(
+        &'a self,
+        app: &'a App,
+        principal: &'a Principal,
+        document_id: Uuid,
+    ) -> Pin<Box<dyn Future<Output = Result<Attachment, AppError>> + Send + 'a>> {
+        Box::pin(async move {
+            let pdf = document_pdf(app, principal, document_id)
+                .await
+                .map_err(|e| match e {
+                    PrintError::App(e) => e,
+                    other => AppError::Conflict(other.to_string()),
+                })?;
+            Ok(Attachment {
+                file_name: pdf.file_name,
+                content_type: "application/pdf".into(),
+                bytes: pdf.bytes,
+            })
+        })
+    }
 }

@@ -719,7 +719,10 @@ async fn serve(
 /// (the hourly idempotency-key purge, the daily overdue check).
 fn job_runner(app: App, setup: JobSetup) -> JobRunner {
     let mut handlers = Handlers::builtin();
-    handlers.register(SendMessages::new(setup.mailer));
+    handlers.register(
+        SendMessages::new(setup.mailer)
+            .with_documents(std::sync::Arc::new(tilaus_web::MailAttachments)),
+    );
     JobRunner::new(app, handlers, setup.config).with_schedules(Schedule::builtin())
 }
 

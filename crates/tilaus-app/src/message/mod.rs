@@ -11,7 +11,8 @@
 mod send;
 pub mod template;
 
-pub use send::{SendMessage, SendMessages};
+pub use send::{DocumentFiles, SendMessage, SendMessages};
+pub use tilaus_integrations::mail::Attachment;
 pub use tilaus_integrations::mail::Mailer;
 
 use crate::job::{self, EnqueueOptions, Enqueued};
@@ -60,12 +61,15 @@ pub struct MessageView {
     pub provider_id: Option<String>,
     /// The message this one sends again.
     pub resend_of: Option<Uuid>,
+    /// The documents sent with it as PDF.
+    pub attachments: Vec<Uuid>,
     pub created_at: String,
     pub sent_at: Option<String>,
 }
 
 impl From<MessageRow> for MessageView {
     fn from(row: MessageRow) -> Self {
+        let attachments = attachments_of(&row).unwrap_or_default();
         Self {
             id: row.message_id,
             order_id: row.order_id,
@@ -81,6 +85,7 @@ impl From<MessageRow> for MessageView {
             failure_reason: row.failure_reason,
             provider_id: row.provider_id,
             resend_of: row.resend_of,
+            attachments,
             created_at: rfc3339(row.created_at),
             sent_at: row.sent_at.map(rfc3339),
         }
@@ -303,7 +308,7 @@ pub(crate) async fn for_event(
     };
     // One message of a kind per order, however often the cause is retried.
     let dedupe_key = format!("{kind}:{order_id}");
-    write_about_order(tx, scope, &order, kind, dedupe_key, |context| {
+    write_about_order(tx, scope, &order, kind, dedupe_key, &[], |context| {
         context.reason = data["reason"].as_str().map(str::to_owned);
     })
     .await?;
@@ -312,7 +317,7 @@ pub(crate) async fn for_event(
 
 /// Writes a message of `kind` about `order` to its customer's e-mail address, in the order's
 /// language (falling back as [`template::choose`] says), with `facts` added to what the
-/// templates see, and queues it once per `dedupe_key`. `None` when the customer has no address
+/// templates see and `documents` attached as PDF, and queues it once per `dedupe_key`. `None` when the customer has no address
 /// or the key was used. A template that cannot be rendered leaves a `failed` message with the
 /// reason in the log, and the caller's change goes through.
 pub(crate) async fn write_about_order(
@@ -321,6 +326,7 @@ pub(crate) async fn write_about_order(
     order: &order::OrderRow,
     kind: MessageKind,
     dedupe_key: String,
+    documents: &[Uuid],
     facts: impl FnOnce(&mut Context),
 ) -> Result<Option<MessageRow>, AppError> {
     let Some(to) = order.customer_email.clone() else {
@@ -342,6 +348,7 @@ pub(crate) async fn write_about_order(
     facts(&mut context);
     let mut row = new_row(order, kind, to, language);
     row.fallback_from = fallback_from.map(|l| l.as_str().to_owned());
+    row.attachments = serde_json::json!(documents).to_string();
     match template::render(sources, &context) {
         Ok(mail) => {
             row.subject = mail.subject;
@@ -388,7 +395,14 @@ fn new_row(
         created_at: now,
         updated_at: now,
         sent_at: None,
+        attachments: "[]".into(),
     }
+}
+
+/// The documents a stored message carries; a list that cannot be read is a corrupt row.
+pub(crate) fn attachments_of(row: &MessageRow) -> Result<Vec<Uuid>, AppError> {
+    serde_json::from_str(&row.attachments)
+        .map_err(|e| AppError::Store(tilaus_store::StoreError::corrupt("messages.attachments", e)))
 }
 
 fn context(

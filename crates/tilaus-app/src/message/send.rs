@@ -10,9 +10,11 @@
 use crate::job::{Job, JobContext, JobFailure, JobHandler};
 use crate::{App, AppError};
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use tilaus_domain::message::MessageState;
-use tilaus_integrations::mail::{Email, MailError, Mailer};
+use tilaus_integrations::mail::{Attachment, Email, MailError, Mailer};
 use tilaus_store::message::{self as store, Outcome};
 use tilaus_store::{ShopScope, Tx, now_micros, shop};
 use uuid::Uuid;
@@ -28,18 +30,76 @@ impl Job for SendMessage {
 }
 
 /// The handler, with the installation's mailer (`None` when SMTP is not configured: messages
-/// then fail with that reason and can be resent once it is).
-#[derive(Debug, Clone, Default)]
+/// then fail with that reason and can be resent once it is), and what turns attached documents
+/// into PDF files.
+#[derive(Clone, Default)]
 pub struct SendMessages {
     mailer: Option<Arc<Mailer>>,
+    documents: Option<Arc<dyn DocumentFiles>>,
+}
+
+impl std::fmt::Debug for SendMessages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendMessages")
+            .field("mailer", &self.mailer)
+            .field("documents", &self.documents.is_some())
+            .finish()
+    }
 }
 
 impl SendMessages {
     pub fn new(mailer: Option<Mailer>) -> Self {
         Self {
             mailer: mailer.map(Arc::new),
+            documents: None,
         }
     }
+
+    /// Attaches documents with `files` (the binary passes the web crate's PDF printer).
+    pub fn with_documents(mut self, files: Arc<dyn DocumentFiles>) -> Self {
+        self.documents = Some(files);
+        self
+    }
+
+    /// The message's attached documents as files; a failure is temporary (the renderer may be
+    /// busy), and a missing renderer is a server set up without one.
+    async fn attach(
+        &self,
+        app: &App,
+        scope: ShopScope,
+        documents: &[Uuid],
+    ) -> Result<Vec<Attachment>, MailError> {
+        if documents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(files) = &self.documents else {
+            return Err(MailError::Permanent(
+                "this server cannot render documents for mail attachments".into(),
+            ));
+        };
+        // The documents of the message's own shop, read as the mail service.
+        let principal = crate::Principal::system(scope.shop_id(), "mail");
+        let mut attachments = Vec::with_capacity(documents.len());
+        for id in documents {
+            let file = files
+                .pdf(app, &principal, *id)
+                .await
+                .map_err(|e| MailError::Temporary(format!("the attached document {id}: {e}")))?;
+            attachments.push(file);
+        }
+        Ok(attachments)
+    }
+}
+
+/// Turns an issued document into the PDF file a mail carries. The app knows documents but not
+/// their print layout, which lives with the web crate's PDF rendering; the binary hands one in.
+pub trait DocumentFiles: Send + Sync + 'static {
+    fn pdf<'a>(
+        &'a self,
+        app: &'a App,
+        principal: &'a crate::Principal,
+        document_id: Uuid,
+    ) -> Pin<Box<dyn Future<Output = Result<Attachment, AppError>> + Send + 'a>>;
 }
 
 const NOT_CONFIGURED: &str =
@@ -57,14 +117,21 @@ impl JobHandler for SendMessages {
         let scope = context
             .shop
             .ok_or_else(|| JobFailure::permanent("a message belongs to a shop"))?;
-        let Some(email) = begin(app, scope, job.message_id, self.mailer.as_deref())
-            .await
-            .map_err(JobFailure::temporary)?
+        let Some((mut email, documents)) =
+            begin(app, scope, job.message_id, self.mailer.as_deref())
+                .await
+                .map_err(JobFailure::temporary)?
         else {
             return Ok(());
         };
         let result = match &self.mailer {
-            Some(mailer) => mailer.send(&email).await,
+            Some(mailer) => match self.attach(app, scope, &documents).await {
+                Ok(files) => {
+                    email.attachments = files;
+                    mailer.send(&email).await
+                }
+                Err(error) => Err(error),
+            },
             None => Err(MailError::Permanent(NOT_CONFIGURED.into())),
         };
         let outcome = match &result {
@@ -100,14 +167,14 @@ impl JobHandler for SendMessages {
     }
 }
 
-/// Marks the message `sending` and builds its email; `None` when there is nothing to send
-/// (it is finished already, or gone).
+/// Marks the message `sending` and builds its email, with the documents to attach; `None` when
+/// there is nothing to send (it is finished already, or gone).
 async fn begin(
     app: &App,
     scope: ShopScope,
     message_id: Uuid,
     mailer: Option<&Mailer>,
-) -> Result<Option<Email>, AppError> {
+) -> Result<Option<(Email, Vec<Uuid>)>, AppError> {
     let mut tx = app.db.begin().await?;
     let Some(message) = store::get(&mut tx, scope, message_id).await? else {
         return Ok(None);
@@ -129,7 +196,8 @@ async fn begin(
         .ok_or(AppError::NotFound("shop"))?;
     let settings = store::settings(&mut tx, scope).await?;
     tx.commit().await?;
-    Ok(Some(Email {
+    let documents = super::attachments_of(&message)?;
+    let email = Email {
         sender_name: shop.name,
         reply_to: settings.reply_to,
         to: message.recipient,
@@ -137,7 +205,9 @@ async fn begin(
         text: message.body_text,
         html: message.body_html,
         message_id: provider_id,
-    }))
+        attachments: Vec::new(),
+    };
+    Ok(Some((email, documents)))
 }
 
 async fn finish(

@@ -821,6 +821,19 @@ async fn a_transfer_slip_from_the_money_tab(s: Server) {
         .bytes()
         .await
         .expect("bytes");
+    // The same PDF goes with a mail that attaches the slip.
+    use tilaus_app::message::DocumentFiles;
+    let slip_id = slip["id"]
+        .as_str()
+        .and_then(|i| i.parse().ok())
+        .expect("id");
+    let mail = tilaus_app::Principal::system(s.shop_id, "mail");
+    let attached = tilaus_web::MailAttachments
+        .pdf(&s.app, &mail, slip_id)
+        .await
+        .expect("attachment");
+    assert_eq!(attached.bytes, bytes.to_vec());
+    assert_eq!(attached.file_name, "transfer_slip-1.pdf");
     let Some(text) = pdf_text(&bytes) else { return };
     assert!(text.contains("TILISIIRTO"), "{text}");
     assert!(text.contains(printed), "{text}");

@@ -19,6 +19,7 @@ pub mod highlight;
 pub mod idempotency;
 pub mod job;
 pub mod message;
+pub mod message_template;
 pub mod order;
 pub mod payment;
 pub mod payment_link;

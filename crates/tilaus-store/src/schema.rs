@@ -524,3 +524,17 @@ pub enum DunningStops {
     ActorLabel,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum MessageTemplates {
+    Table,
+    ShopId,
+    Kind,
+    Channel,
+    Language,
+    Subject,
+    BodyText,
+    BodyHtml,
+    UpdatedBy,
+    UpdatedAt,
+}

@@ -8,6 +8,7 @@
 //! if it commits, the runner sends the message at least once and the message's state makes the
 //! repeat harmless.
 
+pub mod custom;
 mod send;
 pub mod template;
 
@@ -339,7 +340,7 @@ pub(crate) async fn write_about_order(
     let lines = order::lines(tx, scope, order_id).await?;
     let wanted = Language::parse(&order.language).unwrap_or(Language::Fi);
     let shop_default = Language::parse(&shop.default_language).unwrap_or(Language::Fi);
-    let (sources, language) = template::choose(kind, wanted, shop_default);
+    let (sources, language) = custom::choose(tx, scope, kind, wanted, shop_default).await?;
     let fallback_from = (language != wanted).then_some(wanted);
     if let Some(wanted) = fallback_from {
         tracing::info!(%order_id, %kind, %wanted, %language, "no template in the order's language: the message falls back");
@@ -349,7 +350,7 @@ pub(crate) async fn write_about_order(
     let mut row = new_row(order, kind, to, language);
     row.fallback_from = fallback_from.map(|l| l.as_str().to_owned());
     row.attachments = serde_json::json!(documents).to_string();
-    match template::render(sources, &context) {
+    match template::render(sources.sources(), &context) {
         Ok(mail) => {
             row.subject = mail.subject;
             row.body_text = mail.text;

@@ -47,6 +47,36 @@ pub struct Sources<'a> {
     pub html: &'a str,
 }
 
+/// The three sources of one message, owned: a shop's own template, or a shipped default copied
+/// for editing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSources {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl TemplateSources {
+    pub fn sources(&self) -> Sources<'_> {
+        Sources {
+            subject: &self.subject,
+            text: &self.text,
+            html: &self.html,
+        }
+    }
+}
+
+impl From<Sources<'_>> for TemplateSources {
+    fn from(s: Sources<'_>) -> Self {
+        TemplateSources {
+            subject: s.subject.to_owned(),
+            text: s.text.to_owned(),
+            html: s.html.to_owned(),
+        }
+    }
+}
+
 /// A message as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -57,8 +87,13 @@ pub struct Rendered {
 
 /// A template that could not be rendered, with where (template name and line) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("template error: {0}")]
-pub struct TemplateError(String);
+#[error("template error: {message}")]
+pub struct TemplateError {
+    /// The source it is in: `/subject`, `/text` or `/html`.
+    pub pointer: &'static str,
+    /// The template and line, and what is wrong.
+    pub message: String,
+}
 
 /// What the templates can use; see the module documentation.
 #[derive(Debug, Clone, Serialize)]
@@ -230,7 +265,14 @@ const PERSONAL: Sources<'static> = Sources {
 pub fn render(sources: Sources<'_>, context: &Context) -> Result<Rendered, TemplateError> {
     let mut env = Environment::new();
     env.set_fuel(Some(FUEL));
-    let fail = |e: minijinja::Error| TemplateError(describe(&e));
+    let fail = |e: minijinja::Error| TemplateError {
+        pointer: match e.name() {
+            Some("subject.txt") => "/subject",
+            Some("body.txt") => "/text",
+            _ => "/html",
+        },
+        message: describe(&e),
+    };
     env.add_template("layout.html", include_str!("templates/layout.html"))
         .map_err(fail)?;
     env.add_template("lines.html", include_str!("templates/lines.html"))

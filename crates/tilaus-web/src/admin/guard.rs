@@ -183,16 +183,18 @@ pub(crate) fn same_origin(headers: &HeaderMap, secure: bool) -> bool {
 }
 
 /// No inline script, no framing, no sniffing, no referrers to other sites, no caching of pages
-/// that show a shop's data.
+/// that show a shop's data. A response that sets its own policy keeps it: only the message
+/// preview does, to show a mail's inline styles in a sandboxed frame of the editor.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 fn security_headers(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
+    headers
+        .entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

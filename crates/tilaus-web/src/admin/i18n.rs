@@ -197,7 +197,7 @@ mod tests {
         let args: Vec<(&'static str, String)> = [
             "minutes", "count", "number", "from", "to", "current", "allowed", "customer", "total",
             "reason", "tags", "lines", "hours", "days", "amount", "subject", "name", "time",
-            "hash",
+            "hash", "kind", "language",
         ]
         .into_iter()
         .map(|name| (name, "1".to_owned()))

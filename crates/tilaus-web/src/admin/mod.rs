@@ -21,6 +21,7 @@ mod orders;
 mod reminders;
 mod render;
 mod settings;
+mod templates;
 mod view;
 
 pub(crate) use i18n::Lang;
@@ -118,6 +119,19 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route(
             "/admin/settings/reminders",
             get(reminders::show).post(reminders::save),
+        )
+        .route("/admin/settings/messages", get(templates::list))
+        .route(
+            "/admin/settings/messages/{kind}/{language}",
+            get(templates::show).post(templates::save),
+        )
+        .route(
+            "/admin/settings/messages/{kind}/{language}/preview",
+            get(templates::preview_saved).post(templates::preview_draft),
+        )
+        .route(
+            "/admin/settings/messages/{kind}/{language}/reset",
+            post(templates::reset),
         )
         .route("/admin/documents/{id}/reminders", post(reminders::invoice))
         .route("/admin/customers/{id}/reminders", post(reminders::customer))

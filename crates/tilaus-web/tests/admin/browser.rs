@@ -278,6 +278,36 @@ async fn drive(
         "every open order is highlighted"
     );
 
+    // A message template's draft previews in the editor's sandboxed frame on a real order.
+    client
+        .goto(&format!(
+            "{base}/admin/settings/messages/order_confirmed/fi"
+        ))
+        .await?;
+    let subject = client
+        .wait()
+        .for_element(Locator::Css("input[name=subject]"))
+        .await?;
+    subject.clear().await?;
+    subject
+        .send_keys("Tilauksesi {{ order.number }} on vahvistettu – kiitos!")
+        .await?;
+    client
+        .find(Locator::Css("button[data-action=preview]"))
+        .await?
+        .click()
+        .await?;
+    // The frame is sandboxed (no scripts of its own), so the page waits a moment for it
+    // rather than asking it; the HTTP tests read what the preview holds.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let frame = client.find(Locator::Css("iframe.template-preview")).await?;
+    assert_eq!(
+        frame.attr("name").await?.as_deref(),
+        Some("template-preview")
+    );
+    save(client, "template-editor.png").await;
+    client.goto(&format!("{base}/admin/orders")).await?;
+
     // Open the first order and confirm it.
     client
         .find(Locator::Css("table.orders tbody tr td.num a"))

@@ -430,6 +430,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 /// Undoes askama's HTML escaping.
 fn unescape(text: &str) -> String {
     text.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
         .replace("&#x27;", "'")
         .replace("&#39;", "'")
         .replace("&lt;", "<")

@@ -11,6 +11,7 @@ tilaus_store::on_both_backends!(
     saved_views_are_personal_and_per_shop,
     rules_highlight_list_rows_and_live_rows,
     payment_reminders_are_set_on_their_page,
+    message_templates_are_edited_with_a_preview,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -346,4 +347,146 @@ async fn payment_reminders_are_set_on_their_page(s: Server) {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
+/// The shop's own wording for a message: the editor starts from the default, previews a draft on
+/// a real order in a sandboxed frame, refuses a template that does not render with its line and
+/// keeps what was typed, and once saved the next message uses it; reset brings the default back.
+async fn message_templates_are_edited_with_a_preview(s: Server) {
+    let id = s.order("M-1", "Aino Virtanen").await;
+    let number = s.api_order(&id).await["number"]
+        .as_i64()
+        .expect("number")
+        .to_string();
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let list = browser.get("/admin/settings/messages").await;
+    assert!(
+        list.body.contains("Viestipohjat") && list.body.contains("Tilaus vahvistettu"),
+        "{}",
+        list.body
+    );
+    let editor_path = "/admin/settings/messages/order_confirmed/fi";
+    let editor = browser.get(editor_path).await;
+    assert_eq!(editor.status, StatusCode::OK);
+    assert!(
+        editor.body.contains("{{ order.number }}"),
+        "the default to start from"
+    );
+    let fields = crate::support::form_fields(&editor.body, editor_path);
+    let with = |name: &str, value: &str| -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.clone(),
+                    if n == name {
+                        value.to_owned()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect()
+    };
+    let send = |fields: Vec<(String, String)>, path: String| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            browser.post(&path, &pairs).await
+        }
+    };
+
+    let draft: Vec<(String, String)> = with(
+        "subject",
+        "Kiitos, tilaus {{ order.number }} on vahvistettu!",
+    )
+    .into_iter()
+    .map(|(n, v)| {
+        if n == "order" {
+            (n, number.clone())
+        } else {
+            (n, v)
+        }
+    })
+    .collect();
+    let preview = send(draft.clone(), format!("{editor_path}/preview")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(
+        preview
+            .body
+            .contains(&format!("Kiitos, tilaus {number} on vahvistettu!")),
+        "{}",
+        preview.body
+    );
+    let policy = preview.headers["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(
+        policy.contains("sandbox") && policy.contains("default-src 'none'"),
+        "{policy}"
+    );
+
+    let broken = with("html", "<p>{% if order.number %}</p>");
+    let refused = send(broken, editor_path.into()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("line 1"), "{}", refused.body);
+    assert!(
+        refused.body.contains("{% if order.number %}"),
+        "typed text kept"
+    );
+
+    let saved = send(draft, editor_path.into()).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    s.change_state(&id, "confirmed").await;
+    let messages: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/orders/{id}/messages", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("messages")
+        .json()
+        .await
+        .expect("json");
+    let subjects: Vec<&str> = messages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    assert!(
+        subjects.contains(&format!("Kiitos, tilaus {number} on vahvistettu!").as_str()),
+        "{subjects:?}"
+    );
+
+    let reader = s.read_only_client().await;
+    let csrf = reader.csrf(editor_path).await;
+    let forbidden = reader
+        .post(
+            editor_path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("subject", "x"),
+                ("text", "x"),
+                ("html", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+    let csrf = browser.csrf(editor_path).await;
+    let reset = browser
+        .post(&format!("{editor_path}/reset"), &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get("/admin/settings/messages")
+            .await
+            .body
+            .contains("(oletus)")
+    );
 }

@@ -120,6 +120,7 @@ tilaus_store::on_both_backends!(
     dead_jobs_are_listed_and_retried,
     messages_are_listed_and_resent,
     the_products_purchase_process_decides_the_next_step,
+    message_templates_over_the_api,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -2070,5 +2071,50 @@ async fn the_products_purchase_process_decides_the_next_step(s: Server) {
             .as_str()
             .is_some_and(|d| d.contains("payment provider")),
         "{unquoted}"
+    );
+}
+
+/// The shop's own wording through the API: a broken template is refused with its source and
+/// line, a good one is kept and previewed on a real order, and DELETE brings the default back.
+async fn message_templates_over_the_api(s: Server) {
+    let (_, created) = s.post("/api/v1/orders", order("T-1")).await;
+    let number = created["number"].as_i64().expect("number");
+    let (status, all) = s.get("/api/v1/message-templates").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.as_array().is_some_and(|a| a.len() >= 9), "{all}");
+    let path = "/api/v1/message-templates/order_received/sv";
+    let (_, default) = s.get(path).await;
+    assert_eq!(default["custom"], false);
+    let mut sources = default["sources"].clone();
+    sources["html"] = json!("<p>{{ order.number </p>");
+    let put = |body: Value| s.send(reqwest::Method::PUT, path, Some(body), &s.token);
+    let (status, refused) = put(sources.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["pointer"], "/html");
+    assert!(
+        refused["errors"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("line 1")),
+        "{refused}"
+    );
+    sources["subject"] = json!("Tack! Beställning {{ order.number }} har kommit in");
+    sources["html"] = default["sources"]["html"].clone();
+    let (status, saved) = put(sources.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["custom"], true);
+    let (status, preview) = s
+        .post(&format!("{path}/preview?order={number}"), sources)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(
+        preview["subject"],
+        format!("Tack! Beställning {number} har kommit in")
+    );
+    let (status, reset) = s.send(reqwest::Method::DELETE, path, None, &s.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reset["custom"], false);
+    assert_eq!(
+        s.get("/api/v1/message-templates/personal/fi").await.0,
+        StatusCode::NOT_FOUND
     );
 }

@@ -14,6 +14,7 @@ pub(crate) use payment_links::pairs;
 mod orders;
 mod payment_links;
 mod products;
+mod templates;
 
 use crate::Problem;
 use axum::Router;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<App> {
         .merge(payment_links::routes())
         .merge(confirmations::routes())
         .merge(dunning::routes())
+        .merge(templates::routes())
 }
 
 /// Ready when the database answers.

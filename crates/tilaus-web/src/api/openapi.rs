@@ -29,6 +29,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::dunning::get_dunning_settings, super::dunning::put_dunning_settings,
         super::dunning::list_dunning_stops, super::dunning::stop_invoice, super::dunning::resume_invoice,
         super::dunning::stop_customer, super::dunning::resume_customer,
+        super::templates::list_templates, super::templates::get_template, super::templates::put_template,
+        super::templates::reset_template, super::templates::preview_template,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

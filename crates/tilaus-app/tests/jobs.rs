@@ -199,6 +199,7 @@ tilaus_store::on_both_backends!(
     an_expired_lease_is_claimed_again,
     scheduled_jobs_are_enqueued_once_per_period,
     shutdown_lets_running_jobs_finish,
+    finished_jobs_are_forgotten_after_their_retention,
 );
 
 async fn enqueue_is_part_of_the_transaction_and_deduplicates(f: Fixture) {
@@ -457,8 +458,8 @@ async fn scheduled_jobs_are_enqueued_once_per_period(f: Fixture) {
     );
     assert_eq!(
         a.expect("a") + b.expect("b"),
-        2,
-        "one hourly and one daily job"
+        3,
+        "one hourly and two daily jobs"
     );
     // An hour later: the hourly kind again, the daily one not.
     let later = at + jiff::SignedDuration::from_hours(1);
@@ -511,4 +512,52 @@ async fn shutdown_lets_running_jobs_finish(f: Fixture) {
         "done",
         "finished within the grace period"
     );
+}
+
+/// Done jobs and their attempts go once their retention has passed; younger ones and dead ones
+/// (which staff still have to look at) stay.
+async fn finished_jobs_are_forgotten_after_their_retention(f: Fixture) {
+    let recorder = Recorder::default();
+    let runner = spawn_runner(&f.app, &recorder, quick(), Vec::new());
+    let ids = f
+        .enqueue(&[
+            TestJob {
+                sleep_ms: 0,
+                fail: None,
+            },
+            TestJob {
+                sleep_ms: 0,
+                fail: Some("permanent".into()),
+            },
+        ])
+        .await;
+    let (done, dead) = (ids[0], ids[1]);
+    f.wait_for(done, "done").await;
+    f.wait_for(dead, "dead").await;
+    runner.stop().await;
+    let now = tilaus_store::now_micros();
+    assert_eq!(
+        f.app.purge_finished_jobs(now).await.expect("purge"),
+        0,
+        "too young"
+    );
+    let retention = i64::try_from(job::JOB_RETENTION.as_micros()).expect("micros");
+    let later = now + retention + 1_000_000;
+    assert_eq!(f.app.purge_finished_jobs(later).await.expect("purge"), 1);
+    let mut conn = f.app.db.read().await.expect("conn");
+    assert!(
+        tilaus_store::job::get(&mut conn, Some(f.shop), done)
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        tilaus_store::job::attempts(&mut conn, Some(f.shop), done)
+            .await
+            .expect("attempts")
+            .is_empty()
+    );
+    drop(conn);
+    assert_eq!(f.job(dead).await.state, "dead", "dead jobs stay for staff");
+    assert_eq!(f.app.purge_finished_jobs(later).await.expect("purge"), 0);
 }

@@ -443,6 +443,45 @@ pub async fn record_period(
     Ok(written == 1)
 }
 
+/// Deletes up to `limit` jobs that finished (`done`) before `before`, with their attempts, and
+/// the schedule's records of periods enqueued before then; returns how many jobs went. Dead
+/// jobs stay for staff to see and retry.
+pub async fn purge_finished(
+    q: &mut impl Queries,
+    before: i64,
+    limit: u64,
+) -> Result<u64, StoreError> {
+    let finished = Query::select()
+        .column(Jobs::JobId)
+        .from(Jobs::Table)
+        .and_where(Expr::col(Jobs::State).eq(JobState::Done.as_str()))
+        .and_where(Expr::col(Jobs::FinishedAt).lt(before))
+        // The same batch for both deletes: finished jobs only ever leave this set.
+        .order_by(Jobs::JobId, Order::Asc)
+        .limit(limit)
+        .to_owned();
+    q.execute(
+        Query::delete()
+            .from_table(JobAttempts::Table)
+            .and_where(Expr::col(JobAttempts::JobId).in_subquery(finished.clone())),
+    )
+    .await?;
+    let purged = q
+        .execute(
+            Query::delete()
+                .from_table(Jobs::Table)
+                .and_where(Expr::col(Jobs::JobId).in_subquery(finished)),
+        )
+        .await?;
+    q.execute(
+        Query::delete()
+            .from_table(JobSchedule::Table)
+            .and_where(Expr::col(JobSchedule::CreatedAt).lt(before)),
+    )
+    .await?;
+    Ok(purged)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

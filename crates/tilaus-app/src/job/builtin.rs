@@ -10,6 +10,7 @@ use uuid::Uuid;
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
         .register(PurgeIdempotencyKeys)
+        .register(PurgeFinishedJobs)
         .register(CheckOverdueInvoices)
         .register(RunProbe)
         // Without a mailer until the binary supplies one (`TILAUS_SMTP_URL`).
@@ -43,8 +44,59 @@ impl JobHandler for PurgeIdempotencyKeys {
     }
 }
 
-/// The daily look for overdue invoices (NTF-5), scheduled once a day. Wired now so that the
-/// schedule is proven; the reminders themselves arrive with invoices.
+/// Forgets jobs that finished long ago (scheduled daily), so the job table holds what is due,
+/// running, dead or recent. A dedupe key therefore holds for [`JOB_RETENTION`] after its job
+/// finished, far longer than any retry of the change that enqueued it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct JobPurge;
+
+impl Job for JobPurge {
+    const KIND: &'static str = "jobs.purge";
+}
+
+/// How long finished jobs and their attempts are kept for staff to look into.
+pub const JOB_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Jobs deleted per statement: a large backlog goes in batches, each a short transaction.
+const PURGE_BATCH: u64 = 5_000;
+
+struct PurgeFinishedJobs;
+
+impl JobHandler for PurgeFinishedJobs {
+    type Job = JobPurge;
+
+    async fn run(&self, app: &App, _: JobPurge, _: &JobContext) -> Result<(), JobFailure> {
+        let purged = app
+            .purge_finished_jobs(tilaus_store::now_micros())
+            .await
+            .map_err(JobFailure::temporary)?;
+        if purged > 0 {
+            tracing::info!(purged, "forgot finished jobs");
+        }
+        Ok(())
+    }
+}
+
+impl App {
+    /// Deletes the jobs that finished more than [`JOB_RETENTION`] before `now`, batch by batch.
+    pub async fn purge_finished_jobs(&self, now: i64) -> Result<u64, AppError> {
+        let retention = i64::try_from(JOB_RETENTION.as_micros()).unwrap_or(i64::MAX);
+        let before = now.saturating_sub(retention);
+        let mut purged = 0;
+        loop {
+            let mut tx = self.db.begin().await?;
+            let batch = tilaus_store::job::purge_finished(&mut tx, before, PURGE_BATCH).await?;
+            tx.commit().await?;
+            purged += batch;
+            if batch < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
+    }
+}
+
+/// The daily look for overdue invoices (NTF-5), scheduled once a day: sends the payment
+/// reminders that are due (see [`crate::dunning`]).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct OverdueCheck;
 

@@ -1,5 +1,6 @@
-//! Telling the other servers that a shop has new events: one PostgreSQL `NOTIFY` per shop per
-//! few milliseconds, sent after commit on a connection of its own.
+//! Telling the other servers that a shop has new events, or that jobs were enqueued: one
+//! PostgreSQL `NOTIFY` per shop (and one for jobs) per few milliseconds, sent after commit on a
+//! connection of its own.
 //!
 //! Why not inside the writing transaction: PostgreSQL serialises the commits of every
 //! transaction that notified, database-wide, behind one lock on its notification queue, so a
@@ -23,9 +24,18 @@ pub(crate) struct Announcer {
     shared: Arc<Shared>,
 }
 
+/// What the other servers are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum News {
+    /// The shop committed new order events (their live feeds read them).
+    Events(Uuid),
+    /// Jobs were enqueued (their runners claim them now instead of at their next poll).
+    Jobs,
+}
+
 #[derive(Default)]
 struct Shared {
-    pending: Mutex<HashSet<Uuid>>,
+    pending: Mutex<HashSet<News>>,
     /// Shared with the sending task apart from `Shared`, so the task does not keep a dropped app
     /// alive.
     wake: Arc<Notify>,
@@ -41,6 +51,15 @@ impl std::fmt::Debug for Announcer {
 impl Announcer {
     /// Queues a shop's announcement (PostgreSQL only: SQLite serves one process).
     pub fn announce(&self, db: &Db, shop_id: Uuid) {
+        self.queue(db, News::Events(shop_id));
+    }
+
+    /// Queues the news that jobs were enqueued.
+    pub fn announce_jobs(&self, db: &Db) {
+        self.queue(db, News::Jobs);
+    }
+
+    fn queue(&self, db: &Db, news: News) {
         if db.backend() != Backend::Postgres {
             return;
         }
@@ -48,7 +67,7 @@ impl Announcer {
             .pending
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(shop_id);
+            .insert(news);
         if !self.shared.started.swap(true, Ordering::AcqRel) {
             let wake = self.shared.wake.clone();
             tokio::spawn(send_loop(Arc::downgrade(&self.shared), wake, db.clone()));
@@ -67,18 +86,18 @@ async fn send_loop(shared: Weak<Shared>, wake: Arc<Notify>, db: Db) {
             woken.await;
         }
         tokio::time::sleep(GATHER).await;
-        let Some(shops) = with_pending(&shared, |p| p.drain().collect::<Vec<_>>()) else {
+        let Some(news) = with_pending(&shared, |p| p.drain().collect::<Vec<_>>()) else {
             return;
         };
-        if let Err(error) = send(&db, &shops).await {
-            // The others' safety poll finds the events; nothing is lost, only later.
-            tracing::warn!(%error, "could not announce new events to other servers");
+        if let Err(error) = send(&db, &news).await {
+            // The others' safety polls find the events and jobs; nothing is lost, only later.
+            tracing::warn!(%error, "could not announce news to other servers");
         }
     }
 }
 
-/// Works on the shops waiting for their announcement; `None` once the app is gone.
-fn with_pending<T>(shared: &Weak<Shared>, f: impl FnOnce(&mut HashSet<Uuid>) -> T) -> Option<T> {
+/// Works on the news waiting to go out; `None` once the app is gone.
+fn with_pending<T>(shared: &Weak<Shared>, f: impl FnOnce(&mut HashSet<News>) -> T) -> Option<T> {
     let shared = shared.upgrade()?;
     let mut pending = shared
         .pending
@@ -87,10 +106,15 @@ fn with_pending<T>(shared: &Weak<Shared>, f: impl FnOnce(&mut HashSet<Uuid>) -> 
     Some(f(&mut pending))
 }
 
-async fn send(db: &Db, shops: &[Uuid]) -> Result<(), tilaus_store::StoreError> {
+async fn send(db: &Db, news: &[News]) -> Result<(), tilaus_store::StoreError> {
     let mut conn = db.read().await?;
-    for shop_id in shops {
-        dialect::notify_events(&mut conn, ShopScope::authorised(*shop_id)).await?;
+    for item in news {
+        match item {
+            News::Events(shop_id) => {
+                dialect::notify_events(&mut conn, ShopScope::authorised(*shop_id)).await?
+            }
+            News::Jobs => dialect::notify_jobs(&mut conn).await?,
+        }
     }
     Ok(())
 }

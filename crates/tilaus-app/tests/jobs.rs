@@ -200,6 +200,7 @@ tilaus_store::on_both_backends!(
     scheduled_jobs_are_enqueued_once_per_period,
     shutdown_lets_running_jobs_finish,
     finished_jobs_are_forgotten_after_their_retention,
+    a_job_enqueued_on_another_server_starts_at_once,
 );
 
 async fn enqueue_is_part_of_the_transaction_and_deduplicates(f: Fixture) {
@@ -560,4 +561,46 @@ async fn finished_jobs_are_forgotten_after_their_retention(f: Fixture) {
     drop(conn);
     assert_eq!(f.job(dead).await.state, "dead", "dead jobs stay for staff");
     assert_eq!(f.app.purge_finished_jobs(later).await.expect("purge"), 0);
+}
+
+/// A job enqueued by another server (another `App` on the same database) wakes this server's
+/// runner through PostgreSQL's LISTEN/NOTIFY, long before its next poll. SQLite serves one
+/// process, whose poll finds the other writer's jobs.
+async fn a_job_enqueued_on_another_server_starts_at_once(f: Fixture) {
+    let postgres = f.app.db.backend() == tilaus_store::Backend::Postgres;
+    let recorder = Recorder::default();
+    let config = RunnerConfig {
+        poll: if postgres {
+            Duration::from_secs(120)
+        } else {
+            Duration::from_millis(50)
+        },
+        ..quick()
+    };
+    let runner = spawn_runner(&f.app, &recorder, config, Vec::new());
+    // The runner's first round and its LISTEN happen before the other server enqueues.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let other = App::open(&f.db.url).await.expect("the other server");
+    let mut tx = other.db.begin().await.expect("tx");
+    let job = TestJob {
+        sleep_ms: 0,
+        fail: None,
+    };
+    let Enqueued::New(id) = job::enqueue(&mut tx, Some(f.shop), &job, EnqueueOptions::default())
+        .await
+        .expect("enqueue")
+    else {
+        panic!("new")
+    };
+    tx.commit().await.expect("commit");
+    let started = Instant::now();
+    other.jobs_committed();
+    f.wait_for(id, "done").await;
+    runner.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "woken, not polled: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(recorder.runs(id), 1);
 }

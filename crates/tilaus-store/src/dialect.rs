@@ -122,6 +122,42 @@ pub async fn notify_events(q: &mut impl Queries, scope: ShopScope) -> Result<(),
     Ok(())
 }
 
+/// The PostgreSQL channel that carries "jobs were enqueued" between servers.
+pub const JOBS_CHANNEL: &str = "tilaus_jobs";
+
+/// Tells other servers' job runners that jobs were enqueued (after commit, as for events), so
+/// that they claim them now rather than at their next poll. No-op on SQLite.
+pub async fn notify_jobs(q: &mut impl Queries) -> Result<(), StoreError> {
+    if q.backend() == Backend::Postgres {
+        q.execute_raw("SELECT pg_notify('tilaus_jobs', '')").await?;
+    }
+    Ok(())
+}
+
+/// Wake-ups for job runners from every server's enqueued jobs: `LISTEN` on PostgreSQL.
+pub struct JobWakeups(sqlx::postgres::PgListener);
+
+impl JobWakeups {
+    /// Starts listening; `None` on SQLite, whose one process wakes its runner itself.
+    pub async fn listen(db: &crate::Db) -> Result<Option<Self>, StoreError> {
+        match db {
+            crate::Db::Sqlite { .. } => Ok(None),
+            crate::Db::Postgres(pool) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                listener.listen(JOBS_CHANNEL).await?;
+                Ok(Some(Self(listener)))
+            }
+        }
+    }
+
+    /// Waits for the next wake-up. A lost connection is re-established first, and reported as
+    /// a wake-up too: jobs enqueued meanwhile were not announced.
+    pub async fn next(&mut self) -> Result<(), StoreError> {
+        self.0.try_recv().await?;
+        Ok(())
+    }
+}
+
 /// What the event wake-up connection reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wakeup {

@@ -150,9 +150,11 @@ pub async fn enqueue<J: Job>(
 }
 
 impl App {
-    /// Wakes this process's job runner after a commit that enqueued jobs.
+    /// Wakes this process's job runner after a commit that enqueued jobs, and (on PostgreSQL)
+    /// the other servers' runners.
     pub fn jobs_committed(&self) {
         self.jobs_wake.notify_one();
+        self.announcer.announce_jobs(&self.db);
     }
 }
 

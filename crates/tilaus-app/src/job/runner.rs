@@ -145,6 +145,7 @@ impl JobRunner {
         let mut poll = tokio::time::interval(self.config.poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let wake = self.app.jobs_wake.clone();
+        let listening = tokio::spawn(listen_for_jobs(self.app.db.clone(), wake.clone()));
         let mut periods: HashMap<&'static str, String> = HashMap::new();
         tokio::pin!(shutdown);
         loop {
@@ -181,6 +182,7 @@ impl JobRunner {
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
         }
+        listening.abort();
         let finished = tokio::time::timeout(self.config.shutdown_grace, async {
             while running.join_next().await.is_some() {}
         })
@@ -221,6 +223,25 @@ impl JobRunner {
             }
             Err(error) => tracing::warn!(%error, "could not enqueue scheduled jobs"),
         }
+    }
+}
+
+/// Wakes the runner whenever any server announces enqueued jobs (PostgreSQL `LISTEN`), so work
+/// enqueued elsewhere starts at once rather than at the next poll. Returns at once on SQLite;
+/// a lost connection is retried, and the poll covers the gap.
+async fn listen_for_jobs(db: tilaus_store::Db, wake: Arc<tokio::sync::Notify>) {
+    loop {
+        match tilaus_store::dialect::JobWakeups::listen(&db).await {
+            Ok(None) => return,
+            Ok(Some(mut wakeups)) => {
+                while wakeups.next().await.is_ok() {
+                    wake.notify_one();
+                }
+                tracing::warn!("the job wake-up connection failed; listening again");
+            }
+            Err(error) => tracing::warn!(%error, "could not listen for job wake-ups"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

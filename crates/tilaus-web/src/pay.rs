@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tilaus_app::paylink::{
@@ -121,6 +121,7 @@ fn render(
             Some(AttemptNotice::Failed) => Some(("error", "pay-failed")),
             Some(AttemptNotice::ProviderDown) => Some(("error", "pay-provider-down")),
             Some(AttemptNotice::Pending) => Some(("info", "pay-pending")),
+            Some(AttemptNotice::TooManyAttempts) => Some(("error", "pay-too-many")),
             None => None,
         };
         if let Some((class, key)) = notice
@@ -198,9 +199,12 @@ pub(crate) fn public_page(status: StatusCode, html: String, csp: &str) -> Respon
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // The token is in the URL: it never goes to another site as a referrer. Same-origin, not
+    // no-referrer: under no-referrer browsers post our own forms with `Origin: null`, and the
+    // pages' forms are refused unless they name our origin.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
@@ -249,8 +253,48 @@ async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
     }
 }
 
+/// Whether a Pay press comes from our own pay page: its `Origin` (or, from a browser that sends
+/// none, its `Referer`) is the public URL's. A form posted from another site must not start
+/// payments in the customer's name (the token in its URL is all it would need).
+fn from_our_page(headers: &HeaderMap, public_url: &str) -> bool {
+    let origin_of = |url: &str| -> Option<String> {
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next()?;
+        Some(format!("{scheme}://{host}").to_ascii_lowercase())
+    };
+    let ours = origin_of(public_url);
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    match (header(header::ORIGIN), header(header::REFERER)) {
+        (Some(origin), _) => ours.is_some_and(|o| o == origin.to_ascii_lowercase()),
+        (None, Some(referer)) => ours.is_some_and(|o| origin_of(referer) == Some(o)),
+        (None, None) => false,
+    }
+}
+
 /// The form's `provider` (the button pressed); without one, the shop's first provider.
-async fn start(State(app): State<App>, Path(token): Path<String>, body: Bytes) -> Response {
+async fn start(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !from_our_page(&headers, app.public_url()) {
+        tracing::warn!("a payment start was refused: posted from another site or without Origin");
+        let page = app.payment_page(&token).await.ok();
+        let lang = page.as_ref().map_or(Lang::Fi, lang_of);
+        return render(
+            &app,
+            StatusCode::FORBIDDEN,
+            lang,
+            page.as_ref(),
+            &token,
+            Some(("error", "pay-cross-site")),
+        );
+    }
     let provider = form_urlencoded::parse(&body)
         .find(|(k, _)| k == "provider")
         .and_then(|(_, v)| PayProvider::parse(&v));
@@ -260,6 +304,9 @@ async fn start(State(app): State<App>, Path(token): Path<String>, body: Bytes) -
             let status = match (page.status, page.notice) {
                 (LinkStatus::Payable, Some(AttemptNotice::ProviderDown)) => {
                     StatusCode::SERVICE_UNAVAILABLE
+                }
+                (LinkStatus::Payable, Some(AttemptNotice::TooManyAttempts)) => {
+                    StatusCode::TOO_MANY_REQUESTS
                 }
                 (LinkStatus::Payable, _) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::CONFLICT,

@@ -857,6 +857,7 @@ tilaus_store::on_both_backends!(start = Server::start;
     links_that_take_no_money,
     provider_settings,
     deleting_an_open_order_with_a_payment_link,
+    presses_from_elsewhere_or_too_often_start_nothing,
 );
 
 /// The public page in a real headless Chromium at phone width: no sideways scrolling, the Pay
@@ -943,4 +944,65 @@ async fn pay_in_a_real_browser_at_phone_width() {
     let _ = driver.wait();
     result.expect("the browser flow");
     assert_eq!(s.payments(&order_id).await["payment_state"], "paid");
+}
+
+/// Pay starts a payment only from our own page and at most ten times an hour per link: a form
+/// posted from another site, or a request without Origin or Referer, is refused before anything
+/// is written, and the eleventh press in an hour gets 429 with the reason.
+async fn presses_from_elsewhere_or_too_often_start_nothing(s: Server) {
+    let order_id = s.order("fi", "open").await;
+    let token = s.link(&order_id).await;
+    let url = format!("{}/pay/{token}", s.base);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let forged = client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .text()
+            .await
+            .expect("body")
+            .contains("vain itse maksusivulta")
+    );
+    let bare = client.post(&url).send().await.expect("post");
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    let referred = client
+        .post(&url)
+        .header("referer", format!("{}/pay/{token}", s.base))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        referred.status(),
+        StatusCode::SEE_OTHER,
+        "a Referer from our page will do"
+    );
+    assert_eq!(
+        s.payments(&order_id).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    for _ in 0..9 {
+        s.press_pay(&token).await;
+    }
+    let (status, _, page) = s
+        .browse(reqwest::Method::POST, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(page.contains("monta kertaa"), "{page}");
+    assert_eq!(
+        s.payments(&order_id).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(10)
+    );
 }

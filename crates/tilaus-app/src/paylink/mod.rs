@@ -172,7 +172,7 @@ impl App {
     }
 
     /// `TILAUS_PUBLIC_URL`: where customers reach this server's link pages.
-    pub(crate) fn public_url(&self) -> &str {
+    pub fn public_url(&self) -> &str {
         &self.payments.public_url
     }
 

@@ -49,7 +49,16 @@ pub enum AttemptNotice {
     ProviderDown,
     /// Still waiting for the provider's word.
     Pending,
+    /// Pay was pressed too often lately: wait before trying again.
+    TooManyAttempts,
 }
+
+/// Presses of Pay one link may start per hour. Each starts a payment at the provider, so a
+/// script (or a stuck button) pressing on would fill the provider's and our books with pending
+/// payments; a customer whose card is declined a few times stays well under it.
+const ATTEMPTS_PER_HOUR: usize = 10;
+
+const HOUR_MICROS: i64 = 3_600_000_000;
 
 #[derive(Debug, Clone)]
 pub struct PayLine {
@@ -212,6 +221,19 @@ impl App {
         let (scope, link) = resolve(&mut tx, token).await?;
         let page = self.page(&mut tx, scope, &link, None).await?;
         if page.status != LinkStatus::Payable {
+            return Ok(StartedPayment::Refused(page));
+        }
+        let hour_ago = now_micros() - HOUR_MICROS;
+        let recent = payment_link::attempts_for_link(&mut tx, scope, link.link_id)
+            .await?
+            .iter()
+            .filter(|a| a.created_at > hour_ago)
+            .count();
+        if recent >= ATTEMPTS_PER_HOUR {
+            tracing::warn!(link_id = %link.link_id, recent, "payment attempts refused: too many this hour");
+            let page = self
+                .page(&mut tx, scope, &link, Some(AttemptNotice::TooManyAttempts))
+                .await?;
             return Ok(StartedPayment::Refused(page));
         }
         let Some(provider) = provider

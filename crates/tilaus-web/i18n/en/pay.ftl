@@ -25,3 +25,5 @@ pay-pending = An earlier payment attempt is still waiting for confirmation. If y
 pay-not-found = This payment link was not found. Please check that the address is complete.
 pay-bad-callback = The payment service's return could not be verified, so nothing was changed. If you paid, the payment is recorded once the payment service confirms it.
 pay-error = Something went wrong. Please try again in a moment.
+pay-too-many = Pay was pressed many times in a short while, so no new payment was started. Please wait a moment and try again, or ask the shop.
+pay-cross-site = This payment can only be started from the payment page itself. Please open the payment link again.

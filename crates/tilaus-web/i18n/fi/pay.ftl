@@ -25,3 +25,5 @@ pay-pending = Edellinen maksuyritys odottaa vielä vahvistusta. Jos jo maksoit, 
 pay-not-found = Maksulinkkiä ei löydy. Tarkista, että osoite on kokonaan oikein.
 pay-bad-callback = Maksupalvelun paluutietoja ei voitu vahvistaa, joten mitään ei muutettu. Jos maksoit, maksu kirjautuu, kun maksupalvelu vahvistaa sen.
 pay-error = Jokin meni vikaan. Yritä hetken kuluttua uudelleen.
+pay-too-many = Maksa-painiketta painettiin monta kertaa lyhyessä ajassa, joten uutta maksua ei aloitettu. Odota hetki ja yritä uudelleen tai ota yhteyttä kauppaan.
+pay-cross-site = Maksun voi aloittaa vain itse maksusivulta. Avaa maksulinkki uudelleen.

@@ -25,3 +25,5 @@ pay-pending = Ett tidigare betalningsförsök väntar fortfarande på bekräftel
 pay-not-found = Betalningslänken hittades inte. Kontrollera att adressen är fullständig.
 pay-bad-callback = Betaltjänstens returuppgifter kunde inte verifieras, så ingenting ändrades. Om du har betalat registreras betalningen när betaltjänsten bekräftar den.
 pay-error = Något gick fel. Försök igen om en stund.
+pay-too-many = Betala-knappen trycktes många gånger på kort tid, så ingen ny betalning startades. Vänta en stund och försök igen, eller kontakta butiken.
+pay-cross-site = Betalningen kan bara startas från själva betalningssidan. Öppna betalningslänken igen.

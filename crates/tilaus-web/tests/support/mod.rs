@@ -140,7 +140,12 @@ impl Server {
         } else {
             format!("{}{url}", self.base)
         };
+        // A browser's form post says where it comes from; our pages post to us.
+        let posts_to_us = method == reqwest::Method::POST && url.starts_with(&self.base);
         let mut request = self.browser.request(method, url);
+        if posts_to_us {
+            request = request.header("origin", &self.base);
+        }
         if let Some(form) = form {
             request = request
                 .header("content-type", "application/x-www-form-urlencoded")

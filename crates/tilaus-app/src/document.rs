@@ -256,6 +256,47 @@ pub(crate) async fn issue(
     Ok(row)
 }
 
+/// A document of the whole order (an invoice or a transfer slip), and the state change it makes.
+struct OrderDocument<'a> {
+    kind: DocumentKind,
+    order: &'a order::OrderRow,
+    /// The `order.state_changed` data, when issuing moves the order on.
+    state_change: Option<serde_json::Value>,
+}
+
+impl OrderDocument<'_> {
+    /// Issues it of the order's lines and records the events, inside `tx`: the number first
+    /// (the series row), the events after (the shop's event counter), as every issue does.
+    async fn issue(
+        self,
+        tx: &mut Tx,
+        scope: ShopScope,
+        shop: &ShopContext,
+        actor: &Actor,
+    ) -> Result<DocumentRow, AppError> {
+        let order_id = self.order.order_id;
+        let lines = order_lines(
+            &order::lines(tx, scope, order_id).await?,
+            self.order.prices_include_vat,
+        )?;
+        let of = Issue {
+            kind: self.kind,
+            order: self.order,
+            lines,
+            credits: None,
+        };
+        let row = issue(tx, scope, shop, actor, of).await?;
+        if let Some(change) = self.state_change {
+            let kind = EventKind::OrderStateChanged;
+            crate::order::append_event(tx, scope, order_id, kind, actor, change).await?;
+        }
+        let issued = issued_event(&row);
+        let kind = EventKind::DocumentIssued;
+        crate::order::append_event(tx, scope, order_id, kind, actor, issued).await?;
+        Ok(row)
+    }
+}
+
 /// The data of a `document.issued` event.
 pub(crate) fn issued_event(row: &DocumentRow) -> serde_json::Value {
     json!({"document_id": row.document_id, "kind": row.kind, "number": row.display_number,
@@ -400,10 +441,6 @@ impl App {
             ));
         }
         let shop = self.shop_context(&mut tx, scope).await?;
-        let lines = order_lines(
-            &order::lines(&mut tx, scope, order_id).await?,
-            before.prices_include_vat,
-        )?;
         let after = order::OrderRow {
             state: OrderState::Invoiced.as_str().into(),
             updated_at: now_micros(),
@@ -416,40 +453,16 @@ impl App {
                 "the order was changed at the same time; reload and try again".into(),
             ));
         }
-        let row = issue(
-            &mut tx,
-            scope,
-            &shop,
-            &principal.actor,
-            Issue {
-                kind: DocumentKind::Invoice,
-                order: &after,
-                lines,
-                credits: None,
-            },
-        )
-        .await?;
-        let actor = &principal.actor;
         let state_change =
             json!({"before": {"state": state}, "after": {"state": OrderState::Invoiced}});
-        crate::order::append_event(
-            &mut tx,
-            scope,
-            order_id,
-            EventKind::OrderStateChanged,
-            actor,
-            state_change,
-        )
-        .await?;
-        crate::order::append_event(
-            &mut tx,
-            scope,
-            order_id,
-            EventKind::DocumentIssued,
-            actor,
-            issued_event(&row),
-        )
-        .await?;
+        let invoice = OrderDocument {
+            kind: DocumentKind::Invoice,
+            order: &after,
+            state_change: Some(state_change),
+        };
+        let row = invoice
+            .issue(&mut tx, scope, &shop, &principal.actor)
+            .await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(DocumentView::from(&row))
@@ -491,26 +504,12 @@ impl App {
             ));
         }
         let shop = self.shop_context(&mut tx, scope).await?;
-        let lines = order_lines(
-            &order::lines(&mut tx, scope, order_id).await?,
-            order.prices_include_vat,
-        )?;
-        let issue_of = Issue {
+        let slip = OrderDocument {
             kind: DocumentKind::TransferSlip,
             order: &order,
-            lines,
-            credits: None,
+            state_change: None,
         };
-        let row = issue(&mut tx, scope, &shop, &principal.actor, issue_of).await?;
-        crate::order::append_event(
-            &mut tx,
-            scope,
-            order_id,
-            EventKind::DocumentIssued,
-            &principal.actor,
-            issued_event(&row),
-        )
-        .await?;
+        let row = slip.issue(&mut tx, scope, &shop, &principal.actor).await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(DocumentView::from(&row))

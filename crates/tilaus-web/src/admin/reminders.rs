@@ -138,13 +138,7 @@ fn page(
     refusal: Option<&AppError>,
 ) -> RemindersPage {
     let lang = staff.ctx.lang;
-    let (error, details) = match refusal {
-        Some(error) => {
-            let (_, message, details) = render::explain(lang, error);
-            (Some(message), details)
-        }
-        None => (None, Vec::new()),
-    };
+    let (error, details) = render::refusal(lang, refusal);
     RemindersPage {
         t: lang,
         layout: Layout::new(&staff.ctx, lang.t("reminders-title"), "settings"),

@@ -90,6 +90,17 @@ fn error_page(
 }
 
 /// A readable sentence for an app error, and the HTTP status that goes with it.
+/// A form page's refusal, if any: the message on top and the details under it.
+pub(crate) fn refusal(lang: Lang, error: Option<&AppError>) -> (Option<String>, Vec<String>) {
+    match error {
+        Some(error) => {
+            let (_, message, details) = explain(lang, error);
+            (Some(message), details)
+        }
+        None => (None, Vec::new()),
+    }
+}
+
 pub(crate) fn explain(lang: Lang, error: &AppError) -> (StatusCode, String, Vec<String>) {
     match error {
         AppError::Unauthenticated(_) => (

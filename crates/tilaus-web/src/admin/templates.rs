@@ -128,13 +128,7 @@ fn edit_page(
     refusal: Option<&AppError>,
 ) -> EditPage {
     let lang = staff.ctx.lang;
-    let (error, details) = match refusal {
-        Some(error) => {
-            let (_, message, details) = render::explain(lang, error);
-            (Some(message), details)
-        }
-        None => (None, Vec::new()),
-    };
+    let (error, details) = render::refusal(lang, refusal);
     let title = lang.t_args(
         "template-edit-title",
         &[

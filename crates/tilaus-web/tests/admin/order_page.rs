@@ -323,15 +323,7 @@ async fn invoice_its_pdf_and_a_payment_from_the_money_tab(s: Server) {
     assert_eq!(pdf.status(), StatusCode::OK);
     let bytes = pdf.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"%PDF-"));
-    let document: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}/documents", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("documents")
-        .json()
-        .await
-        .expect("json");
+    let document = s.api_get(&format!("/api/v1/orders/{id}/documents")).await;
     let invoice = &document[0];
     if let Some(text) = pdf_text(&bytes) {
         let reference = invoice["reference_printed"].as_str().expect("reference");
@@ -448,15 +440,7 @@ async fn the_messages_tab_shows_the_log_and_sends_again(s: Server) {
     let page = browser.get(written.location()).await;
     assert!(page.body.contains("Viesti lähetetään."), "the notice");
     assert!(page.body.contains("Toimitus viivästyy"));
-    let log: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}/messages", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("messages")
-        .json()
-        .await
-        .expect("json");
+    let log = s.api_get(&format!("/api/v1/orders/{id}/messages")).await;
     let last = log["items"]
         .as_array()
         .and_then(|m| m.last())
@@ -796,15 +780,7 @@ async fn a_transfer_slip_from_the_money_tab(s: Server) {
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("role=\"alert\""));
 
-    let documents: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}/documents", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("documents")
-        .json()
-        .await
-        .expect("json");
+    let documents = s.api_get(&format!("/api/v1/orders/{id}/documents")).await;
     let slip = &documents[0];
     assert_eq!(slip["kind"], "transfer_slip", "{documents}");
     let printed = slip["reference_printed"].as_str().expect("reference");
@@ -853,17 +829,7 @@ async fn reminders_are_stopped_per_invoice_and_per_customer(s: Server) {
             .status,
         StatusCode::SEE_OTHER
     );
-    let stops = || async {
-        reqwest::Client::new()
-            .get(format!("{}/api/v1/dunning/stops", s.base))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .expect("stops")
-            .json::<Value>()
-            .await
-            .expect("json")
-    };
+    let stops = || s.api_get("/api/v1/dunning/stops");
     let tab = browser
         .get(&format!("/admin/orders/{id}?tab=payments"))
         .await;

@@ -107,8 +107,13 @@ impl Server {
 
     /// The order as the JSON API shows it.
     pub async fn api_order(&self, id: &str) -> Value {
+        self.api_get(&format!("/api/v1/orders/{id}")).await
+    }
+
+    /// What the JSON API answers to GET `path` with the shop's token.
+    pub async fn api_get(&self, path: &str) -> Value {
         reqwest::Client::new()
-            .get(format!("{}/api/v1/orders/{id}", self.base))
+            .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .send()
             .await

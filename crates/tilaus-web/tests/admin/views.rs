@@ -442,15 +442,7 @@ async fn message_templates_are_edited_with_a_preview(s: Server) {
     let saved = send(draft, editor_path.into()).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     s.change_state(&id, "confirmed").await;
-    let messages: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/orders/{id}/messages", s.base))
-        .bearer_auth(&s.token)
-        .send()
-        .await
-        .expect("messages")
-        .json()
-        .await
-        .expect("json");
+    let messages = s.api_get(&format!("/api/v1/orders/{id}/messages")).await;
     let subjects: Vec<&str> = messages["items"]
         .as_array()
         .expect("items")

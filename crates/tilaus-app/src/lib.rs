@@ -16,6 +16,7 @@ pub mod dunning;
 mod error;
 pub mod export;
 pub mod highlight;
+pub mod idempotent;
 pub mod job;
 mod keyset;
 mod link;

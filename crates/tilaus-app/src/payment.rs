@@ -4,7 +4,8 @@
 use crate::document::{
     DocumentView, Issue, has_sales_document, issue, issued_event, order_lines, order_state,
 };
-use crate::order::{ShopContext, append_event};
+use crate::idempotent::{self, Keyed, Replay};
+use crate::order::{IdempotencyKey, ShopContext, append_event};
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -129,6 +130,41 @@ pub struct RecordedPayment {
     pub balance_due: i64,
     /// The receipt issued because the payment settled an undocumented order in full.
     pub receipt: Option<DocumentView>,
+}
+
+/// The answer of a write made without a key (which is never replayed).
+fn fresh<T>(answer: Keyed<T>) -> Result<T, AppError> {
+    match answer {
+        Keyed::Fresh(done) => Ok(done),
+        Keyed::Replayed(_) => Err(AppError::Conflict(
+            "an answer was replayed without a key".into(),
+        )),
+    }
+}
+
+/// The stored answer for `key`, if the request is a retry (no key: never).
+async fn claim(
+    tx: &mut Tx,
+    scope: ShopScope,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<Replay>, AppError> {
+    match key {
+        Some(key) => idempotent::claim(tx, scope, key).await,
+        None => Ok(None),
+    }
+}
+
+/// Stores a recorded payment's answer (201) under `key`, in its transaction.
+async fn remember(
+    tx: &mut Tx,
+    scope: ShopScope,
+    key: Option<&IdempotencyKey>,
+    recorded: &RecordedPayment,
+) -> Result<(), AppError> {
+    match key {
+        Some(key) => idempotent::remember(tx, scope, key, &Replay::of(201, recorded)?).await,
+        None => Ok(()),
+    }
 }
 
 fn corrupt(column: &'static str, value: impl std::fmt::Display) -> AppError {
@@ -349,6 +385,21 @@ impl App {
         order_id: Uuid,
         input: &NewPayment,
     ) -> Result<RecordedPayment, AppError> {
+        fresh(
+            self.record_payment_once(principal, order_id, input, None)
+                .await?,
+        )
+    }
+
+    /// [`App::record_payment`], once per `Idempotency-Key` when one is given: a retry with the
+    /// same key and body gets the first answer back instead of recording the money twice.
+    pub async fn record_payment_once(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+        input: &NewPayment,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Keyed<RecordedPayment>, AppError> {
         let scope = principal.write_scope()?;
         let mut errors = ValidationErrors::default();
         let method = parse_method(&input.method, "/method", true)
@@ -364,6 +415,9 @@ impl App {
             return Err(AppError::invalid("/", "invalid payment"));
         };
         let mut tx = self.db.begin().await?;
+        if let Some(replay) = claim(&mut tx, scope, key).await? {
+            return Ok(Keyed::Replayed(replay));
+        }
         let row = order::get(&mut tx, scope, order_id)
             .await?
             .ok_or(AppError::NotFound("order"))?;
@@ -390,9 +444,10 @@ impl App {
         let recorded = self
             .record_in(&mut tx, scope, principal, row, draft)
             .await?;
+        remember(&mut tx, scope, key, &recorded).await?;
         tx.commit().await?;
         self.events_committed(scope);
-        Ok(recorded)
+        Ok(Keyed::Fresh(recorded))
     }
 
     /// Records a bank payment found by its reference number: the shop's invoice or transfer slip
@@ -402,6 +457,19 @@ impl App {
         principal: &Principal,
         input: &PaymentByReference,
     ) -> Result<RecordedPayment, AppError> {
+        fresh(
+            self.record_payment_by_reference_once(principal, input, None)
+                .await?,
+        )
+    }
+
+    /// [`App::record_payment_by_reference`], once per `Idempotency-Key` when one is given.
+    pub async fn record_payment_by_reference_once(
+        &self,
+        principal: &Principal,
+        input: &PaymentByReference,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Keyed<RecordedPayment>, AppError> {
         let scope = principal.write_scope()?;
         let mut errors = ValidationErrors::default();
         let reference = errors.check("/reference", Reference::parse(&input.reference));
@@ -418,6 +486,9 @@ impl App {
             return Err(AppError::invalid("/", "invalid payment"));
         };
         let mut tx = self.db.begin().await?;
+        if let Some(replay) = claim(&mut tx, scope, key).await? {
+            return Ok(Keyed::Replayed(replay));
+        }
         let found = document::find_by_reference(&mut tx, scope, reference.as_str())
             .await?
             .ok_or(AppError::NotFound("document with this reference"))?;
@@ -436,9 +507,10 @@ impl App {
         let recorded = self
             .record_in(&mut tx, scope, principal, row, draft)
             .await?;
+        remember(&mut tx, scope, key, &recorded).await?;
         tx.commit().await?;
         self.events_committed(scope);
-        Ok(recorded)
+        Ok(Keyed::Fresh(recorded))
     }
 
     /// Writes one payment with its consequences and events inside `tx` (see

@@ -121,6 +121,7 @@ tilaus_store::on_both_backends!(
     messages_are_listed_and_resent,
     the_products_purchase_process_decides_the_next_step,
     message_templates_over_the_api,
+    a_retried_payment_is_recorded_once,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -2117,4 +2118,44 @@ async fn message_templates_over_the_api(s: Server) {
         s.get("/api/v1/message-templates/personal/fi").await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+/// Money recorded with an `Idempotency-Key` is recorded once however often the client retries:
+/// the retry gets the first answer (marked as replayed), and another body under the key is 422.
+async fn a_retried_payment_is_recorded_once(s: Server) {
+    let (_, created) = s.post("/api/v1/orders", order("P-1")).await;
+    let id = created["id"].as_str().expect("id");
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "confirmed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/v1/orders/{id}/payments");
+    let pay = |amount: i64| {
+        s.client
+            .post(s.url(&path))
+            .bearer_auth(&s.token)
+            .header("idempotency-key", "till-7-receipt-42")
+            .json(&json!({"method": "cash", "amount": amount}))
+            .send()
+    };
+    let first = pay(1000).await.expect("first");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let again = pay(1000).await.expect("retry");
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["payment"]["id"], first["payment"]["id"]);
+    let other = pay(2000).await.expect("other body");
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, payments) = s.get(&path).await;
+    assert_eq!(
+        payments["items"].as_array().map(Vec::len),
+        Some(1),
+        "{payments}"
+    );
+    assert_eq!(payments["balance_due"], 4980 - 1000);
 }

@@ -5,6 +5,7 @@ use super::append_event;
 use super::input::{NewOrderRequest, OrderDraft, named_skus};
 use super::view::OrderView;
 use crate::auth::sha256_hex;
+use crate::idempotent;
 use crate::product;
 use crate::{App, AppError, Principal};
 use serde_json::json;
@@ -16,7 +17,7 @@ use tilaus_domain::money::Currency;
 use tilaus_domain::order::{DeliveryState, LineDraft, OrderState, PaymentState};
 use tilaus_domain::payment::{PaymentAmounts, payment_state};
 use tilaus_domain::text;
-use tilaus_store::dialect::{lock_key, lock_key_of, take_order_numbers, try_lock_key};
+use tilaus_store::dialect::{lock_key, lock_key_of, take_order_numbers};
 use tilaus_store::{
     ShopScope, StoreError, Tx, customer, document, idempotency, now_micros, order, payment, shop,
 };
@@ -98,30 +99,14 @@ impl App {
                 format!("the shop has no channel '{}'", draft.channel),
             ));
         }
-        if let Some(key) = key {
-            if !try_lock_key(
-                &mut tx,
-                lock_key_of(&[
-                    scope.shop_id().as_bytes(),
-                    b"idempotency",
-                    key.key.as_bytes(),
-                ]),
-            )
-            .await?
-            {
-                return Err(AppError::IdempotencyInFlight);
-            }
-            if let Some(stored) = idempotency::find(&mut tx, scope, &key.key).await? {
-                if stored.request_hash != key.request_hash {
-                    return Err(AppError::IdempotencyMismatch);
-                }
-                let status = u16::try_from(stored.response_status).unwrap_or(200);
-                return Ok(IngestOutcome {
-                    status,
-                    body: stored.response_body,
-                    replayed: true,
-                });
-            }
+        if let Some(key) = key
+            && let Some(replay) = idempotent::claim(&mut tx, scope, key).await?
+        {
+            return Ok(IngestOutcome {
+                status: replay.status,
+                body: replay.body,
+                replayed: true,
+            });
         }
         let mut created: Option<NewOrder> = None;
         let outcome = match existing_order(&mut tx, scope, &draft).await? {
@@ -144,12 +129,11 @@ impl App {
             }
         };
         if let Some(key) = key {
-            let stored = idempotency::StoredResponse {
-                request_hash: key.request_hash.clone(),
-                response_status: i32::from(outcome.status),
-                response_body: outcome.body.clone(),
+            let answer = idempotent::Replay {
+                status: outcome.status,
+                body: outcome.body.clone(),
             };
-            idempotency::insert(&mut tx, scope, &key.key, &stored, now_micros()).await?;
+            idempotent::remember(&mut tx, scope, key, &answer).await?;
         }
         let any_event = created.is_some();
         if let Some(new) = created {

@@ -5,7 +5,7 @@ use crate::extract::{Auth, Id, JsonBody};
 use crate::print::{self, PrintError};
 use crate::problem::ApiError;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -190,7 +190,8 @@ pub(crate) async fn issue_credit_note(
 
 /// Records a payment taken by hand (cash, card terminal, bank transfer, other). A confirmed order
 /// without a receipt or invoice that is now paid in full gets its receipt and becomes `paid`.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "documents", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "documents", params(("id" = uuid::Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer instead of recording the money again")),
     request_body = NewPayment,
     responses((status = 201, body = RecordedPayment), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "The order's state takes no payments (open or cancelled)", body = Problem),
@@ -199,12 +200,14 @@ pub(crate) async fn record_payment(
     State(app): State<App>,
     Auth(principal): Auth,
     Id(id): Id,
+    headers: HeaderMap,
     body: JsonBody<NewPayment>,
-) -> Result<(StatusCode, Json<RecordedPayment>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(app.record_payment(&principal, id, &body.value).await?),
-    ))
+) -> Result<Response, ApiError> {
+    let key = super::idempotency_key(&headers, &body.raw)?;
+    let answer = app
+        .record_payment_once(&principal, id, &body.value, key.as_ref())
+        .await?;
+    Ok(super::keyed_answer(StatusCode::CREATED, answer))
 }
 
 /// The order's payments, its payment state and what is still due.
@@ -221,19 +224,19 @@ pub(crate) async fn order_payments(
 /// Records a bank payment by its reference number alone: the shop's invoice or transfer slip
 /// with that reference names the order.
 #[utoipa::path(post, path = "/api/v1/payments/by-reference", tag = "documents", request_body = PaymentByReference,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer")),
     responses((status = 201, body = RecordedPayment), (status = 403, body = Problem),
         (status = 404, description = "No invoice or transfer slip of the shop has this reference", body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn record_by_reference(
     State(app): State<App>,
     Auth(principal): Auth,
+    headers: HeaderMap,
     body: JsonBody<PaymentByReference>,
-) -> Result<(StatusCode, Json<RecordedPayment>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            app.record_payment_by_reference(&principal, &body.value)
-                .await?,
-        ),
-    ))
+) -> Result<Response, ApiError> {
+    let key = super::idempotency_key(&headers, &body.raw)?;
+    let answer = app
+        .record_payment_by_reference_once(&principal, &body.value, key.as_ref())
+        .await?;
+    Ok(super::keyed_answer(StatusCode::CREATED, answer))
 }

@@ -40,6 +40,48 @@ pub fn routes() -> Router<App> {
         .merge(templates::routes())
 }
 
+/// The request's `Idempotency-Key` with the fingerprint of its raw body, if it has one.
+pub(crate) fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+    raw: &[u8],
+) -> Result<Option<tilaus_app::order::IdempotencyKey>, tilaus_app::AppError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| tilaus_app::AppError::invalid("/Idempotency-Key", "must be visible ASCII"))?;
+    tilaus_app::order::IdempotencyKey::new(value, raw).map(Some)
+}
+
+/// A JSON answer as stored for replays; a replayed one says so in `Idempotent-Replayed`.
+pub(crate) fn json_answer(status: u16, body: String, replayed: bool) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// A keyed write's answer: fresh as `status` with its JSON, or the first answer replayed.
+pub(crate) fn keyed_answer<T: serde::Serialize>(
+    status: StatusCode,
+    answer: tilaus_app::idempotent::Keyed<T>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match answer {
+        tilaus_app::idempotent::Keyed::Fresh(done) => (status, axum::Json(done)).into_response(),
+        tilaus_app::idempotent::Keyed::Replayed(replay) => {
+            json_answer(replay.status, replay.body, true)
+        }
+    }
+}
+
 /// Ready when the database answers.
 async fn ready(
     axum::extract::State(app): axum::extract::State<App>,

@@ -4,17 +4,17 @@ use crate::Problem;
 use crate::extract::{Auth, Id, JsonBody, QueryParams};
 use crate::problem::ApiError;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use tilaus_app::App;
 use tilaus_app::export::ExportFormat;
 use tilaus_app::order::{
-    EventView, IdempotencyKey, ListQuery, NewOrderRequest, NoteView, OrderChanges, OrderPage,
-    OrderView, StateChange,
+    EventView, ListQuery, NewOrderRequest, NoteView, OrderChanges, OrderPage, OrderView,
+    StateChange,
 };
-use tilaus_app::{App, AppError};
 use utoipa::ToSchema;
 
 pub fn routes() -> Router<App> {
@@ -45,31 +45,15 @@ pub(crate) async fn create_order(
     headers: HeaderMap,
     body: JsonBody<NewOrderRequest>,
 ) -> Result<Response, ApiError> {
-    let key = match headers.get("idempotency-key") {
-        Some(value) => {
-            let value = value
-                .to_str()
-                .map_err(|_| AppError::invalid("/Idempotency-Key", "must be visible ASCII"))?;
-            Some(IdempotencyKey::new(value, &body.raw)?)
-        }
-        None => None,
-    };
+    let key = super::idempotency_key(&headers, &body.raw)?;
     let outcome = app
         .ingest_order(&principal, &body.value, key.as_ref())
         .await?;
-    let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
+    Ok(super::json_answer(
+        outcome.status,
         outcome.body,
-    )
-        .into_response();
-    if outcome.replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+        outcome.replayed,
+    ))
 }
 
 /// Lists orders newest first with filters and keyset paging.

@@ -10,6 +10,9 @@ use tilaus_app::App;
 use tilaus_app::shop::NewShop;
 use tilaus_store::testkit::TestDb;
 
+#[path = "support/browser.rs"]
+mod browser;
+
 const TERMS: &str =
     "Peruutus viimeistään 14 päivää ennen tilaisuutta.\n\nHinnat sisältävät tarjoilun.";
 
@@ -622,4 +625,52 @@ async fn terms_are_shown_in_the_orders_language(s: Server) {
     );
     let (_, fallback) = s.get("/api/v1/terms?language=en").await;
     assert_eq!(fallback["language"], "fi");
+}
+
+/// In a real headless Chromium at phone width: the organisation types its name, accepts and
+/// confirms, and the order is confirmed. Browsers post the page's form with its Origin only under
+/// the pages' same-origin referrer policy, which this proves (under no-referrer it was `null`
+/// and every real confirmation was refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmed_in_a_real_browser_at_phone_width() {
+    let Some(browser) = browser::PhoneBrowser::start("the confirmation page browser test").await
+    else {
+        return;
+    };
+    let s = Server::start(tilaus_store::testkit::sqlite()).await;
+    let order_id = s.order("fi").await;
+    let token = s.link(&order_id).await;
+    let client = &browser.client;
+    let result = async {
+        use fantoccini::Locator;
+        client.goto(&format!("{}/confirm/{token}", s.base)).await?;
+        client
+            .find(Locator::Css("#confirm-name"))
+            .await?
+            .send_keys("Aino Virtanen")
+            .await?;
+        client
+            .find(Locator::Css("input[name=accept]"))
+            .await?
+            .click()
+            .await?;
+        client
+            .find(Locator::Css("form.confirm-form button"))
+            .await?
+            .click()
+            .await?;
+        let done = client
+            .wait()
+            .for_element(Locator::Css(".message.success"))
+            .await?
+            .text()
+            .await?;
+        Ok::<_, fantoccini::error::CmdError>(done)
+    }
+    .await;
+    browser.close().await;
+    let done = result.expect("the browser flow");
+    assert!(!done.is_empty(), "a confirmation notice");
+    let (_, order) = s.get(&format!("/api/v1/orders/{order_id}")).await;
+    assert_eq!(order["state"], "confirmed", "{order}");
 }

@@ -865,49 +865,15 @@ tilaus_store::on_both_backends!(start = Server::start;
 /// CSP lets the form's redirect to the provider through.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pay_in_a_real_browser_at_phone_width() {
-    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-    const CHROMIUM: &str = "/usr/bin/chromium";
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "the browser test needs {CHROMEDRIVER} and {CHROMIUM} under CI=true"
-        );
-        eprintln!("SKIPPED the payment page browser test: no chromium/chromedriver");
+    let Some(browser) =
+        support::browser::PhoneBrowser::start("the payment page browser test").await
+    else {
         return;
-    }
+    };
     let s = Server::start(tilaus_store::testkit::sqlite()).await;
     let order_id = s.order("fi", "confirmed").await;
     let token = s.link(&order_id).await;
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut driver = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("goog:chromeOptions".into(), json!({"binary": CHROMIUM,
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-extensions", "--window-size=390,844", "--hide-scrollbars"]}));
-    let client =
-        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
+    let client = &browser.client;
     let result = async {
         use fantoccini::Locator;
         client.goto(&format!("{}/pay/{token}", s.base)).await?;
@@ -939,9 +905,7 @@ async fn pay_in_a_real_browser_at_phone_width() {
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
-    let _ = client.close().await;
-    let _ = driver.kill();
-    let _ = driver.wait();
+    browser.close().await;
     result.expect("the browser flow");
     assert_eq!(s.payments(&order_id).await["payment_state"], "paid");
 }

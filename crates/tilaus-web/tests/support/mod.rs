@@ -3,6 +3,8 @@
 //! test binary uses part of it.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tilaus_app::App;

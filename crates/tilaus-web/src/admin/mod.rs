@@ -115,6 +115,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route("/admin/views/{id}/delete", post(settings::delete_view))
         .route("/admin/highlights", post(settings::create_rule))
         .route("/admin/highlights/{id}/delete", post(settings::delete_rule))
+        .route("/admin/settings", get(settings::hub))
         .route("/admin/settings/list", get(settings::show))
         .route(
             "/admin/settings/reminders",

@@ -214,7 +214,7 @@ async fn render_page(
     };
     let page = SettingsPage {
         t: lang,
-        layout: Layout::new(ctx, lang.t("settings-title"), "orders"),
+        layout: Layout::new(ctx, lang.t("settings-title"), "settings"),
         notice,
         error,
         details,
@@ -323,4 +323,21 @@ pub(crate) async fn delete_rule(
         Ok(()) => Ok(done("rule-deleted", "highlights")),
         Err(error) => Err(render::app_error(&staff.ctx, error)),
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/settings_hub.html")]
+struct HubPage {
+    t: Lang,
+    layout: Layout,
+}
+
+/// The settings pages in one place (`/admin/settings`), as the main menu's Settings opens.
+pub(crate) async fn hub(staff: Staff) -> Page {
+    let lang = staff.ctx.lang;
+    let page = HubPage {
+        t: lang,
+        layout: Layout::new(&staff.ctx, lang.t("nav-settings"), "settings"),
+    };
+    Ok(page.into_response())
 }

@@ -279,6 +279,18 @@ async fn rules_highlight_list_rows_and_live_rows(s: Server) {
 async fn payment_reminders_are_set_on_their_page(s: Server) {
     let browser = s.client();
     browser.login(&s.owner_email, PASSWORD).await;
+    let hub = browser.get("/admin/settings").await;
+    for link in [
+        "/admin/settings/list",
+        "/admin/settings/messages",
+        "/admin/settings/reminders",
+    ] {
+        assert!(
+            hub.body.contains(&format!("href=\"{link}\"")),
+            "{link} in {}",
+            hub.body
+        );
+    }
     let page = browser.get("/admin/settings/reminders").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Maksumuistutukset"), "{}", page.body);

@@ -90,6 +90,24 @@ fn error_page(
 }
 
 /// A readable sentence for an app error, and the HTTP status that goes with it.
+/// A field's name for the user: `field-{name}` of its pointer's last name, with the place of a
+/// list item counted from 1 (`/levels/0/fee` → "Fee (€) 1"); the pointer itself when there is no
+/// such text.
+fn field_label(lang: Lang, pointer: &str) -> String {
+    let path = pointer.trim_start_matches('/');
+    if let Some(label) = lang.try_t(&format!("field-{path}")) {
+        return label;
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    let name = segments.iter().rev().find(|s| s.parse::<usize>().is_err());
+    let place = segments.iter().find_map(|s| s.parse::<usize>().ok());
+    match (name.and_then(|n| lang.try_t(&format!("field-{n}"))), place) {
+        (Some(label), Some(i)) => format!("{label} {}", i + 1),
+        (Some(label), None) => label,
+        (None, _) => path.to_owned(),
+    }
+}
+
 /// A form page's refusal, if any: the message on top and the details under it.
 pub(crate) fn refusal(lang: Lang, error: Option<&AppError>) -> (Option<String>, Vec<String>) {
     match error {
@@ -121,13 +139,7 @@ pub(crate) fn explain(lang: Lang, error: &AppError) -> (StatusCode, String, Vec<
             errors
                 .0
                 .iter()
-                .map(|e| {
-                    let field = e.pointer.trim_start_matches('/');
-                    let label = lang
-                        .try_t(&format!("field-{field}"))
-                        .unwrap_or_else(|| field.to_owned());
-                    format!("{label}: {}", e.detail)
-                })
+                .map(|e| format!("{}: {}", field_label(lang, &e.pointer), e.detail))
                 .collect(),
         ),
         AppError::State(e) => {

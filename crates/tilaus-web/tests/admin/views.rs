@@ -333,6 +333,11 @@ async fn payment_reminders_are_set_on_their_page(s: Server) {
         refused.body.contains("value=\"paljon\""),
         "typed input is kept"
     );
+    assert!(
+        refused.body.contains("Maksu (€) 1:"),
+        "the field in words: {}",
+        refused.body
+    );
     assert_eq!(
         s.app
             .dunning_settings(&owner)
@@ -445,7 +450,11 @@ async fn message_templates_are_edited_with_a_preview(s: Server) {
     let broken = with("html", "<p>{% if order.number %}</p>");
     let refused = send(broken, editor_path.into()).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("line 1"), "{}", refused.body);
+    assert!(
+        refused.body.contains("HTML-versio: body.html, line 1"),
+        "{}",
+        refused.body
+    );
     assert!(
         refused.body.contains("{% if order.number %}"),
         "typed text kept"

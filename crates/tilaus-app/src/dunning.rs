@@ -7,7 +7,7 @@
 //! or not at all, so a run that dies or races another sends each level once.
 
 use crate::message::template::ReminderFacts;
-use crate::message::write_about_order;
+use crate::message::{invoice_facts, write_about_order};
 use crate::time::rfc3339;
 use crate::{App, AppError, Principal};
 use jiff::Timestamp;
@@ -287,21 +287,17 @@ impl App {
         let consumer =
             CustomerKind::parse(&order.customer_kind) != Some(CustomerKind::Organisation);
         let fee = policy.fee(level, consumer);
-        let content = crate::document::content_of(&document)?;
+        let invoice = invoice_facts(&mut tx, scope, &order, document.document_id)
+            .await?
+            .map(|(_, facts)| facts);
         let language = Language::parse(&order.language).unwrap_or(Language::Fi);
         let money = |minor: i64| format::money(language, minor, &order.currency);
         let facts = ReminderFacts {
             level,
-            invoice_number: document.display_number.clone(),
-            issue_date: format::date(language, content.issue_date),
-            due_date: format::date(language, due),
             days_overdue: due.until(today).map_or(0, |s| i64::from(s.get_days())),
             amount_due: money(amount_due),
             fee: (fee > 0).then(|| money(fee)),
             total: money(amount_due.saturating_add(fee)),
-            reference: content.reference.as_ref().map(|r| r.printed()),
-            iban: content.seller.iban.clone(),
-            bic: content.seller.bic.clone(),
             commercial: !consumer,
         };
         let dedupe = format!(
@@ -317,7 +313,10 @@ impl App {
             dedupe,
             // The invoice itself goes with every reminder, as Finnish reminders carry it.
             &[document.document_id],
-            |context| context.reminder = Some(facts),
+            |context| {
+                context.invoice = invoice;
+                context.reminder = Some(facts);
+            },
         )
         .await?;
         let reminder = ReminderRow {

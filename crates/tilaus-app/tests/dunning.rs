@@ -284,6 +284,20 @@ async fn a_reminder_mail_carries_the_invoice(s: Shop) {
     s.app.put_dunning_settings(&s.owner, &on).await.expect("on");
     assert_eq!(s.run(Timestamp::now() + (40 * 24).hours()).await, 1);
     let logged = s.app.order_messages(&s.owner, order_id).await.expect("log");
+    // Issuing the invoice sent it already, with its PDF and how to pay it.
+    let issued = logged
+        .items
+        .iter()
+        .find(|m| m.kind == "invoice_issued")
+        .expect("the invoice's message");
+    assert_eq!(issued.attachments, [invoice]);
+    assert!(issued.subject.starts_with("Lasku "), "{}", issued.subject);
+    assert!(
+        issued.body_text.contains("Summa: 59,80\u{a0}€")
+            && issued.body_text.contains("Viitenumero: "),
+        "{}",
+        issued.body_text
+    );
     let reminder = logged
         .items
         .iter()

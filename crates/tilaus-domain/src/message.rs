@@ -1,6 +1,7 @@
 //! Messages to customers (issue 6): their kinds, channels and states, and the first rules that
 //! decide which order events send one.
 
+use crate::document::DocumentKind;
 use crate::event::EventKind;
 use crate::order::OrderState;
 use crate::string_enum;
@@ -15,6 +16,8 @@ string_enum! {
         Personal = "personal",
         /// A payment reminder for an overdue invoice (NTF-5), one per level.
         InvoiceReminder = "invoice_reminder",
+        /// The order's invoice, with its PDF and how to pay it.
+        InvoiceIssued = "invoice_issued",
     }
 }
 
@@ -50,15 +53,23 @@ impl MessageState {
 }
 
 /// The message an order event sends automatically, if any: a new order is received; a state
-/// change to confirmed or cancelled says so. `new_state` is the state a state change moved to.
-pub fn automatic_for(event: EventKind, new_state: Option<OrderState>) -> Option<MessageKind> {
-    match (event, new_state) {
-        (EventKind::OrderCreated, _) => Some(MessageKind::OrderReceived),
-        (EventKind::OrderStateChanged, Some(OrderState::Confirmed)) => {
+/// change to confirmed or cancelled says so; an issued invoice goes to the customer. `new_state`
+/// is the state a state change moved to, `document` the kind of an issued document.
+pub fn automatic_for(
+    event: EventKind,
+    new_state: Option<OrderState>,
+    document: Option<DocumentKind>,
+) -> Option<MessageKind> {
+    match (event, new_state, document) {
+        (EventKind::OrderCreated, _, _) => Some(MessageKind::OrderReceived),
+        (EventKind::OrderStateChanged, Some(OrderState::Confirmed), _) => {
             Some(MessageKind::OrderConfirmed)
         }
-        (EventKind::OrderStateChanged, Some(OrderState::Cancelled)) => {
+        (EventKind::OrderStateChanged, Some(OrderState::Cancelled), _) => {
             Some(MessageKind::OrderCancelled)
+        }
+        (EventKind::DocumentIssued, _, Some(DocumentKind::Invoice)) => {
+            Some(MessageKind::InvoiceIssued)
         }
         _ => None,
     }
@@ -69,21 +80,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn issued_invoices_and_no_other_documents_send_automatically() {
+        use DocumentKind::*;
+        let issued = |kind| automatic_for(EventKind::DocumentIssued, None, Some(kind));
+        assert_eq!(issued(Invoice), Some(MessageKind::InvoiceIssued));
+        for kind in [Receipt, CreditNote, TransferSlip] {
+            assert_eq!(issued(kind), None, "{kind}");
+        }
+    }
+
+    #[test]
     fn only_new_confirmed_and_cancelled_orders_send_automatically() {
         assert_eq!(
-            automatic_for(EventKind::OrderCreated, None),
+            automatic_for(EventKind::OrderCreated, None, None),
             Some(MessageKind::OrderReceived)
         );
         assert_eq!(
-            automatic_for(EventKind::OrderStateChanged, Some(OrderState::Confirmed)),
+            automatic_for(
+                EventKind::OrderStateChanged,
+                Some(OrderState::Confirmed),
+                None
+            ),
             Some(MessageKind::OrderConfirmed)
         );
         assert_eq!(
-            automatic_for(EventKind::OrderStateChanged, Some(OrderState::Cancelled)),
+            automatic_for(
+                EventKind::OrderStateChanged,
+                Some(OrderState::Cancelled),
+                None
+            ),
             Some(MessageKind::OrderCancelled)
         );
         assert_eq!(
-            automatic_for(EventKind::OrderStateChanged, Some(OrderState::Completed)),
+            automatic_for(
+                EventKind::OrderStateChanged,
+                Some(OrderState::Completed),
+                None
+            ),
             None
         );
         for kind in [
@@ -91,7 +124,7 @@ mod tests {
             EventKind::NoteAdded,
             EventKind::PaymentRecorded,
         ] {
-            assert_eq!(automatic_for(kind, Some(OrderState::Confirmed)), None);
+            assert_eq!(automatic_for(kind, Some(OrderState::Confirmed), None), None);
         }
     }
 

@@ -3,7 +3,9 @@
 //! is refused with the source and line of the error.
 
 use super::context;
-use super::template::{self, Context, PersonalFacts, ReminderFacts, Rendered, TemplateSources};
+use super::template::{
+    self, Context, InvoiceFacts, PersonalFacts, ReminderFacts, Rendered, TemplateSources,
+};
 use crate::{App, AppError, Principal};
 use serde::Serialize;
 use tilaus_domain::language::Language;
@@ -257,22 +259,27 @@ async fn preview_order(
 /// Sample values for the facts only some events carry, so every placeholder shows something.
 fn samples(context: &mut Context, kind: MessageKind, shop: &shop::ShopRow) {
     let total = context.order.totals.gross.clone();
+    let invoice = InvoiceFacts {
+        number: "1".into(),
+        issue_date: context.order.created.clone(),
+        due_date: context.order.created.clone(),
+        total: total.clone(),
+        reference: Some("10003".into()),
+        iban: shop.iban.clone(),
+        bic: shop.bic.clone(),
+    };
     match kind {
         MessageKind::OrderCancelled => context.reason = Some("…".into()),
         MessageKind::Personal => context.personal = Some(PersonalFacts::new("…", "…")),
+        MessageKind::InvoiceIssued => context.invoice = Some(invoice),
         MessageKind::InvoiceReminder => {
+            context.invoice = Some(invoice);
             context.reminder = Some(ReminderFacts {
                 level: 1,
-                invoice_number: "1".into(),
-                issue_date: context.order.created.clone(),
-                due_date: context.order.created.clone(),
                 days_overdue: 14,
                 amount_due: total.clone(),
                 fee: None,
                 total,
-                reference: Some("10003".into()),
-                iban: shop.iban.clone(),
-                bic: shop.bic.clone(),
                 commercial: false,
             })
         }

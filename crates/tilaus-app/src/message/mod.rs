@@ -21,9 +21,11 @@ use crate::time::rfc3339;
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use template::{
-    Context, CustomerFacts, LineFacts, OrderFacts, PersonalFacts, ShopFacts, TotalsFacts,
+    Context, CustomerFacts, InvoiceFacts, LineFacts, OrderFacts, PersonalFacts, ShopFacts,
+    TotalsFacts,
 };
 use tilaus_domain::customer::Email;
+use tilaus_domain::document::DocumentKind;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::format;
 use tilaus_domain::language::Language;
@@ -298,7 +300,8 @@ pub(crate) async fn for_event(
     data: &serde_json::Value,
 ) -> Result<(), AppError> {
     let new_state = data["after"]["state"].as_str().and_then(OrderState::parse);
-    let Some(kind) = automatic_for(event, new_state) else {
+    let document = data["kind"].as_str().and_then(DocumentKind::parse);
+    let Some(kind) = automatic_for(event, new_state, document) else {
         return Ok(());
     };
     if !store::settings(tx, scope).await?.automatic_email {
@@ -309,11 +312,46 @@ pub(crate) async fn for_event(
     };
     // One message of a kind per order, however often the cause is retried.
     let dedupe_key = format!("{kind}:{order_id}");
-    write_about_order(tx, scope, &order, kind, dedupe_key, &[], |context| {
+    // An issued invoice goes with its message.
+    let invoice = match (kind, data["document_id"].as_str().map(Uuid::parse_str)) {
+        (MessageKind::InvoiceIssued, Some(Ok(id))) => invoice_facts(tx, scope, &order, id).await?,
+        _ => None,
+    };
+    let documents: Vec<Uuid> = invoice.iter().map(|(id, _)| *id).collect();
+    write_about_order(tx, scope, &order, kind, dedupe_key, &documents, |context| {
         context.reason = data["reason"].as_str().map(str::to_owned);
+        context.invoice = invoice.map(|(_, facts)| facts);
     })
     .await?;
     Ok(())
+}
+
+/// An invoice of the order in the order's language, for the messages about it; `None` when the
+/// shop has no such document.
+pub(crate) async fn invoice_facts(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    order: &order::OrderRow,
+    document_id: Uuid,
+) -> Result<Option<(Uuid, InvoiceFacts)>, AppError> {
+    let Some(row) = tilaus_store::document::get(tx, scope, document_id).await? else {
+        return Ok(None);
+    };
+    let content = crate::document::content_of(&row)?;
+    let language = Language::parse(&order.language).unwrap_or(Language::Fi);
+    let facts = InvoiceFacts {
+        number: row.display_number.clone(),
+        issue_date: format::date(language, content.issue_date),
+        due_date: content
+            .due_date
+            .map(|d| format::date(language, d))
+            .unwrap_or_default(),
+        total: format::money(language, row.total, &row.currency),
+        reference: content.reference.as_ref().map(|r| r.printed()),
+        iban: content.seller.iban.clone(),
+        bic: content.seller.bic.clone(),
+    };
+    Ok(Some((row.document_id, facts)))
 }
 
 /// Writes a message of `kind` about `order` to its customer's e-mail address, in the order's
@@ -450,6 +488,7 @@ fn context(
         reason: None,
         links: Default::default(),
         personal: None,
+        invoice: None,
         reminder: None,
     }
 }

@@ -19,7 +19,8 @@
 //! | `reason` | why the order was cancelled, when staff said (`order_cancelled`), else none |
 //! | `links` | links for the customer; empty until payment links and the portal arrive |
 //! | `personal.subject`, `personal.paragraphs` | a message staff wrote (`personal`): its subject, and its text as paragraphs of lines |
-//! | `reminder.level`, `.invoice_number`, `.issue_date`, `.due_date`, `.days_overdue`, `.amount_due`, `.fee`, `.total`, `.reference`, `.iban`, `.bic`, `.commercial` | a payment reminder (`invoice_reminder`): which one (1–3), the invoice, what is owed, the fee and the sum to pay (written for the language), how to pay, and whether the commercial late-interest rule applies |
+//! | `invoice.number`, `.issue_date`, `.due_date`, `.total`, `.reference`, `.iban`, `.bic` | the invoice a message is about (`invoice_issued`, `invoice_reminder`): its number, dates and total written for the language, and how to pay it |
+//! | `reminder.level`, `.days_overdue`, `.amount_due`, `.fee`, `.total`, `.commercial` | a payment reminder (`invoice_reminder`): which one (1–3), what is still owed, the fee and the sum to pay now, and whether the commercial late-interest rule applies |
 //!
 //! Text and subject are plain text; the `.html` template is auto-escaped. The HTML templates
 //! extend `layout.html` and may import the `lines_table` macro from `lines.html`.
@@ -106,27 +107,35 @@ pub struct Context {
     pub reason: Option<String>,
     pub links: std::collections::BTreeMap<String, String>,
     pub personal: Option<PersonalFacts>,
+    pub invoice: Option<InvoiceFacts>,
     pub reminder: Option<ReminderFacts>,
 }
 
-/// A payment reminder (NTF-5), with amounts and dates written for the message's language.
+/// An invoice a message is about, written for the message's language.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceFacts {
+    pub number: String,
+    pub issue_date: String,
+    pub due_date: String,
+    pub total: String,
+    /// The reference, printed in groups of five.
+    pub reference: Option<String>,
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+}
+
+/// A payment reminder (NTF-5), with amounts written for the message's language; the invoice it
+/// is about is `invoice`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReminderFacts {
     /// 1 to 3.
     pub level: u8,
-    pub invoice_number: String,
-    pub issue_date: String,
-    pub due_date: String,
     pub days_overdue: i64,
     pub amount_due: String,
     /// `None` when the level has no fee.
     pub fee: Option<String>,
     /// What to pay now: the amount due and the fee.
     pub total: String,
-    /// The invoice's reference, printed in groups of five.
-    pub reference: Option<String>,
-    pub iban: Option<String>,
-    pub bic: Option<String>,
     /// A business customer: late interest under korkolaki 4 a § instead of 4 §.
     pub commercial: bool,
 }
@@ -211,7 +220,9 @@ macro_rules! shipped {
 /// The templates Tilaus ships for a kind in a language, if any.
 pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>> {
     use Language::{En, Fi, Sv};
-    use MessageKind::{InvoiceReminder, OrderCancelled, OrderConfirmed, OrderReceived, Personal};
+    use MessageKind::{
+        InvoiceIssued, InvoiceReminder, OrderCancelled, OrderConfirmed, OrderReceived, Personal,
+    };
     Some(match (kind, language) {
         // The writer's own words in any language, framed by the shop's layout.
         (Personal, _) => PERSONAL,
@@ -227,6 +238,9 @@ pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>
         (InvoiceReminder, Fi) => shipped!("invoice_reminder", "fi"),
         (InvoiceReminder, Sv) => shipped!("invoice_reminder", "sv"),
         (InvoiceReminder, En) => shipped!("invoice_reminder", "en"),
+        (InvoiceIssued, Fi) => shipped!("invoice_issued", "fi"),
+        (InvoiceIssued, Sv) => shipped!("invoice_issued", "sv"),
+        (InvoiceIssued, En) => shipped!("invoice_issued", "en"),
         _ => return None,
     })
 }
@@ -251,6 +265,7 @@ fn english(kind: MessageKind) -> Sources<'static> {
         MessageKind::OrderCancelled => shipped!("order_cancelled", "en"),
         MessageKind::Personal => PERSONAL,
         MessageKind::InvoiceReminder => shipped!("invoice_reminder", "en"),
+        MessageKind::InvoiceIssued => shipped!("invoice_issued", "en"),
     }
 }
 
@@ -347,19 +362,22 @@ mod tests {
                 "Tilauksesi 1042",
                 "Hei Aino Virtanen,\n\nkiitos!",
             )),
-            // Only `invoice_reminder` reads it.
-            reminder: Some(ReminderFacts {
-                level: 2,
-                invoice_number: "L-1007".into(),
+            // Only the invoice kinds read them.
+            invoice: Some(InvoiceFacts {
+                number: "L-1007".into(),
                 issue_date: "1.9.2026".into(),
                 due_date: "15.9.2026".into(),
+                total: "25,00 €".into(),
+                reference: Some("10076".into()),
+                iban: Some("FI21 1234 5600 0007 85".into()),
+                bic: Some("NDEAFIHH".into()),
+            }),
+            reminder: Some(ReminderFacts {
+                level: 2,
                 days_overdue: 30,
                 amount_due: "25,00 €".into(),
                 fee: Some("5,00 €".into()),
                 total: "30,00 €".into(),
-                reference: Some("10076".into()),
-                iban: Some("FI21 1234 5600 0007 85".into()),
-                bic: Some("NDEAFIHH".into()),
                 commercial: false,
             }),
         }

@@ -574,3 +574,4 @@ field-fee = Fee (€)
 field-subject = Subject
 field-text = Text version
 field-html = HTML version
+message-kind-invoice_issued = Invoice issued

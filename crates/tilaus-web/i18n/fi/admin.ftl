@@ -574,3 +574,4 @@ field-fee = Maksu (€)
 field-subject = Aihe
 field-text = Tekstiversio
 field-html = HTML-versio
+message-kind-invoice_issued = Lasku laadittu

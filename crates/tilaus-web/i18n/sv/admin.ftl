@@ -574,3 +574,4 @@ field-fee = Avgift (€)
 field-subject = Ämne
 field-text = Textversion
 field-html = HTML-version
+message-kind-invoice_issued = Faktura skapad

@@ -310,7 +310,10 @@ impl App {
             scope,
             &order,
             MessageKind::InvoiceReminder,
-            dedupe,
+            crate::job::EnqueueOptions {
+                dedupe_key: Some(dedupe),
+                ..Default::default()
+            },
             // The invoice itself goes with every reminder, as Finnish reminders carry it.
             &[document.document_id],
             |context| {

@@ -24,5 +24,13 @@ string_enum! {
         MessageWritten = "order.message_written",
         /// A payment reminder for an overdue invoice went out (NTF-5).
         ReminderSent = "order.reminder_sent",
+        /// Work on a delivery of the order began.
+        DeliveryProcessing = "order.processing",
+        /// A delivery left, with its carrier and tracking.
+        DeliveryShipped = "order.shipped",
+        /// A delivery reached the customer.
+        DeliveryDelivered = "order.delivered",
+        /// Staff told the customer the order is late, with the date they now expect.
+        DelayNotified = "order.delay_notified",
     }
 }

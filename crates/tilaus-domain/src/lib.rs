@@ -8,6 +8,7 @@ pub mod access;
 pub mod bank;
 pub mod confirmation;
 pub mod customer;
+pub mod delivery;
 pub mod document;
 pub mod dunning;
 pub mod event;
@@ -21,6 +22,7 @@ pub mod order;
 pub mod payment;
 pub mod product;
 pub mod reference;
+pub mod rules;
 pub mod text;
 pub mod validation;
 

@@ -308,3 +308,33 @@ pub async fn put_settings(
     .await
     .map(|_| ())
 }
+
+/// When the latest message of `kind` through `channel` about the order was written, leaving out
+/// failed ones (they reached nobody): the repeat window's question.
+pub async fn last_written(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    order_id: Uuid,
+    kind: &str,
+    channel: &str,
+) -> Result<Option<i64>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Latest {
+        created_at: i64,
+    }
+    let latest: Option<Latest> = q
+        .fetch_optional(
+            Query::select()
+                .column(Messages::CreatedAt)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Messages::OrderId).eq(order_id))
+                .and_where(Expr::col(Messages::Kind).eq(kind))
+                .and_where(Expr::col(Messages::Channel).eq(channel))
+                .and_where(Expr::col(Messages::State).ne(MessageState::Failed.as_str()))
+                .order_by(Messages::CreatedAt, Order::Desc)
+                .limit(1),
+        )
+        .await?;
+    Ok(latest.map(|l| l.created_at))
+}

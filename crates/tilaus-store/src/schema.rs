@@ -538,3 +538,28 @@ pub enum MessageTemplates {
     UpdatedBy,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Deliveries {
+    Table,
+    ShopId,
+    DeliveryId,
+    OrderId,
+    Step,
+    Carrier,
+    TrackingNumber,
+    TrackingUrl,
+    CreatedAt,
+    UpdatedAt,
+    ShippedAt,
+    DeliveredAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum NotificationRules {
+    Table,
+    ShopId,
+    Rules,
+    UpdatedBy,
+    UpdatedAt,
+}

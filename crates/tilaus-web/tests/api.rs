@@ -1055,6 +1055,8 @@ fn plausible_body(method: &str, path: &str, reference: &str) -> Option<Value> {
         ("post", "/api/v1/orders/{id}/state") => json!({"state": "cancelled"}),
         ("post", "/api/v1/orders/{id}/notes") => json!({"body": "hello"}),
         ("post", "/api/v1/orders/{id}/messages") => json!({"subject": "hello", "body": "hello"}),
+        ("post", "/api/v1/orders/{id}/delay") => json!({"expected_on": "2099-01-01"}),
+        ("post", "/api/v1/orders/{id}/deliveries") => json!({"carrier": "Posti"}),
         ("put", "/api/v1/products/{id}") => {
             json!({"sku": "STOLEN", "names": {"fi": "Varastettu"}, "unit_price": 1, "vat_rate": 0})
         }
@@ -1087,6 +1089,15 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         .post(&format!("/api/v1/orders/{b_order_id}/invoice"), json!({}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{b_invoice}");
+    // And a parcel on its way, whose message is written now too.
+    let (status, b_delivery) = s
+        .post(
+            &format!("/api/v1/orders/{b_order_id}/deliveries"),
+            json!({"step": "shipped", "tracking_number": "SALAINEN-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b_delivery}");
+    let b_delivery_id = b_delivery["id"].as_str().expect("id").to_owned();
     // Confirming wrote B's customer a message (queued: no runner here).
     let (_, b_messages) = s
         .get(&format!("/api/v1/orders/{b_order_id}/messages"))
@@ -1127,6 +1138,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         b_invoice_id.as_str(),
         b_job_id.as_str(),
         b_message_id.as_str(),
+        b_delivery_id.as_str(),
     ];
     let secrets = [
         "Bertta",
@@ -1141,6 +1153,7 @@ async fn no_endpoint_reaches_another_shops_data(s: Server) {
         &b_invoice_id,
         &b_job_id,
         &b_message_id,
+        &b_delivery_id,
     ];
 
     let a = s

@@ -4,7 +4,8 @@
 
 use super::context;
 use super::template::{
-    self, Context, InvoiceFacts, PersonalFacts, ReminderFacts, Rendered, TemplateSources,
+    self, Context, DelayFacts, DeliveryFacts, InvoiceFacts, PaymentFacts, PersonalFacts,
+    ReminderFacts, Rendered, TemplateSources,
 };
 use crate::{App, AppError, Principal};
 use serde::Serialize;
@@ -270,6 +271,26 @@ fn samples(context: &mut Context, kind: MessageKind, shop: &shop::ShopRow) {
     };
     match kind {
         MessageKind::OrderCancelled => context.reason = Some("…".into()),
+        MessageKind::OrderShipped => {
+            context.delivery = Some(DeliveryFacts {
+                carrier: Some("Posti".into()),
+                tracking_number: Some("JJFI00000000000000000".into()),
+                tracking_url: Some("https://www.posti.fi/".into()),
+                document: Some("1".into()),
+            })
+        }
+        MessageKind::OrderDelayed => {
+            context.reason = Some("…".into());
+            context.delay = Some(DelayFacts {
+                expected_on: context.order.created.clone(),
+            });
+        }
+        MessageKind::PaymentReceived => {
+            context.payment = Some(PaymentFacts {
+                amount: total.clone(),
+                receipt: Some("1".into()),
+            })
+        }
         MessageKind::Personal => context.personal = Some(PersonalFacts::new("…", "…")),
         MessageKind::InvoiceIssued => context.invoice = Some(invoice),
         MessageKind::InvoiceReminder => {

@@ -1,10 +1,10 @@
 //! Messages to customers (issue 6): the rules that write them, the communication log, resending,
 //! and the job that sends them (see [`send`]).
 //!
-//! An order event that should tell the customer something (see
-//! [`tilaus_domain::message::automatic_for`]) writes the message, already rendered, and its
-//! `message.send` job in the event's own transaction: [`crate::order::append_event`] calls
-//! [`for_event`], so no use case can forget it. If the transaction rolls back, neither exists;
+//! An order event that should tell the customer something (by the shop's rules, see
+//! [`crate::rules`]) writes the message, already rendered, and its `message.send` job in the
+//! event's own transaction: [`crate::order::append_event`] runs the rules, so no use case can
+//! forget it. If the transaction rolls back, neither exists;
 //! if it commits, the runner sends the message at least once and the message's state makes the
 //! repeat harmless.
 
@@ -21,16 +21,15 @@ use crate::time::rfc3339;
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use template::{
-    Context, CustomerFacts, InvoiceFacts, LineFacts, OrderFacts, PersonalFacts, ShopFacts,
-    TotalsFacts,
+    Context, CustomerFacts, DelayFacts, DeliveryFacts, InvoiceFacts, LineFacts, OrderFacts,
+    PaymentFacts, PersonalFacts, ShopFacts, TotalsFacts,
 };
 use tilaus_domain::customer::Email;
 use tilaus_domain::document::DocumentKind;
 use tilaus_domain::event::EventKind;
 use tilaus_domain::format;
 use tilaus_domain::language::Language;
-use tilaus_domain::message::{Channel, MessageKind, MessageState, automatic_for};
-use tilaus_domain::order::OrderState;
+use tilaus_domain::message::{Channel, MessageKind, MessageState};
 use tilaus_domain::text::{self, MAX_LONG, MAX_SHORT};
 use tilaus_domain::validation::ValidationErrors;
 use tilaus_store::message::{self as store, MessageRow};
@@ -204,7 +203,7 @@ impl App {
         row.subject = mail.subject;
         row.body_text = mail.text;
         row.body_html = mail.html;
-        let row = queue(&mut tx, scope, row, None)
+        let row = queue(&mut tx, scope, row, EnqueueOptions::default())
             .await?
             .ok_or_else(|| AppError::Conflict("the message was not queued".into()))?;
         let data = serde_json::json!({"message_id": row.message_id, "subject": row.subject, "to": row.recipient});
@@ -256,7 +255,7 @@ impl App {
             sent_at: None,
             ..original
         };
-        let row = queue(&mut tx, scope, row, None)
+        let row = queue(&mut tx, scope, row, EnqueueOptions::default())
             .await?
             .ok_or_else(|| AppError::Conflict("the message was not queued".into()))?;
         tx.commit().await?;
@@ -271,12 +270,8 @@ async fn queue(
     tx: &mut impl Queries,
     scope: ShopScope,
     mut row: MessageRow,
-    dedupe_key: Option<String>,
+    options: EnqueueOptions,
 ) -> Result<Option<MessageRow>, AppError> {
-    let options = EnqueueOptions {
-        dedupe_key,
-        ..EnqueueOptions::default()
-    };
     let send = SendMessage {
         message_id: row.message_id,
     };
@@ -290,40 +285,98 @@ async fn queue(
     }
 }
 
-/// The rules, first version: writes the automatic message an order event sends, if any, in the
-/// event's transaction. Called by [`crate::order::append_event`] for every event.
-pub(crate) async fn for_event(
+/// What an event adds to its message: the documents it carries as PDF and the facts the
+/// templates show about it (the invoice, the parcel's tracking, the delay, the payment).
+#[derive(Debug, Default)]
+pub(crate) struct EventFacts {
+    pub documents: Vec<Uuid>,
+    reason: Option<String>,
+    invoice: Option<InvoiceFacts>,
+    delivery: Option<DeliveryFacts>,
+    delay: Option<DelayFacts>,
+    payment: Option<PaymentFacts>,
+}
+
+impl EventFacts {
+    /// Reads what a message of `kind` needs from its event's `data` and the order's documents.
+    pub(crate) async fn gather(
+        tx: &mut impl Queries,
+        scope: ShopScope,
+        order: &order::OrderRow,
+        kind: MessageKind,
+        data: &serde_json::Value,
+    ) -> Result<EventFacts, AppError> {
+        let text = |key: &str| data[key].as_str().map(str::to_owned);
+        let language = Language::parse(&order.language).unwrap_or(Language::Fi);
+        let mut facts = EventFacts {
+            reason: text("reason"),
+            ..EventFacts::default()
+        };
+        match kind {
+            MessageKind::InvoiceIssued => {
+                if let Some(Ok(id)) = data["document_id"].as_str().map(Uuid::parse_str)
+                    && let Some((id, invoice)) = invoice_facts(tx, scope, order, id).await?
+                {
+                    facts.documents.push(id);
+                    facts.invoice = Some(invoice);
+                }
+            }
+            MessageKind::OrderShipped => {
+                // The parcel's paperwork: the order's latest invoice or receipt.
+                let sales = [DocumentKind::Invoice, DocumentKind::Receipt];
+                let document = latest_document(tx, scope, order, &sales).await?;
+                facts.delivery = Some(DeliveryFacts {
+                    carrier: text("carrier"),
+                    tracking_number: text("tracking_number"),
+                    tracking_url: text("tracking_url"),
+                    document: document.as_ref().map(|d| d.display_number.clone()),
+                });
+                facts.documents.extend(document.map(|d| d.document_id));
+            }
+            MessageKind::OrderDelayed => {
+                let expected =
+                    text("expected_on").and_then(|d| d.parse::<jiff::civil::Date>().ok());
+                facts.delay = expected.map(|date| DelayFacts {
+                    expected_on: format::date(language, date),
+                });
+            }
+            MessageKind::PaymentReceived => {
+                let receipt = latest_document(tx, scope, order, &[DocumentKind::Receipt]).await?;
+                facts.payment = Some(PaymentFacts {
+                    amount: data["amount"]
+                        .as_i64()
+                        .map(|a| format::money(language, a, &order.currency))
+                        .unwrap_or_default(),
+                    receipt: receipt.as_ref().map(|r| r.display_number.clone()),
+                });
+                facts.documents.extend(receipt.map(|r| r.document_id));
+            }
+            _ => {}
+        }
+        Ok(facts)
+    }
+
+    pub(crate) fn fill(self, context: &mut Context) {
+        context.reason = self.reason;
+        context.invoice = self.invoice;
+        context.delivery = self.delivery;
+        context.delay = self.delay;
+        context.payment = self.payment;
+    }
+}
+
+/// The order's newest document of one of `kinds`.
+async fn latest_document(
     tx: &mut impl Queries,
     scope: ShopScope,
-    order_id: Uuid,
-    event: EventKind,
-    data: &serde_json::Value,
-) -> Result<(), AppError> {
-    let new_state = data["after"]["state"].as_str().and_then(OrderState::parse);
-    let document = data["kind"].as_str().and_then(DocumentKind::parse);
-    let Some(kind) = automatic_for(event, new_state, document) else {
-        return Ok(());
-    };
-    if !store::settings(tx, scope).await?.automatic_email {
-        return Ok(());
-    }
-    let Some(order) = order::get(tx, scope, order_id).await? else {
-        return Ok(());
-    };
-    // One message of a kind per order, however often the cause is retried.
-    let dedupe_key = format!("{kind}:{order_id}");
-    // An issued invoice goes with its message.
-    let invoice = match (kind, data["document_id"].as_str().map(Uuid::parse_str)) {
-        (MessageKind::InvoiceIssued, Some(Ok(id))) => invoice_facts(tx, scope, &order, id).await?,
-        _ => None,
-    };
-    let documents: Vec<Uuid> = invoice.iter().map(|(id, _)| *id).collect();
-    write_about_order(tx, scope, &order, kind, dedupe_key, &documents, |context| {
-        context.reason = data["reason"].as_str().map(str::to_owned);
-        context.invoice = invoice.map(|(_, facts)| facts);
-    })
-    .await?;
-    Ok(())
+    order: &order::OrderRow,
+    kinds: &[DocumentKind],
+) -> Result<Option<tilaus_store::document::DocumentRow>, AppError> {
+    let documents = tilaus_store::document::for_order(tx, scope, order.order_id).await?;
+    Ok(documents
+        .into_iter()
+        .filter(|d| DocumentKind::parse(&d.kind).is_some_and(|k| kinds.contains(&k)))
+        .max_by_key(|d| d.created_at))
 }
 
 /// An invoice of the order in the order's language, for the messages about it; `None` when the
@@ -356,15 +409,15 @@ pub(crate) async fn invoice_facts(
 
 /// Writes a message of `kind` about `order` to its customer's e-mail address, in the order's
 /// language (falling back as [`template::choose`] says), with `facts` added to what the
-/// templates see and `documents` attached as PDF, and queues it once per `dedupe_key`. `None` when the customer has no address
-/// or the key was used. A template that cannot be rendered leaves a `failed` message with the
+/// templates see and `documents` attached as PDF, and queues it with `options` (once per its
+/// dedupe key, after its delay). `None` when the customer has no address or the key was used. A template that cannot be rendered leaves a `failed` message with the
 /// reason in the log, and the caller's change goes through.
 pub(crate) async fn write_about_order(
     tx: &mut impl Queries,
     scope: ShopScope,
     order: &order::OrderRow,
     kind: MessageKind,
-    dedupe_key: String,
+    options: EnqueueOptions,
     documents: &[Uuid],
     facts: impl FnOnce(&mut Context),
 ) -> Result<Option<MessageRow>, AppError> {
@@ -393,7 +446,7 @@ pub(crate) async fn write_about_order(
             row.subject = mail.subject;
             row.body_text = mail.text;
             row.body_html = mail.html;
-            queue(tx, scope, row, Some(dedupe_key)).await
+            queue(tx, scope, row, options).await
         }
         Err(error) => {
             tracing::warn!(%order_id, %kind, %error, "a message could not be rendered");
@@ -490,5 +543,8 @@ fn context(
         personal: None,
         invoice: None,
         reminder: None,
+        delivery: None,
+        delay: None,
+        payment: None,
     }
 }

@@ -16,7 +16,10 @@
 //! | `order.totals.net`, `.vat`, `.gross` | totals written for the language (`1 234,50 €`) |
 //! | `customer.name`, `customer.email` | the customer as on the order |
 //! | `lines` | the order's lines: each `name`, `sku`, `quantity`, `unit_price`, `total` (prices written for the language) |
-//! | `reason` | why the order was cancelled, when staff said (`order_cancelled`), else none |
+//! | `reason` | why the order was cancelled or is late, when staff said (`order_cancelled`, `order_delayed`), else none |
+//! | `delivery.carrier`, `.tracking_number`, `.tracking_url`, `.document` | the parcel that left (`order_shipped`) and the number of the document attached; each may be none |
+//! | `delay.expected_on` | the day a late order is now expected, written for the language (`order_delayed`) |
+//! | `payment.amount`, `.receipt` | the payment that settled the order and its receipt's number, if one was made (`payment_received`) |
 //! | `links` | links for the customer; empty until payment links and the portal arrive |
 //! | `personal.subject`, `personal.paragraphs` | a message staff wrote (`personal`): its subject, and its text as paragraphs of lines |
 //! | `invoice.number`, `.issue_date`, `.due_date`, `.total`, `.reference`, `.iban`, `.bic` | the invoice a message is about (`invoice_issued`, `invoice_reminder`): its number, dates and total written for the language, and how to pay it |
@@ -109,6 +112,35 @@ pub struct Context {
     pub personal: Option<PersonalFacts>,
     pub invoice: Option<InvoiceFacts>,
     pub reminder: Option<ReminderFacts>,
+    pub delivery: Option<DeliveryFacts>,
+    pub delay: Option<DelayFacts>,
+    pub payment: Option<PaymentFacts>,
+}
+
+/// A delivery that left (`order_shipped`): how the customer follows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryFacts {
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub tracking_url: Option<String>,
+    /// The number of the order's document sent with the message (its latest invoice or
+    /// receipt), if it has one.
+    pub document: Option<String>,
+}
+
+/// A delay notice (`order_delayed`): the day the order is now expected, written for the language.
+#[derive(Debug, Clone, Serialize)]
+pub struct DelayFacts {
+    pub expected_on: String,
+}
+
+/// A payment that settled the order (`payment_received`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentFacts {
+    /// The payment's amount, written for the language.
+    pub amount: String,
+    /// The receipt's number, when the payment made one (it goes with the message as PDF).
+    pub receipt: Option<String>,
 }
 
 /// An invoice a message is about, written for the message's language.
@@ -221,7 +253,8 @@ macro_rules! shipped {
 pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>> {
     use Language::{En, Fi, Sv};
     use MessageKind::{
-        InvoiceIssued, InvoiceReminder, OrderCancelled, OrderConfirmed, OrderReceived, Personal,
+        InvoiceIssued, InvoiceReminder, OrderCancelled, OrderConfirmed, OrderDelayed,
+        OrderDelivered, OrderProcessing, OrderReceived, OrderShipped, PaymentReceived, Personal,
     };
     Some(match (kind, language) {
         // The writer's own words in any language, framed by the shop's layout.
@@ -241,6 +274,21 @@ pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>
         (InvoiceIssued, Fi) => shipped!("invoice_issued", "fi"),
         (InvoiceIssued, Sv) => shipped!("invoice_issued", "sv"),
         (InvoiceIssued, En) => shipped!("invoice_issued", "en"),
+        (OrderProcessing, Fi) => shipped!("order_processing", "fi"),
+        (OrderProcessing, Sv) => shipped!("order_processing", "sv"),
+        (OrderProcessing, En) => shipped!("order_processing", "en"),
+        (OrderShipped, Fi) => shipped!("order_shipped", "fi"),
+        (OrderShipped, Sv) => shipped!("order_shipped", "sv"),
+        (OrderShipped, En) => shipped!("order_shipped", "en"),
+        (OrderDelivered, Fi) => shipped!("order_delivered", "fi"),
+        (OrderDelivered, Sv) => shipped!("order_delivered", "sv"),
+        (OrderDelivered, En) => shipped!("order_delivered", "en"),
+        (OrderDelayed, Fi) => shipped!("order_delayed", "fi"),
+        (OrderDelayed, Sv) => shipped!("order_delayed", "sv"),
+        (OrderDelayed, En) => shipped!("order_delayed", "en"),
+        (PaymentReceived, Fi) => shipped!("payment_received", "fi"),
+        (PaymentReceived, Sv) => shipped!("payment_received", "sv"),
+        (PaymentReceived, En) => shipped!("payment_received", "en"),
         _ => return None,
     })
 }
@@ -266,6 +314,11 @@ fn english(kind: MessageKind) -> Sources<'static> {
         MessageKind::Personal => PERSONAL,
         MessageKind::InvoiceReminder => shipped!("invoice_reminder", "en"),
         MessageKind::InvoiceIssued => shipped!("invoice_issued", "en"),
+        MessageKind::OrderProcessing => shipped!("order_processing", "en"),
+        MessageKind::OrderShipped => shipped!("order_shipped", "en"),
+        MessageKind::OrderDelivered => shipped!("order_delivered", "en"),
+        MessageKind::OrderDelayed => shipped!("order_delayed", "en"),
+        MessageKind::PaymentReceived => shipped!("payment_received", "en"),
     }
 }
 
@@ -380,6 +433,19 @@ mod tests {
                 total: "30,00 €".into(),
                 commercial: false,
             }),
+            delivery: Some(DeliveryFacts {
+                carrier: Some("Posti".into()),
+                tracking_number: Some("JJFI6431".into()),
+                tracking_url: Some("https://seuranta.example/JJFI6431?a=1&b=2".into()),
+                document: Some("K-12".into()),
+            }),
+            delay: Some(DelayFacts {
+                expected_on: "24.9.2026".into(),
+            }),
+            payment: Some(PaymentFacts {
+                amount: "25,00 €".into(),
+                receipt: Some("K-12".into()),
+            }),
         }
     }
 
@@ -435,6 +501,36 @@ mod tests {
                 assert!(mail.text.contains("Kahvila <Ilo>"), "{kind} {language}");
                 assert!(mail.html.contains(&format!("lang=\"{language}\"")));
             }
+        }
+    }
+
+    #[test]
+    fn shipped_delayed_and_paid_messages_carry_their_facts() {
+        for language in [Language::Fi, Language::Sv, Language::En] {
+            let context = context(language);
+            let render = |kind| {
+                render(shipped(kind, language).expect("shipped"), &context).expect("renders")
+            };
+            let shipped_mail = render(MessageKind::OrderShipped);
+            assert!(shipped_mail.text.contains("JJFI6431"), "{language}");
+            assert!(
+                shipped_mail
+                    .text
+                    .contains("https://seuranta.example/JJFI6431?a=1&b=2")
+            );
+            // The tracking button's link, escaped for HTML (`&#x2f;` is minijinja's `/`).
+            let html = shipped_mail.html.replace("&#x2f;", "/");
+            assert!(
+                html.contains(r#"href="https://seuranta.example/JJFI6431?a=1&amp;b=2""#),
+                "{language}"
+            );
+            let delayed = render(MessageKind::OrderDelayed);
+            assert!(delayed.text.contains("24.9.2026") && delayed.text.contains("Tuote loppui"));
+            let paid = render(MessageKind::PaymentReceived);
+            assert!(
+                paid.text.contains("25,00 €") && paid.text.contains("K-12"),
+                "{language}"
+            );
         }
     }
 

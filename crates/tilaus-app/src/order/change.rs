@@ -84,6 +84,40 @@ fn state_of(row: &order::OrderRow) -> Result<OrderState, AppError> {
     })
 }
 
+/// Moves an order to `to` by the rules of ORD-2 and appends the state change with `details`
+/// (e.g. staff's reason, or the rule that did it): the one way staff and rules change a state.
+pub(crate) async fn move_state(
+    tx: &mut Tx,
+    scope: ShopScope,
+    actor: &Actor,
+    before: order::OrderRow,
+    to: OrderState,
+    details: serde_json::Map<String, serde_json::Value>,
+) -> Result<order::OrderRow, AppError> {
+    let from = state_of(&before)?;
+    from.transition(to)?;
+    let after = order::OrderRow {
+        state: to.as_str().into(),
+        updated_at: now_micros(),
+        version: before.version + 1,
+        ..before.clone()
+    };
+    crate::payment::save(tx, scope, &before, &after).await?;
+    let mut data = details;
+    data.insert("before".into(), json!({"state": from}));
+    data.insert("after".into(), json!({"state": to}));
+    super::append_event_boxed(
+        tx,
+        scope,
+        before.order_id,
+        EventKind::OrderStateChanged,
+        actor,
+        data.into(),
+    )
+    .await?;
+    Ok(after)
+}
+
 impl App {
     pub async fn get_order(
         &self,
@@ -202,36 +236,13 @@ impl App {
             .map_err(|e| AppError::invalid("/reason", e))?;
         let mut tx = self.db.begin().await?;
         let before = load(&mut tx, scope, order_id).await?;
-        let from = state_of(&before)?;
-        from.transition(to)?;
-        let after = order::OrderRow {
-            state: to.as_str().into(),
-            updated_at: now_micros(),
-            version: before.version + 1,
-            ..before.clone()
-        };
-        let tags: Vec<String> = serde_json::from_str(&before.tags).unwrap_or_default();
-        if !order::update(&mut tx, scope, &after, before.version, None, &tags).await? {
-            return Err(AppError::Conflict(
-                "the order was changed at the same time; reload and try again".into(),
-            ));
+        let mut details = serde_json::Map::new();
+        if let Some(reason) = reason {
+            details.insert("reason".into(), reason.into());
         }
-        // The view first: the event takes the shop's counter row, held until COMMIT.
+        let after = move_state(&mut tx, scope, &principal.actor, before, to, details).await?;
         let shop = self.shop_context(&mut tx, scope).await?;
         let view = OrderView::load(&mut tx, scope, &shop.zone, &after).await?;
-        let mut data = json!({"before": {"state": from}, "after": {"state": to}});
-        if let Some(reason) = reason {
-            data["reason"] = reason.into();
-        }
-        append_event(
-            &mut tx,
-            scope,
-            order_id,
-            EventKind::OrderStateChanged,
-            &principal.actor,
-            data,
-        )
-        .await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(view)

@@ -9,6 +9,7 @@ mod price;
 mod situation;
 mod view;
 
+pub(crate) use change::move_state;
 pub use change::{OrderChanges, StateChange};
 pub use ingest::{IDEMPOTENCY_RETENTION, IdempotencyKey, IngestOutcome};
 pub(crate) use ingest::{line_rows, search_text};
@@ -72,7 +73,7 @@ impl App {
 /// commit, call [`App::events_committed`] so that the live feeds of this and every other server
 /// wake (see `announce.rs` for why that is not a `NOTIFY` inside the transaction).
 pub(crate) async fn append_event(
-    tx: &mut impl Queries,
+    tx: &mut Tx,
     scope: ShopScope,
     order_id: Uuid,
     kind: EventKind,
@@ -80,10 +81,26 @@ pub(crate) async fn append_event(
     data: serde_json::Value,
 ) -> Result<i64, AppError> {
     // Before the event id: that takes the shop's counter row, held until COMMIT.
-    crate::message::for_event(tx, scope, order_id, kind, &data).await?;
+    let steps = crate::rules::for_event(tx, scope, order_id, kind, &data).await?;
     let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
     write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
+    // After the event, so that the history shows the cause before what the rules did.
+    if !steps.is_empty() {
+        crate::rules::take_steps(tx, scope, order_id, steps).await?;
+    }
     Ok(event_id)
+}
+
+/// [`append_event`] boxed, for the rules' automatic steps: a step's event runs the rules again.
+pub(crate) fn append_event_boxed<'a>(
+    tx: &'a mut Tx,
+    scope: ShopScope,
+    order_id: Uuid,
+    kind: EventKind,
+    actor: &'a Actor,
+    data: serde_json::Value,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<i64, AppError>> + Send + 'a>> {
+    Box::pin(append_event(tx, scope, order_id, kind, actor, data))
 }
 
 /// Moves an open order to confirmed on behalf of someone other than staff (a payment through a

@@ -26,12 +26,18 @@ use tilaus_domain::money::{Currency, parse_major};
 use tilaus_domain::order::OrderState;
 use uuid::Uuid;
 
-fn done(id: Uuid, what: &str, tab: &str) -> Page {
+pub(super) fn done(id: Uuid, what: &str, tab: &str) -> Page {
     Ok(Redirect::to(&format!("/admin/orders/{id}?done={what}&tab={tab}")).into_response())
 }
 
 /// After a refused action: the order again, with the reason on top and nothing changed.
-async fn refused(app: &App, staff: &Staff, id: Uuid, error: AppError, outcome: Outcome) -> Page {
+pub(super) async fn refused(
+    app: &App,
+    staff: &Staff,
+    id: Uuid,
+    error: AppError,
+    outcome: Outcome,
+) -> Page {
     match error {
         AppError::State(_) | AppError::Invalid(_) | AppError::Conflict(_) => {
             let (status, message, details) = render::explain(staff.ctx.lang, &error);

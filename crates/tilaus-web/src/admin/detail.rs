@@ -13,6 +13,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tilaus_app::delivery::DeliveryView;
 use tilaus_app::order::{CustomerView, LineView, NextStepView, OrderSummary, OrderView};
 use tilaus_app::{App, AppError};
 use tilaus_domain::customer::Address;
@@ -50,6 +51,43 @@ pub(crate) struct Entry {
 pub(crate) struct Action {
     state: String,
     label: String,
+}
+
+/// A delivery on the Deliveries tab.
+pub(crate) struct DeliveryItem {
+    id: String,
+    /// `processing`, `shipped` or `delivered`, for the next-step buttons.
+    step: String,
+    label: String,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    /// When it was created, shipped and delivered, as far as it got.
+    times: String,
+}
+
+impl DeliveryItem {
+    fn new(lang: Lang, zone: &jiff::tz::TimeZone, d: &DeliveryView) -> Self {
+        let times = [
+            Some(&d.created_at),
+            d.shipped_at.as_ref(),
+            d.delivered_at.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|t| lang.datetime(t, zone))
+        .collect::<Vec<_>>()
+        .join(" → ");
+        DeliveryItem {
+            id: d.id.to_string(),
+            step: d.step.clone(),
+            label: lang.t(&format!("delivery-step-{}", d.step)),
+            carrier: d.carrier.clone(),
+            tracking_number: d.tracking_number.clone(),
+            tracking_url: d.tracking_url.clone(),
+            times,
+        }
+    }
 }
 
 /// A tab of the order page; `?tab=` picks it, so each works without JavaScript and links share.
@@ -291,6 +329,9 @@ struct OrderPage {
     reason_draft: String,
     money: Option<MoneyTab>,
     messages: Vec<MessageItem>,
+    deliveries: Vec<DeliveryItem>,
+    /// Staff may add and advance deliveries (the order is agreed and not finished).
+    can_deliver: bool,
     link: Option<MadeLink>,
 }
 
@@ -581,6 +622,17 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
             .collect(),
         _ => Vec::new(),
     };
+    let deliveries = match outcome.tab {
+        "deliveries" => app
+            .order_deliveries(&staff.principal, id)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|d| DeliveryItem::new(lang, &zone, d))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let can_deliver = can_write && state.is_some_and(|s| s.ensure_deliverable().is_ok());
     let page = OrderPage {
         t: lang,
         layout: Layout::new(
@@ -683,6 +735,8 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
         reason_draft: outcome.reason_draft,
         money: money_tab,
         messages,
+        deliveries,
+        can_deliver,
         link: outcome.link,
     };
     Ok((outcome.status, page).into_response())
@@ -709,6 +763,9 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "payment" => "notice-payment-recorded",
         "resend" => "notice-message-resent",
         "message" => "notice-message-written",
+        "delivery-added" => "notice-delivery-added",
+        "delivery-advanced" => "notice-delivery-advanced",
+        "delay" => "notice-delay-notified",
         _ => return None,
     })
 }

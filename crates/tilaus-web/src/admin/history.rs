@@ -39,8 +39,23 @@ pub(crate) fn describe(lang: Lang, event: &EventView, currency: &str) -> Happeni
             details: vec![detail],
         };
     }
+    let title = lang.try_t(&key).unwrap_or_else(|| event.kind.clone());
+    // A parcel's carrier and tracking; a delay's expected day and reason.
+    if event.kind == "order.shipped" || event.kind == "order.delay_notified" {
+        let text = |field: &str| data[field].as_str().map(str::to_owned);
+        let tracking = text("tracking_number").map(|number| {
+            let name = text("carrier").unwrap_or_default();
+            lang.t_args("history-tracking", &[("name", name), ("number", number)])
+        });
+        let expected = text("expected_on")
+            .and_then(|day| day.parse::<jiff::civil::Date>().ok())
+            .map(|day| lang.t_args("history-delay", &[("time", lang.date(day))]));
+        let reason = text("reason").map(|r| lang.t_args("history-reason", &[("reason", r)]));
+        let details = [tracking, expected, reason].into_iter().flatten().collect();
+        return Happening { title, details };
+    }
     Happening {
-        title: lang.try_t(&key).unwrap_or_else(|| event.kind.clone()),
+        title,
         details: changes(lang, &data["before"], &data["after"], currency),
     }
 }

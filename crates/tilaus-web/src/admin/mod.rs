@@ -8,6 +8,7 @@ mod actions;
 mod bulk;
 mod cookies;
 mod customers;
+mod deliveries;
 mod detail;
 pub(crate) mod guard;
 mod history;
@@ -20,6 +21,7 @@ mod marks;
 mod orders;
 mod reminders;
 mod render;
+mod rules;
 mod settings;
 mod templates;
 mod view;
@@ -87,6 +89,9 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             post(actions::issue_transfer_slip),
         )
         .route("/admin/orders/{id}/payments", post(actions::record_payment))
+        .route("/admin/orders/{id}/deliveries", post(deliveries::add))
+        .route("/admin/deliveries/{id}/advance", post(deliveries::advance))
+        .route("/admin/orders/{id}/delay", post(deliveries::delay))
         .route(
             "/admin/orders/{id}/confirmation-link",
             post(actions::create_confirmation_link),
@@ -121,6 +126,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             "/admin/settings/reminders",
             get(reminders::show).post(reminders::save),
         )
+        .route("/admin/settings/rules", get(rules::show).post(rules::save))
         .route("/admin/settings/messages", get(templates::list))
         .route(
             "/admin/settings/messages/{kind}/{language}",

@@ -3,6 +3,7 @@
 mod admin;
 mod confirmations;
 mod customers;
+mod deliveries;
 mod documents;
 mod dunning;
 mod jobs;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<App> {
         .merge(confirmations::routes())
         .merge(dunning::routes())
         .merge(templates::routes())
+        .merge(deliveries::routes())
 }
 
 /// The request's `Idempotency-Key` with the fingerprint of its raw body, if it has one.

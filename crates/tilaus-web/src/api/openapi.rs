@@ -31,6 +31,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::dunning::stop_customer, super::dunning::resume_customer,
         super::templates::list_templates, super::templates::get_template, super::templates::put_template,
         super::templates::reset_template, super::templates::preview_template,
+        super::deliveries::order_deliveries, super::deliveries::add_delivery, super::deliveries::advance_delivery,
+        super::deliveries::notify_delay, super::deliveries::get_rules, super::deliveries::put_rules,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

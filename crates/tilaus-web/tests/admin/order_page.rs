@@ -20,6 +20,7 @@ tilaus_store::on_both_backends!(
     a_reverse_charge_invoice_says_so,
     a_transfer_slip_from_the_money_tab,
     reminders_are_stopped_per_invoice_and_per_customer,
+    deliveries_are_prepared_shipped_and_delivered_from_their_tab,
 );
 
 fn version_of(order: &Value) -> String {
@@ -891,4 +892,97 @@ async fn reminders_are_stopped_per_invoice_and_per_customer(s: Server) {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(stops().await.as_array().map(Vec::len), Some(1));
+}
+
+/// The Deliveries tab: start preparing, ship with tracking (the customer's message carries the
+/// link), mark delivered (an invoiced order then completes by the default rule), a delay
+/// notice, and a bad tracking link refused with nothing changed.
+async fn deliveries_are_prepared_shipped_and_delivered_from_their_tab(s: Server) {
+    let id = s.order("W-1", "Aino Virtanen").await;
+    s.change_state(&id, "confirmed").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let tab = format!("/admin/orders/{id}?tab=deliveries");
+    let page = browser.get(&tab).await;
+    assert!(page.body.contains("Ei vielä toimituksia"), "{}", page.body);
+    let started = post(&browser, &format!("/admin/orders/{id}/deliveries"), &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let page = browser.get(started.location()).await;
+    assert!(page.body.contains("Toimitus lisättiin"));
+    assert!(page.body.contains("Valmistelussa"));
+    let deliveries = s.api_get(&format!("/api/v1/orders/{id}/deliveries")).await;
+    let delivery = deliveries[0]["id"].as_str().expect("id").to_owned();
+    let advance = format!("/admin/deliveries/{delivery}/advance");
+    let bad = post(
+        &browser,
+        &advance,
+        &[
+            ("order", &id),
+            ("step", "shipped"),
+            ("tracking_url", "javascript:alert(1)"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let unchanged = s.api_get(&format!("/api/v1/orders/{id}/deliveries")).await;
+    assert_eq!(unchanged[0]["step"], "processing");
+    let shipped = post(
+        &browser,
+        &advance,
+        &[
+            ("order", &id),
+            ("step", "shipped"),
+            ("carrier", "Posti"),
+            ("tracking_number", "JJFI42"),
+            (
+                "tracking_url",
+                "https://www.posti.fi/fi/seuranta#/lahetys/JJFI42",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(shipped.status, StatusCode::SEE_OTHER, "{}", shipped.body);
+    let page = browser.get(&tab).await;
+    assert!(page.body.contains("JJFI42") && page.body.contains("Lähetetty"));
+    let messages = s.api_get(&format!("/api/v1/orders/{id}/messages")).await;
+    let shipped_mail = messages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|m| m["kind"] == "order_shipped")
+        .expect("the shipped message");
+    assert!(
+        shipped_mail["body_text"]
+            .as_str()
+            .is_some_and(|b| b.contains("https://www.posti.fi/fi/seuranta#/lahetys/JJFI42"))
+    );
+    let delay = post(
+        &browser,
+        &format!("/admin/orders/{id}/delay"),
+        &[("expected_on", "2099-01-31"), ("reason", "Jälkitoimitus")],
+    )
+    .await;
+    assert_eq!(delay.status, StatusCode::SEE_OTHER, "{}", delay.body);
+    let history = browser
+        .get(&format!("/admin/orders/{id}?tab=history"))
+        .await;
+    assert!(history.body.contains("Viivästysilmoitus lähetetty"));
+    assert!(history.body.contains("Posti: JJFI42"));
+
+    let invoiced = post(&browser, &format!("/admin/orders/{id}/invoice"), &[]).await;
+    assert_eq!(invoiced.status, StatusCode::SEE_OTHER, "{}", invoiced.body);
+    let delivered = post(&browser, &advance, &[("order", &id), ("step", "delivered")]).await;
+    assert_eq!(
+        delivered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        delivered.body
+    );
+    assert_eq!(
+        s.order_state(&id).await,
+        "completed",
+        "completed by the default rule"
+    );
+    let page = browser.get(&tab).await;
+    assert!(!page.body.contains("/advance"), "nothing left to do");
 }

@@ -12,6 +12,7 @@ tilaus_store::on_both_backends!(
     rules_highlight_list_rows_and_live_rows,
     payment_reminders_are_set_on_their_page,
     message_templates_are_edited_with_a_preview,
+    notification_rules_are_switched_and_delayed_on_their_page,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -502,4 +503,92 @@ async fn message_templates_are_edited_with_a_preview(s: Server) {
             .body
             .contains("(oletus)")
     );
+}
+
+/// The rules page lists the default rules in words, saves switches, delays and the repeat
+/// window, refuses a bad delay with nothing changed, and is read-only for read-only users.
+async fn notification_rules_are_switched_and_delayed_on_their_page(s: Server) {
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let hub = browser.get("/admin/settings").await;
+    assert!(hub.body.contains("href=\"/admin/settings/rules\""));
+    let page = browser.get("/admin/settings/rules").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Paketti lähetetty"), "{}", page.body);
+    assert!(page.body.contains("Lähetä ”Tilaus lähetetty”"));
+    let owner = owner(&s).await;
+    let before = s.app.rule_settings(&owner).await.expect("rules");
+    let shipped = before
+        .rules
+        .iter()
+        .find(|r| r.trigger.as_str() == "order_shipped")
+        .expect("shipped rule")
+        .id
+        .to_string();
+    let delay_field = format!("delay_{shipped}");
+    let mut fields = crate::support::form_fields(&page.body, "/admin/settings/rules");
+    // Switch the shipped message off and delay the received one, in a 60-minute window.
+    fields.retain(|(name, value)| !(name == "enabled" && *value == shipped));
+    for (name, value) in fields.iter_mut() {
+        if name == "window" {
+            *value = "60".into();
+        }
+    }
+    let received = before.rules[0].id.to_string();
+    let received_delay = format!("delay_{received}");
+    for (name, value) in fields.iter_mut() {
+        if *name == received_delay {
+            *value = "15".into();
+        }
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = browser.post("/admin/settings/rules", &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = s.app.rule_settings(&owner).await.expect("rules");
+    assert_eq!(after.repeat_window_minutes, 60);
+    let rule = |id: &str| {
+        after
+            .rules
+            .iter()
+            .find(|r| r.id.to_string() == id)
+            .expect("rule")
+    };
+    assert!(!rule(&shipped).enabled);
+    assert_eq!(
+        rule(&received).action,
+        tilaus_domain::rules::Action::Send { delay_minutes: 15 }
+    );
+    assert_eq!(
+        after.rules.iter().filter(|r| r.enabled).count(),
+        before.rules.iter().filter(|r| r.enabled).count() - 1
+    );
+    let shown = browser.get(saved.location()).await;
+    assert!(shown.body.contains("Säännöt tallennettiin"));
+
+    let bad: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|&(n, v)| {
+            if n == delay_field.as_str() {
+                (n, "-3")
+            } else {
+                (n, v)
+            }
+        })
+        .collect();
+    let refused = browser.post("/admin/settings/rules", &bad).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(s.app.rule_settings(&owner).await.expect("rules"), after);
+
+    let reader = s.read_only_client().await;
+    let read_only = reader.get("/admin/settings/rules").await;
+    assert_eq!(read_only.status, StatusCode::OK);
+    assert!(!read_only.body.contains("Tallenna säännöt"));
 }

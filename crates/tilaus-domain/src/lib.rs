@@ -23,6 +23,7 @@ pub mod payment;
 pub mod product;
 pub mod reference;
 pub mod rules;
+pub mod sms;
 pub mod text;
 pub mod validation;
 

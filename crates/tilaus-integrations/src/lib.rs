@@ -14,5 +14,6 @@ mod http;
 pub mod mail;
 pub mod sealing;
 mod signing;
+pub mod sms;
 pub mod stripe;
 pub mod vismapay;

@@ -310,6 +310,7 @@ impl App {
             scope,
             &order,
             MessageKind::InvoiceReminder,
+            tilaus_domain::message::Channel::Email,
             crate::job::EnqueueOptions {
                 dedupe_key: Some(dedupe),
                 ..Default::default()

@@ -48,6 +48,8 @@ pub struct App {
     jobs_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Payment providers and the public URL their callbacks come to.
     payments: std::sync::Arc<paylink::Payments>,
+    /// The SMS provider, when the installation has one.
+    sms: Option<std::sync::Arc<message::sms::SmsConfig>>,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             announcer: announce::Announcer::default(),
             jobs_wake: std::sync::Arc::default(),
             payments: paylink::Payments::new(paylink::PaymentConfig::default())?,
+            sms: None,
         })
     }
 }

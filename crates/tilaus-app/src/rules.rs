@@ -156,36 +156,41 @@ pub(crate) async fn for_event(
     let mut steps = Vec::new();
     let mut sends = Vec::new();
     for rule in set.applying(trigger, &facts) {
-        match rule.action {
-            Action::Send { delay_minutes } => sends.push((rule.id, delay_minutes)),
+        match &rule.action {
+            Action::Send {
+                delay_minutes,
+                channels,
+            } => sends.extend(channels.iter().map(|c| (rule.id, *delay_minutes, *c))),
             Action::Step { step } => steps.push(Step {
                 rule_id: rule.id,
-                step,
+                step: *step,
             }),
         }
     }
-    if !sends.is_empty()
-        && tilaus_store::message::settings(tx, scope)
-            .await?
-            .automatic_email
-    {
-        for (rule_id, delay_minutes) in sends {
-            let delay = Duration::from_secs(u64::try_from(delay_minutes).unwrap_or(0) * 60);
-            send(
-                tx,
-                scope,
-                &order,
-                trigger,
-                data,
-                set.repeat_window_minutes,
-                delay,
-            )
-            .await
-            .map_err(|e| {
-                tracing::warn!(%rule_id, %order_id, error = %e, "a rule's message failed");
-                e
-            })?;
+    if sends.is_empty() {
+        return Ok(steps);
+    }
+    // E-mail while the shop sends it automatically; texts once it has an SMS sender.
+    let settings = tilaus_store::message::settings(tx, scope).await?;
+    for (rule_id, delay_minutes, channel) in sends {
+        let on = match channel {
+            Channel::Email => settings.automatic_email,
+            Channel::Sms => settings.sms_sender.is_some(),
+        };
+        if !on {
+            continue;
         }
+        let delay = Duration::from_secs(u64::try_from(delay_minutes).unwrap_or(0) * 60);
+        let about = Send {
+            trigger,
+            channel,
+            window_minutes: set.repeat_window_minutes,
+            delay,
+        };
+        about.write(tx, scope, &order, data).await.map_err(|e| {
+            tracing::warn!(%rule_id, %order_id, error = %e, "a rule's message failed");
+            e
+        })?;
     }
     Ok(steps)
 }
@@ -212,40 +217,56 @@ async fn product_kinds(
         .collect())
 }
 
-/// Writes the trigger's message unless the same kind went to this order within the window.
-async fn send(
-    tx: &mut impl Queries,
-    scope: ShopScope,
-    order: &order::OrderRow,
+/// One message a rule sends.
+struct Send {
     trigger: Trigger,
-    data: &serde_json::Value,
+    channel: Channel,
     window_minutes: i64,
     delay: Duration,
-) -> Result<(), AppError> {
-    let kind = trigger.message();
-    let last = tilaus_store::message::last_written(
-        tx,
-        scope,
-        order.order_id,
-        kind.as_str(),
-        Channel::Email.as_str(),
-    )
-    .await?;
-    if is_repeat(last, now_micros(), window_minutes) {
-        tracing::info!(order_id = %order.order_id, %kind, "sent within the repeat window: not again");
-        return Ok(());
+}
+
+impl Send {
+    /// Writes the trigger's message unless the same kind went through the same channel to this
+    /// order within the window.
+    async fn write(
+        &self,
+        tx: &mut impl Queries,
+        scope: ShopScope,
+        order: &order::OrderRow,
+        data: &serde_json::Value,
+    ) -> Result<(), AppError> {
+        let kind = self.trigger.message();
+        let last = tilaus_store::message::last_written(
+            tx,
+            scope,
+            order.order_id,
+            kind.as_str(),
+            self.channel.as_str(),
+        )
+        .await?;
+        if is_repeat(last, now_micros(), self.window_minutes) {
+            tracing::info!(order_id = %order.order_id, %kind, "sent within the repeat window: not again");
+            return Ok(());
+        }
+        let mut about = message::EventFacts::gather(tx, scope, order, kind, data).await?;
+        let documents = std::mem::take(&mut about.documents);
+        let options = EnqueueOptions {
+            delay: self.delay,
+            ..EnqueueOptions::default()
+        };
+        write_about_order(
+            tx,
+            scope,
+            order,
+            kind,
+            self.channel,
+            options,
+            &documents,
+            |context| about.fill(context),
+        )
+        .await?;
+        Ok(())
     }
-    let mut about = message::EventFacts::gather(tx, scope, order, kind, data).await?;
-    let documents = std::mem::take(&mut about.documents);
-    let options = EnqueueOptions {
-        delay,
-        ..EnqueueOptions::default()
-    };
-    write_about_order(tx, scope, order, kind, options, &documents, |context| {
-        about.fill(context)
-    })
-    .await?;
-    Ok(())
 }
 
 /// Takes the automatic steps the rules asked for, each through the command staff use.

@@ -172,6 +172,7 @@ async fn confirming_sends_one_email_in_the_orders_language(s: Shop) {
         &SettingsRow {
             automatic_email: true,
             reply_to: Some("asiakaspalvelu@ilo.example".into()),
+            ..SettingsRow::default()
         },
         now_micros(),
     )
@@ -391,6 +392,7 @@ async fn automatic_email_can_be_switched_off(s: Shop) {
         &SettingsRow {
             automatic_email: false,
             reply_to: None,
+            ..SettingsRow::default()
         },
         now_micros(),
     )

@@ -301,7 +301,10 @@ async fn conditions_switched_off_and_delayed_rules(s: Shop) {
                 "order_confirmed" => rule.enabled = false,
                 "order_processing" => {
                     rule.enabled = true;
-                    rule.action = tilaus_domain::rules::Action::Send { delay_minutes: 30 };
+                    rule.action = tilaus_domain::rules::Action::Send {
+                        delay_minutes: 30,
+                        channels: vec![tilaus_domain::message::Channel::Email],
+                    };
                 }
                 _ => {}
             }

@@ -10,7 +10,7 @@
 
 use crate::customer::CustomerKind;
 use crate::event::EventKind;
-use crate::message::MessageKind;
+use crate::message::{Channel, MessageKind};
 use crate::money::MAX_AMOUNT;
 use crate::order::{OrderState, PaymentState, ProductKind};
 use crate::string_enum;
@@ -122,10 +122,13 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
-    /// Sends the trigger's message by e-mail, `delay_minutes` after the event.
+    /// Sends the trigger's message through each of `channels` (e-mail when absent),
+    /// `delay_minutes` after the event.
     Send {
         #[serde(default)]
         delay_minutes: i64,
+        #[serde(default = "email_only")]
+        channels: Vec<Channel>,
     },
     /// Moves the order on by itself.
     Step { step: AutomaticStep },
@@ -200,6 +203,10 @@ fn on() -> bool {
     true
 }
 
+fn email_only() -> Vec<Channel> {
+    vec![Channel::Email]
+}
+
 /// A shop's rules and its repeat window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -225,15 +232,23 @@ impl Default for RuleSet {
 }
 
 /// The rules a new shop starts with: the customer hears when the order arrives, is confirmed,
-/// ships (with tracking and the document), is late, is cancelled, is invoiced and is paid; an
+/// ships (with tracking and the document), is late, is cancelled, is invoiced and is paid (the
+/// shipped and late news also by text message, once the shop sends them); an
 /// invoiced or paid order whose deliveries have all arrived completes by itself. The processing and delivered
 /// messages are there but off: many shops find them one message too many.
 pub fn default_rules() -> Vec<Rule> {
+    // The important news also goes by text message (NTF-2): the parcel left, the order is late.
     let send = |trigger, enabled| Rule {
         id: default_id(trigger, 0),
         trigger,
         conditions: Conditions::default(),
-        action: Action::Send { delay_minutes: 0 },
+        action: Action::Send {
+            delay_minutes: 0,
+            channels: match trigger {
+                Trigger::OrderShipped | Trigger::OrderDelayed => vec![Channel::Email, Channel::Sms],
+                _ => email_only(),
+            },
+        },
         enabled,
     };
     let mut rules: Vec<Rule> = [
@@ -313,10 +328,23 @@ impl RuleSet {
 impl Rule {
     fn check(&self, at: &str, errors: &mut ValidationErrors) {
         match &self.action {
-            Action::Send { delay_minutes } if !(0..=MAX_MINUTES).contains(delay_minutes) => {
+            Action::Send { delay_minutes, .. } if !(0..=MAX_MINUTES).contains(delay_minutes) => {
                 errors.push(
                     format!("{at}/action/delay_minutes"),
                     format!("give 0 to {MAX_MINUTES} minutes"),
+                );
+            }
+            Action::Send { channels, .. }
+                if channels.is_empty()
+                    || channels.len()
+                        != channels
+                            .iter()
+                            .collect::<std::collections::HashSet<_>>()
+                            .len() =>
+            {
+                errors.push(
+                    format!("{at}/action/channels"),
+                    "give email, sms or both, each once",
                 );
             }
             Action::Step { step } if !self.trigger.allows(*step) => {
@@ -492,7 +520,10 @@ mod tests {
             repeat_window_minutes: -1,
             ..RuleSet::default()
         };
-        set.rules[0].action = Action::Send { delay_minutes: -5 };
+        set.rules[0].action = Action::Send {
+            delay_minutes: -5,
+            channels: email_only(),
+        };
         set.rules[1].action = Action::Step {
             step: AutomaticStep::Complete,
         };
@@ -530,7 +561,13 @@ mod tests {
         .expect("parses");
         assert_eq!(set.repeat_window_minutes, DEFAULT_REPEAT_WINDOW_MINUTES);
         assert!(set.rules[0].enabled);
-        assert_eq!(set.rules[0].action, Action::Send { delay_minutes: 0 });
+        assert_eq!(
+            set.rules[0].action,
+            Action::Send {
+                delay_minutes: 0,
+                channels: vec![Channel::Email]
+            }
+        );
         let back: RuleSet =
             serde_json::from_str(&serde_json::to_string(&set).expect("json")).expect("parses");
         assert_eq!(back, set);

@@ -92,6 +92,11 @@ const COUNTRIES: [Country; 6] = [
     },
 ];
 
+/// The countries whose national numbers [`PhoneNumber::parse`] reads (ISO 3166-1 alpha-2).
+pub fn countries() -> impl Iterator<Item = &'static str> {
+    COUNTRIES.iter().map(|c| c.iso)
+}
+
 /// A phone number in E.164 form (`+358401234567`): what SMS providers take, and one spelling
 /// per number, so that the same customer typed two ways is still one number.
 #[derive(

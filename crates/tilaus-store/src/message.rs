@@ -185,7 +185,8 @@ pub async fn begin_sending(
 /// How a send ended.
 #[derive(Debug, Clone, Copy)]
 pub enum Outcome<'a> {
-    Sent,
+    /// Accepted; with the provider's id when it is known only now (an SMS provider's).
+    Sent(Option<&'a str>),
     /// Back to `queued` with the reason: its job tries again.
     WillRetry(&'a str),
     Failed(&'a str),
@@ -200,12 +201,16 @@ pub async fn finish_sending(
     now: i64,
 ) -> Result<(), StoreError> {
     let (state, reason, sent_at) = match outcome {
-        Outcome::Sent => (MessageState::Sent, None, Some(now)),
+        Outcome::Sent(_) => (MessageState::Sent, None, Some(now)),
         Outcome::WillRetry(reason) => (MessageState::Queued, Some(reason), None),
         Outcome::Failed(reason) => (MessageState::Failed, Some(reason), None),
     };
+    let mut update = Query::update();
+    if let Outcome::Sent(Some(provider_id)) = outcome {
+        update.value(Messages::ProviderId, provider_id);
+    }
     q.execute(
-        Query::update()
+        update
             .table(Messages::Table)
             .value(Messages::State, state.as_str())
             .value(Messages::FailureReason, reason.map(str::to_owned))
@@ -250,23 +255,43 @@ pub async fn give_up(
 pub struct SettingsRow {
     pub automatic_email: bool,
     pub reply_to: Option<String>,
+    /// The sender of the shop's text messages; `None`: the shop sends none.
+    pub sms_sender: Option<String>,
+    /// Quiet hours for text messages, local `HH:MM`; both or neither.
+    pub quiet_from: Option<String>,
+    pub quiet_until: Option<String>,
+    /// The country of phone numbers written without a country code (ISO 3166, e.g. `FI`).
+    pub phone_country: String,
 }
 
 impl Default for SettingsRow {
-    /// A shop without settings sends automatic email (the demo shop included).
+    /// A shop without settings sends automatic email (the demo shop included) and no SMS.
     fn default() -> Self {
         Self {
             automatic_email: true,
             reply_to: None,
+            sms_sender: None,
+            quiet_from: None,
+            quiet_until: None,
+            phone_country: "FI".into(),
         }
     }
 }
+
+const SETTINGS: [MessageSettings; 6] = [
+    MessageSettings::AutomaticEmail,
+    MessageSettings::ReplyTo,
+    MessageSettings::SmsSender,
+    MessageSettings::QuietFrom,
+    MessageSettings::QuietUntil,
+    MessageSettings::PhoneCountry,
+];
 
 pub async fn settings(q: &mut impl Queries, scope: ShopScope) -> Result<SettingsRow, StoreError> {
     let row = q
         .fetch_optional(
             Query::select()
-                .columns([MessageSettings::AutomaticEmail, MessageSettings::ReplyTo])
+                .columns(SETTINGS)
                 .from(MessageSettings::Table)
                 .and_where(Expr::col(MessageSettings::ShopId).eq(scope.shop_id())),
         )
@@ -280,33 +305,73 @@ pub async fn put_settings(
     row: &SettingsRow,
     now: i64,
 ) -> Result<(), StoreError> {
+    let mut columns = vec![MessageSettings::ShopId, MessageSettings::UpdatedAt];
+    columns.extend(SETTINGS);
+    let mut updated = vec![MessageSettings::UpdatedAt];
+    updated.extend(SETTINGS);
     q.execute(
         Query::insert()
             .into_table(MessageSettings::Table)
-            .columns([
-                MessageSettings::ShopId,
-                MessageSettings::AutomaticEmail,
-                MessageSettings::ReplyTo,
-                MessageSettings::UpdatedAt,
-            ])
+            .columns(columns)
             .values_panic([
                 scope.shop_id().into(),
+                now.into(),
                 row.automatic_email.into(),
                 row.reply_to.clone().into(),
-                now.into(),
+                row.sms_sender.clone().into(),
+                row.quiet_from.clone().into(),
+                row.quiet_until.clone().into(),
+                row.phone_country.clone().into(),
             ])
             .on_conflict(
                 OnConflict::column(MessageSettings::ShopId)
-                    .update_columns([
-                        MessageSettings::AutomaticEmail,
-                        MessageSettings::ReplyTo,
-                        MessageSettings::UpdatedAt,
-                    ])
+                    .update_columns(updated)
                     .to_owned(),
             ),
     )
     .await
     .map(|_| ())
+}
+
+/// What a provider reported about a text it took: delivered, or failed with the reason.
+#[derive(Debug, Clone, Copy)]
+pub enum Report<'a> {
+    Delivered,
+    Failed(&'a str),
+}
+
+/// Records a provider's delivery report on the message it sent as `provider_id`, if that
+/// message is still `sent` (or `sending`, when the report beat our own bookkeeping): the first
+/// final word wins, and a replayed or late report changes nothing. `false` when nothing changed.
+pub async fn record_report(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    message_id: Uuid,
+    provider_id: &str,
+    report: Report<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let (state, reason) = match report {
+        Report::Delivered => (MessageState::Delivered, None),
+        Report::Failed(reason) => (MessageState::Failed, Some(reason.to_owned())),
+    };
+    let touched = q
+        .execute(
+            Query::update()
+                .table(Messages::Table)
+                .value(Messages::State, state.as_str())
+                .value(Messages::FailureReason, reason)
+                .value(Messages::UpdatedAt, now)
+                .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Messages::MessageId).eq(message_id))
+                .and_where(Expr::col(Messages::ProviderId).eq(provider_id))
+                .and_where(
+                    Expr::col(Messages::State)
+                        .is_in([MessageState::Sent.as_str(), MessageState::Sending.as_str()]),
+                ),
+        )
+        .await?;
+    Ok(touched == 1)
 }
 
 /// When the latest message of `kind` through `channel` about the order was written, leaving out

@@ -410,6 +410,10 @@ pub enum MessageSettings {
     ShopId,
     AutomaticEmail,
     ReplyTo,
+    SmsSender,
+    QuietFrom,
+    QuietUntil,
+    PhoneCountry,
     UpdatedAt,
 }
 

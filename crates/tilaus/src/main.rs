@@ -365,8 +365,16 @@ async fn open(db: &Database) -> Result<App> {
             redacted(&db.url)
         )
     })?;
-    app.with_payments(payments)
-        .context("cannot use TILAUS_VISMAPAY_URL")
+    let sms = tilaus_app::message::sms::SmsConfig::from_env()
+        .map_err(anyhow::Error::msg)
+        .context("cannot use TILAUS_SMS_URL / TILAUS_SMS_TOKEN")?;
+    let app = app
+        .with_payments(payments)
+        .context("cannot use TILAUS_VISMAPAY_URL")?;
+    Ok(match sms {
+        Some(sms) => app.with_sms(sms),
+        None => app,
+    })
 }
 
 fn redacted(url: &str) -> String {

@@ -84,6 +84,35 @@ pub(crate) async fn choose(
     Ok((sources.into(), language))
 }
 
+/// The text message for `kind` in `wanted` (else the shop's default language, else English):
+/// the shop's own (its `sms` template's text), else the shipped one; `None` when the kind is
+/// not sent by SMS.
+pub(crate) async fn choose_sms(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    kind: MessageKind,
+    wanted: Language,
+    shop_default: Language,
+) -> Result<Option<(String, Language)>, AppError> {
+    for language in [wanted, shop_default, Language::En] {
+        let own = store::get(
+            q,
+            scope,
+            kind.as_str(),
+            Channel::Sms.as_str(),
+            language.as_str(),
+        )
+        .await?;
+        if let Some(row) = own {
+            return Ok(Some((row.body_text, language)));
+        }
+        if let Some(text) = template::shipped_sms(kind, language) {
+            return Ok(Some((text.to_owned(), language)));
+        }
+    }
+    Ok(None)
+}
+
 fn sources_of(row: TemplateRow) -> TemplateSources {
     TemplateSources {
         subject: row.subject,

@@ -10,6 +10,7 @@
 
 pub mod custom;
 mod send;
+pub mod sms;
 pub mod template;
 
 pub use send::{DocumentFiles, SendMessage, SendMessages};
@@ -407,58 +408,110 @@ pub(crate) async fn invoice_facts(
     Ok(Some((row.document_id, facts)))
 }
 
-/// Writes a message of `kind` about `order` to its customer's e-mail address, in the order's
-/// language (falling back as [`template::choose`] says), with `facts` added to what the
-/// templates see and `documents` attached as PDF, and queues it with `options` (once per its
-/// dedupe key, after its delay). `None` when the customer has no address or the key was used. A template that cannot be rendered leaves a `failed` message with the
-/// reason in the log, and the caller's change goes through.
+/// Writes a message of `kind` about `order` to its customer through `channel` (their e-mail
+/// address, or their phone for a text message), in the order's language (falling back as
+/// [`template::choose`] says), with `facts` added to what the templates see and `documents`
+/// attached as PDF (e-mail only), and queues it with `options` (once per its dedupe key, after
+/// its delay; a text also waits out the shop's quiet hours). `None` when the customer has no
+/// address or number, the kind is not sent by SMS, or the key was used. A template that cannot
+/// be rendered, or a number that cannot take texts, leaves a `failed` message with the reason in
+/// the log, and the caller's change goes through.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_about_order(
     tx: &mut impl Queries,
     scope: ShopScope,
     order: &order::OrderRow,
     kind: MessageKind,
-    options: EnqueueOptions,
+    channel: Channel,
+    mut options: EnqueueOptions,
     documents: &[Uuid],
     facts: impl FnOnce(&mut Context),
 ) -> Result<Option<MessageRow>, AppError> {
-    let Some(to) = order.customer_email.clone() else {
-        return Ok(None);
-    };
     let order_id = order.order_id;
     let shop = shop::get_shop(tx, scope)
         .await?
         .ok_or(AppError::NotFound("shop"))?;
-    let lines = order::lines(tx, scope, order_id).await?;
     let wanted = Language::parse(&order.language).unwrap_or(Language::Fi);
     let shop_default = Language::parse(&shop.default_language).unwrap_or(Language::Fi);
-    let (sources, language) = custom::choose(tx, scope, kind, wanted, shop_default).await?;
+    let (to, sources, language) = match channel {
+        Channel::Email => {
+            let Some(to) = order.customer_email.clone() else {
+                return Ok(None);
+            };
+            let (sources, language) = custom::choose(tx, scope, kind, wanted, shop_default).await?;
+            (Ok(to), Written::Email(sources), language)
+        }
+        Channel::Sms => {
+            let settings = store::settings(tx, scope).await?;
+            let Some(to) = sms::recipient(order.customer_phone.as_deref(), &settings) else {
+                return Ok(None);
+            };
+            let chosen = custom::choose_sms(tx, scope, kind, wanted, shop_default).await?;
+            let Some((source, language)) = chosen else {
+                return Ok(None);
+            };
+            let zone = crate::time::zone(&shop.time_zone);
+            options.delay = sms::outside_quiet_hours(&settings, &zone, options.delay);
+            let to = to.map(|phone| phone.as_str().to_owned());
+            (to, Written::Sms(source), language)
+        }
+    };
     let fallback_from = (language != wanted).then_some(wanted);
     if let Some(wanted) = fallback_from {
         tracing::info!(%order_id, %kind, %wanted, %language, "no template in the order's language: the message falls back");
     }
+    let lines = order::lines(tx, scope, order_id).await?;
     let mut context = context(&shop, order, &lines, language);
     facts(&mut context);
-    let mut row = new_row(order, kind, to, language);
+    let recipient = to
+        .clone()
+        .unwrap_or_else(|_| order.customer_phone.clone().unwrap_or_default());
+    let mut row = new_row(order, kind, recipient, language);
+    row.channel = channel.as_str().into();
     row.fallback_from = fallback_from.map(|l| l.as_str().to_owned());
-    row.attachments = serde_json::json!(documents).to_string();
-    match template::render(sources.sources(), &context) {
-        Ok(mail) => {
-            row.subject = mail.subject;
-            row.body_text = mail.text;
-            row.body_html = mail.html;
+    if channel == Channel::Email {
+        row.attachments = serde_json::json!(documents).to_string();
+    }
+    let rendered = to.and_then(|_| sources.render(&context).map_err(|e| e.to_string()));
+    match rendered {
+        Ok((subject, text, html)) => {
+            row.subject = subject;
+            row.body_text = text;
+            row.body_html = html;
             queue(tx, scope, row, options).await
         }
-        Err(error) => {
-            tracing::warn!(%order_id, %kind, %error, "a message could not be rendered");
+        Err(reason) => {
+            tracing::warn!(%order_id, %kind, %reason, "a message could not be written");
             row.state = MessageState::Failed.as_str().into();
-            row.failure_reason = Some(error.to_string());
+            row.failure_reason = Some(reason);
             store::insert(tx, scope, &row).await?;
             Ok(Some(row))
         }
     }
 }
 
-/// An e-mail message about `order`, queued and not yet written.
+/// The templates of one message, per channel.
+enum Written {
+    Email(template::TemplateSources),
+    Sms(String),
+}
+
+impl Written {
+    /// Subject, text and HTML (a text message has only its text).
+    fn render(
+        &self,
+        context: &Context,
+    ) -> Result<(String, String, String), template::TemplateError> {
+        match self {
+            Written::Email(sources) => template::render(sources.sources(), context)
+                .map(|mail| (mail.subject, mail.text, mail.html)),
+            Written::Sms(source) => template::render_sms(source, context)
+                .map(|text| (String::new(), text, String::new())),
+        }
+    }
+}
+
+/// A message about `order` (e-mail until the caller says otherwise), queued and not yet written.
 fn new_row(
     order: &order::OrderRow,
     kind: MessageKind,

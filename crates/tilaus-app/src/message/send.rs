@@ -1,5 +1,5 @@
-//! The `message.send` job: sends one stored message over SMTP, at most once as far as our log
-//! knows.
+//! The `message.send` job: sends one stored message over SMTP, or a text message through the
+//! SMS provider, at most once as far as our log knows.
 //!
 //! The message is marked `sending` (and its attempt counted) in a transaction of its own before
 //! the SMTP conversation, and `sent` with its Message-ID after it. A repeat run that finds the
@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use tilaus_domain::message::MessageState;
+use tilaus_domain::message::{Channel, MessageState};
 use tilaus_integrations::mail::{Attachment, Email, MailError, Mailer};
+use tilaus_integrations::sms::{OutgoingSms, SmsError};
 use tilaus_store::message::{self as store, Outcome};
 use tilaus_store::{ShopScope, Tx, now_micros, shop};
 use uuid::Uuid;
@@ -105,6 +106,32 @@ pub trait DocumentFiles: Send + Sync + 'static {
 const NOT_CONFIGURED: &str =
     "email is not set up on this server (TILAUS_SMTP_URL and TILAUS_SMTP_FROM)";
 
+/// Why a message was not handed over, as the job runner needs it.
+enum Refused {
+    Temporary(String),
+    Permanent(String),
+}
+
+impl From<MailError> for Refused {
+    fn from(error: MailError) -> Self {
+        match error {
+            MailError::Temporary(reason) => Refused::Temporary(reason),
+            MailError::Permanent(reason) => Refused::Permanent(reason),
+        }
+    }
+}
+
+impl From<SmsError> for Refused {
+    fn from(error: SmsError) -> Self {
+        match error {
+            SmsError::Temporary(reason) => Refused::Temporary(reason),
+            SmsError::Permanent(reason) => Refused::Permanent(reason),
+        }
+    }
+}
+
+const SMS_NOT_CONFIGURED: &str = "text messages are not set up on this server (TILAUS_SMS_TOKEN)";
+
 impl JobHandler for SendMessages {
     type Job = SendMessage;
 
@@ -117,35 +144,28 @@ impl JobHandler for SendMessages {
         let scope = context
             .shop
             .ok_or_else(|| JobFailure::permanent("a message belongs to a shop"))?;
-        let Some((mut email, documents)) =
-            begin(app, scope, job.message_id, self.mailer.as_deref())
-                .await
-                .map_err(JobFailure::temporary)?
+        let Some(begun) = begin(app, scope, job.message_id, self.mailer.as_deref())
+            .await
+            .map_err(JobFailure::temporary)?
         else {
             return Ok(());
         };
-        let result = match &self.mailer {
-            Some(mailer) => match self.attach(app, scope, &documents).await {
-                Ok(files) => {
-                    email.attachments = files;
-                    mailer.send(&email).await
-                }
-                Err(error) => Err(error),
-            },
-            None => Err(MailError::Permanent(NOT_CONFIGURED.into())),
+        let result = match begun.message.channel.as_str() {
+            "sms" => self::send_sms(app, scope, begun).await,
+            _ => self.send_email(app, scope, begun).await.map(|()| None),
         };
         let outcome = match &result {
-            Ok(()) => Outcome::Sent,
-            Err(MailError::Temporary(reason)) => Outcome::WillRetry(reason),
-            Err(MailError::Permanent(reason)) => Outcome::Failed(reason),
+            Ok(provider_id) => Outcome::Sent(provider_id.as_deref()),
+            Err(Refused::Temporary(reason)) => Outcome::WillRetry(reason),
+            Err(Refused::Permanent(reason)) => Outcome::Failed(reason),
         };
         finish(app, scope, job.message_id, outcome)
             .await
             .map_err(JobFailure::temporary)?;
         match result {
-            Ok(()) => Ok(()),
-            Err(MailError::Temporary(reason)) => Err(JobFailure::Temporary(reason)),
-            Err(MailError::Permanent(reason)) => Err(JobFailure::Permanent(reason)),
+            Ok(_) => Ok(()),
+            Err(Refused::Temporary(reason)) => Err(JobFailure::Temporary(reason)),
+            Err(Refused::Permanent(reason)) => Err(JobFailure::Permanent(reason)),
         }
     }
 
@@ -167,14 +187,22 @@ impl JobHandler for SendMessages {
     }
 }
 
-/// Marks the message `sending` and builds its email, with the documents to attach; `None` when
-/// there is nothing to send (it is finished already, or gone).
+/// A message marked `sending`, with what sending it needs.
+struct Begun {
+    message: store::MessageRow,
+    provider_id: String,
+    shop_name: String,
+    settings: store::SettingsRow,
+}
+
+/// Marks the message `sending` and reads what sending it needs; `None` when there is nothing
+/// to send (it is finished already, or gone).
 async fn begin(
     app: &App,
     scope: ShopScope,
     message_id: Uuid,
     mailer: Option<&Mailer>,
-) -> Result<Option<(Email, Vec<Uuid>)>, AppError> {
+) -> Result<Option<Begun>, AppError> {
     let mut tx = app.db.begin().await?;
     let Some(message) = store::get(&mut tx, scope, message_id).await? else {
         return Ok(None);
@@ -183,10 +211,16 @@ async fn begin(
     if finished {
         return Ok(None);
     }
+    // An e-mail's Message-ID is ours, fixed before the first attempt; a text's id is the
+    // provider's, known once it took the text.
     let provider_id = message
         .provider_id
         .clone()
-        .or_else(|| mailer.map(|m| m.message_id(message_id)))
+        .or_else(|| {
+            (message.channel == Channel::Email.as_str())
+                .then(|| mailer.map(|m| m.message_id(message_id)))
+                .flatten()
+        })
         .unwrap_or_default();
     if !store::begin_sending(&mut tx, scope, message_id, &provider_id, now_micros()).await? {
         return Ok(None);
@@ -196,18 +230,65 @@ async fn begin(
         .ok_or(AppError::NotFound("shop"))?;
     let settings = store::settings(&mut tx, scope).await?;
     tx.commit().await?;
-    let documents = super::attachments_of(&message)?;
-    let email = Email {
-        sender_name: shop.name,
-        reply_to: settings.reply_to,
-        to: message.recipient,
-        subject: message.subject,
-        text: message.body_text,
-        html: message.body_html,
-        message_id: provider_id,
-        attachments: Vec::new(),
+    Ok(Some(Begun {
+        message,
+        provider_id,
+        shop_name: shop.name,
+        settings,
+    }))
+}
+
+impl SendMessages {
+    /// One e-mail over SMTP, with its documents attached.
+    async fn send_email(&self, app: &App, scope: ShopScope, begun: Begun) -> Result<(), Refused> {
+        let Some(mailer) = &self.mailer else {
+            return Err(Refused::Permanent(NOT_CONFIGURED.into()));
+        };
+        let documents =
+            super::attachments_of(&begun.message).map_err(|e| Refused::Permanent(e.to_string()))?;
+        let attachments = self.attach(app, scope, &documents).await?;
+        let message = begun.message;
+        let email = Email {
+            sender_name: begun.shop_name,
+            reply_to: begun.settings.reply_to,
+            to: message.recipient,
+            subject: message.subject,
+            text: message.body_text,
+            html: message.body_html,
+            message_id: begun.provider_id,
+            attachments,
+        };
+        Ok(mailer.send(&email).await?)
+    }
+}
+
+/// One text message through the installation's SMS provider; the provider's id when it took
+/// it. Delivery reports are asked for when they can be verified.
+async fn send_sms(app: &App, scope: ShopScope, begun: Begun) -> Result<Option<String>, Refused> {
+    let Some(sms) = app.sms() else {
+        return Err(Refused::Permanent(SMS_NOT_CONFIGURED.into()));
     };
-    Ok(Some((email, documents)))
+    let Some(sender) = begun.settings.sms_sender else {
+        return Err(Refused::Permanent(
+            "the shop has no SMS sender name any more".into(),
+        ));
+    };
+    let callback_url = sms.webhook_secret.as_ref().map(|_| {
+        format!(
+            "{}/api/v1/providers/gatewayapi/reports?shop={}",
+            app.public_url(),
+            scope.shop_id()
+        )
+    });
+    let text = OutgoingSms {
+        to: begun.message.recipient,
+        sender,
+        text: begun.message.body_text,
+        reference: begun.message.message_id.to_string(),
+        callback_url,
+    };
+    let accepted = sms.sender.send(&text).await?;
+    Ok(Some(accepted.provider_id))
 }
 
 async fn finish(

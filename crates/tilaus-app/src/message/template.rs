@@ -322,6 +322,95 @@ fn english(kind: MessageKind) -> Sources<'static> {
     }
 }
 
+/// The text message Tilaus ships for a kind in a language, if the kind is sent by SMS at all
+/// (letters such as invoices and reminders are not).
+pub fn shipped_sms(kind: MessageKind, language: Language) -> Option<&'static str> {
+    Some(match (kind, language) {
+        (MessageKind::OrderReceived, Language::Fi) => {
+            include_str!("templates/sms/order_received.fi.txt")
+        }
+        (MessageKind::OrderReceived, Language::Sv) => {
+            include_str!("templates/sms/order_received.sv.txt")
+        }
+        (MessageKind::OrderReceived, Language::En) => {
+            include_str!("templates/sms/order_received.en.txt")
+        }
+        (MessageKind::OrderConfirmed, Language::Fi) => {
+            include_str!("templates/sms/order_confirmed.fi.txt")
+        }
+        (MessageKind::OrderConfirmed, Language::Sv) => {
+            include_str!("templates/sms/order_confirmed.sv.txt")
+        }
+        (MessageKind::OrderConfirmed, Language::En) => {
+            include_str!("templates/sms/order_confirmed.en.txt")
+        }
+        (MessageKind::OrderProcessing, Language::Fi) => {
+            include_str!("templates/sms/order_processing.fi.txt")
+        }
+        (MessageKind::OrderProcessing, Language::Sv) => {
+            include_str!("templates/sms/order_processing.sv.txt")
+        }
+        (MessageKind::OrderProcessing, Language::En) => {
+            include_str!("templates/sms/order_processing.en.txt")
+        }
+        (MessageKind::OrderShipped, Language::Fi) => {
+            include_str!("templates/sms/order_shipped.fi.txt")
+        }
+        (MessageKind::OrderShipped, Language::Sv) => {
+            include_str!("templates/sms/order_shipped.sv.txt")
+        }
+        (MessageKind::OrderShipped, Language::En) => {
+            include_str!("templates/sms/order_shipped.en.txt")
+        }
+        (MessageKind::OrderDelivered, Language::Fi) => {
+            include_str!("templates/sms/order_delivered.fi.txt")
+        }
+        (MessageKind::OrderDelivered, Language::Sv) => {
+            include_str!("templates/sms/order_delivered.sv.txt")
+        }
+        (MessageKind::OrderDelivered, Language::En) => {
+            include_str!("templates/sms/order_delivered.en.txt")
+        }
+        (MessageKind::OrderCancelled, Language::Fi) => {
+            include_str!("templates/sms/order_cancelled.fi.txt")
+        }
+        (MessageKind::OrderCancelled, Language::Sv) => {
+            include_str!("templates/sms/order_cancelled.sv.txt")
+        }
+        (MessageKind::OrderCancelled, Language::En) => {
+            include_str!("templates/sms/order_cancelled.en.txt")
+        }
+        (MessageKind::OrderDelayed, Language::Fi) => {
+            include_str!("templates/sms/order_delayed.fi.txt")
+        }
+        (MessageKind::OrderDelayed, Language::Sv) => {
+            include_str!("templates/sms/order_delayed.sv.txt")
+        }
+        (MessageKind::OrderDelayed, Language::En) => {
+            include_str!("templates/sms/order_delayed.en.txt")
+        }
+        (MessageKind::PaymentReceived, Language::Fi) => {
+            include_str!("templates/sms/payment_received.fi.txt")
+        }
+        (MessageKind::PaymentReceived, Language::Sv) => {
+            include_str!("templates/sms/payment_received.sv.txt")
+        }
+        (MessageKind::PaymentReceived, Language::En) => {
+            include_str!("templates/sms/payment_received.en.txt")
+        }
+        (MessageKind::InvoiceIssued, Language::Fi) => {
+            include_str!("templates/sms/invoice_issued.fi.txt")
+        }
+        (MessageKind::InvoiceIssued, Language::Sv) => {
+            include_str!("templates/sms/invoice_issued.sv.txt")
+        }
+        (MessageKind::InvoiceIssued, Language::En) => {
+            include_str!("templates/sms/invoice_issued.en.txt")
+        }
+        _ => return None,
+    })
+}
+
 const PERSONAL: Sources<'static> = Sources {
     subject: include_str!("templates/personal.subject"),
     text: include_str!("templates/personal.txt"),
@@ -361,6 +450,24 @@ pub fn render(sources: Sources<'_>, context: &Context) -> Result<Rendered, Templ
         text: render("body.txt").map_err(fail)?,
         html: render("body.html").map_err(fail)?,
     })
+}
+
+/// Renders a text message: one line of plain text (line breaks from the template's layout
+/// become spaces), with the same work limit and no files.
+pub fn render_sms(source: &str, context: &Context) -> Result<String, TemplateError> {
+    let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
+    let fail = |e: minijinja::Error| TemplateError {
+        pointer: "/text",
+        message: describe(&e),
+    };
+    env.add_template("sms.txt", source).map_err(fail)?;
+    let context = minijinja::Value::from(minijinja::value::Serde(context));
+    let text = env
+        .get_template("sms.txt")
+        .and_then(|t| t.render(&context))
+        .map_err(fail)?;
+    Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The error with the template and line it happened in, as a merchant needs to see it.
@@ -532,6 +639,27 @@ mod tests {
                 "{language}"
             );
         }
+    }
+
+    #[test]
+    fn every_shipped_text_message_renders_short_in_every_language() {
+        for kind in MessageKind::ALL {
+            for language in [Language::Fi, Language::Sv, Language::En] {
+                let Some(source) = shipped_sms(*kind, language) else {
+                    continue;
+                };
+                let text = render_sms(source, &context(language)).expect("renders");
+                assert!(
+                    text.contains("1042") && text.starts_with("Kahvila <Ilo>:"),
+                    "{text}"
+                );
+                assert!(!text.contains('\n'));
+                // At most two segments with the longest facts of the sample.
+                let parts = tilaus_domain::sms::segments(&text).count;
+                assert!(parts <= 2, "{kind} {language}: {parts} segments: {text}");
+            }
+        }
+        assert!(shipped_sms(MessageKind::InvoiceReminder, Language::Fi).is_none());
     }
 
     #[test]

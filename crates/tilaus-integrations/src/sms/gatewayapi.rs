@@ -20,6 +20,8 @@
 //! - Customers on the EU platform use the same API on `gatewayapi.eu`.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use base64::Engine as _;
 use base64::alphabet::URL_SAFE;
@@ -90,7 +92,16 @@ impl GatewayApi {
 }
 
 impl SmsSender for GatewayApi {
-    async fn send(&self, sms: &OutgoingSms) -> Result<Accepted, SmsError> {
+    fn send<'a>(
+        &'a self,
+        sms: &'a OutgoingSms,
+    ) -> Pin<Box<dyn Future<Output = Result<Accepted, SmsError>> + Send + 'a>> {
+        Box::pin(self.post(sms))
+    }
+}
+
+impl GatewayApi {
+    async fn post(&self, sms: &OutgoingSms) -> Result<Accepted, SmsError> {
         let body = request_body(sms)?;
         let request = http::Request::builder()
             .method(http::Method::POST)
@@ -451,8 +462,7 @@ fn optional_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-    use tokio::net::{TcpListener, TcpStream};
+    use tokio::net::TcpListener;
 
     /// GatewayAPI's documented example ("Authentication token", `docs/rest.rst`): this token,
     /// signed with the secret `secret`.
@@ -721,99 +731,9 @@ mod tests {
         );
     }
 
-    /// One request as the fake received it.
-    #[derive(Debug)]
-    struct Received {
-        request_line: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    }
-
-    impl Received {
-        fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        }
-    }
-
-    /// A local GatewayAPI that answers each connection with the next of `answers` and records
-    /// what it was sent. Plain HTTP/1.1 on a tokio socket (this crate builds hyper without its
-    /// server half), which is all the client speaks: one request with a Content-Length.
-    async fn fake_gatewayapi(
-        answers: Vec<(u16, &'static str)>,
-    ) -> (String, Arc<Mutex<Vec<Received>>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&received);
-        tokio::spawn(async move {
-            for (status, body) in answers {
-                let (stream, _) = listener.accept().await.expect("accept");
-                let request = read_request(&stream).await;
-                log.lock().expect("lock").push(request);
-                let response = format!(
-                    "HTTP/1.1 {status} Fake\r\ncontent-type: application/json\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                write_all(&stream, response.as_bytes()).await;
-            }
-        });
-        (base, received)
-    }
-
-    async fn read_request(stream: &TcpStream) -> Received {
-        let mut data = Vec::new();
-        let mut buffer = [0_u8; 4096];
-        loop {
-            if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&data[..end]).into_owned();
-                let mut lines = head.split("\r\n");
-                let request_line = lines.next().unwrap_or_default().to_owned();
-                let headers: Vec<(String, String)> = lines
-                    .filter_map(|line| line.split_once(':'))
-                    .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                    .collect();
-                let length = headers
-                    .iter()
-                    .find(|(n, _)| n == "content-length")
-                    .and_then(|(_, v)| v.parse::<usize>().ok())
-                    .unwrap_or(0);
-                let start = end + 4;
-                if data.len() >= start + length {
-                    return Received {
-                        request_line,
-                        headers,
-                        body: data[start..start + length].to_vec(),
-                    };
-                }
-            }
-            stream.readable().await.expect("readable");
-            match stream.try_read(&mut buffer) {
-                Ok(0) => panic!("the client closed the connection mid-request"),
-                Ok(n) => data.extend_from_slice(&buffer[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => panic!("read: {e}"),
-            }
-        }
-    }
-
-    async fn write_all(stream: &TcpStream, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            stream.writable().await.expect("writable");
-            match stream.try_write(bytes) {
-                Ok(n) => bytes = &bytes[n..],
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => panic!("write: {e}"),
-            }
-        }
-    }
-
     #[tokio::test]
     async fn talks_to_a_local_gatewayapi() {
-        let (base, received) = fake_gatewayapi(vec![
+        let fake = super::super::fake::FakeGatewayApi::start(vec![
             (
                 200,
                 r#"{"ids":[421332671],"usage":{"countries":{"FI":1},"currency":"EUR","total_cost":0.05}}"#,
@@ -825,7 +745,7 @@ mod tests {
             (503, "Service Unavailable"),
         ])
         .await;
-        let api = GatewayApi::new(&base, "tok-123").expect("client");
+        let api = GatewayApi::new(&fake.base, "tok-123").expect("client");
 
         let accepted = api.send(&sms("Tilauksesi 1042 on lähetetty.")).await;
         assert_eq!(
@@ -835,7 +755,7 @@ mod tests {
             })
         );
         {
-            let log = received.lock().expect("lock");
+            let log = fake.received();
             let request = &log[0];
             assert_eq!(request.request_line, "POST /rest/mtsms HTTP/1.1");
             assert_eq!(request.header("authorization"), Some("Token tok-123"));
@@ -864,7 +784,7 @@ mod tests {
                 "GatewayAPI answered HTTP 503 Service Unavailable: Service Unavailable".into()
             ))
         );
-        assert_eq!(received.lock().expect("lock").len(), 3);
+        assert_eq!(fake.received().len(), 3);
 
         // Nobody listening: a temporary failure.
         let closed = TcpListener::bind("127.0.0.1:0").await.expect("bind");

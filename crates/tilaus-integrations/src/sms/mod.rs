@@ -10,9 +10,12 @@
 //! the message (a timeout), trying again may text the customer twice. That is the lesser evil
 //! next to a notice never sent, and the job runner's few attempts bound it.
 
+#[cfg(any(test, feature = "testkit"))]
+pub mod fake;
 pub mod gatewayapi;
 
 use std::future::Future;
+use std::pin::Pin;
 
 pub use gatewayapi::{
     DEFAULT_BASE_URL, DeliveryReport, EU_BASE_URL, GatewayApi, ReportError, ReportStatus,
@@ -66,11 +69,15 @@ pub enum SmsConfigError {
     Token,
 }
 
-/// Sends text messages through one provider account.
-pub trait SmsSender: Send + Sync {
+/// Sends text messages through one provider account. Object-safe, so that an installation
+/// holds whichever provider it is configured with as `Arc<dyn SmsSender>`.
+pub trait SmsSender: Send + Sync + std::fmt::Debug {
     /// Hands one text to the provider; Ok means it was accepted for delivery, not delivered
     /// (delivery reports tell that later).
-    fn send(&self, sms: &OutgoingSms) -> impl Future<Output = Result<Accepted, SmsError>> + Send;
+    fn send<'a>(
+        &'a self,
+        sms: &'a OutgoingSms,
+    ) -> Pin<Box<dyn Future<Output = Result<Accepted, SmsError>> + Send + 'a>>;
 }
 
 /// Why a sender name cannot be used.

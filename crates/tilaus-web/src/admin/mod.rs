@@ -127,6 +127,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             get(reminders::show).post(reminders::save),
         )
         .route("/admin/settings/rules", get(rules::show).post(rules::save))
+        .route("/admin/settings/sending", post(rules::save_sending))
         .route("/admin/settings/messages", get(templates::list))
         .route(
             "/admin/settings/messages/{kind}/{language}",

@@ -21,6 +21,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::documents::record_by_reference, super::documents::document_pdf,
         super::jobs::list_jobs, super::jobs::retry_job,
         super::messages::order_messages, super::messages::customer_messages, super::messages::write_message, super::messages::resend_message,
+        super::messages::get_message_settings, super::messages::put_message_settings,
         super::payment_links::list_providers, super::payment_links::put_vismapay,
         super::payment_links::put_stripe, super::payment_links::create_payment_link,
         super::payment_links::refund_payment,

@@ -559,7 +559,10 @@ async fn notification_rules_are_switched_and_delayed_on_their_page(s: Server) {
     assert!(!rule(&shipped).enabled);
     assert_eq!(
         rule(&received).action,
-        tilaus_domain::rules::Action::Send { delay_minutes: 15 }
+        tilaus_domain::rules::Action::Send {
+            delay_minutes: 15,
+            channels: vec![tilaus_domain::message::Channel::Email],
+        }
     );
     assert_eq!(
         after.rules.iter().filter(|r| r.enabled).count(),
@@ -587,8 +590,49 @@ async fn notification_rules_are_switched_and_delayed_on_their_page(s: Server) {
     );
     assert_eq!(s.app.rule_settings(&owner).await.expect("rules"), after);
 
+    // How the shop sends: an SMS sender with a space is refused and kept as typed.
+    let sending = crate::support::form_fields(&shown.body, "/admin/settings/sending");
+    let with = |name: &str, value: &str| -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> =
+            sending.iter().filter(|(n, _)| n != name).cloned().collect();
+        fields.push((name.into(), value.into()));
+        fields
+    };
+    let browser = &browser;
+    let post = |fields: Vec<(String, String)>| async move {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        browser.post("/admin/settings/sending", &pairs).await
+    };
+    let refused = post(with("sms_sender", "Kahvila Ilo")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("value=\"Kahvila Ilo\""),
+        "typed input is kept"
+    );
+    let mut fields = with("sms_sender", "KahvilaIlo");
+    fields.retain(|(n, _)| n != "quiet_from" && n != "quiet_until");
+    fields.push(("quiet_from".into(), "21:00".into()));
+    fields.push(("quiet_until".into(), "08:00".into()));
+    let saved = post(fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let sending = s.app.message_settings(&owner).await.expect("sending");
+    assert_eq!(sending.sms_sender.as_deref(), Some("KahvilaIlo"));
+    assert_eq!(
+        (
+            sending.quiet_from.as_deref(),
+            sending.quiet_until.as_deref()
+        ),
+        (Some("21:00"), Some("08:00"))
+    );
+    let shown = browser.get(saved.location()).await;
+    assert!(shown.body.contains("Lähetysasetukset tallennettiin"));
+
     let reader = s.read_only_client().await;
     let read_only = reader.get("/admin/settings/rules").await;
     assert_eq!(read_only.status, StatusCode::OK);
     assert!(!read_only.body.contains("Tallenna säännöt"));
+    assert!(!read_only.body.contains("Tallenna lähetysasetukset"));
 }

@@ -29,15 +29,20 @@ impl Server {
     /// Starts the server with the payment configuration `payments` makes for its base URL,
     /// and creates the shop "Kahvila Aalto".
     pub async fn start(db: TestDb, payments: impl FnOnce(&str) -> PaymentConfig) -> Server {
+        Server::start_with(db, |app, base| {
+            app.with_payments(payments(base)).expect("payments")
+        })
+        .await
+    }
+
+    /// Starts the server with the app as `configure` makes it for the server's base URL.
+    pub async fn start_with(db: TestDb, configure: impl FnOnce(App, &str) -> App) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let app = App::open(&db.url)
-            .await
-            .expect("open the database")
-            .with_payments(payments(&base))
-            .expect("payments");
+        let app = App::open(&db.url).await.expect("open the database");
+        let app = configure(app, &base);
         let shop = app
             .create_shop(NewShop {
                 name: "Kahvila Aalto".into(),

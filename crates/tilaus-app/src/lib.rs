@@ -16,6 +16,7 @@ pub mod document;
 pub mod dunning;
 mod error;
 pub mod export;
+pub mod export_schedule;
 pub mod highlight;
 pub mod idempotent;
 pub mod job;

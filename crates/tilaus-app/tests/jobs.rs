@@ -459,8 +459,8 @@ async fn scheduled_jobs_are_enqueued_once_per_period(f: Fixture) {
     );
     assert_eq!(
         a.expect("a") + b.expect("b"),
-        3,
-        "one hourly and two daily jobs"
+        4,
+        "one hourly and three daily jobs"
     );
     // An hour later: the hourly kind again, the daily one not.
     let later = at + jiff::SignedDuration::from_hours(1);

@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod document;
 pub mod dunning;
 pub mod event;
+pub mod export_schedule;
 pub mod format;
 pub mod highlight;
 pub mod job;

@@ -24,6 +24,8 @@ string_enum! {
         OrderDelayed = "order_delayed",
         /// The order is paid in full, with the receipt when there is one.
         PaymentReceived = "payment_received",
+        /// The shop's orders and documents of a period, to its accountant (NTF-6).
+        ScheduledExport = "scheduled_export",
     }
 }
 

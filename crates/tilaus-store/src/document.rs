@@ -342,3 +342,30 @@ pub async fn set_invoicing(
     .await
     .map(|_| ())
 }
+
+/// The ids of the documents the shop issued from `first` to `last` (`YYYY-MM-DD`, both
+/// included), by kind and number: what a scheduled export attaches.
+pub async fn issued_between(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    first: &str,
+    last: &str,
+) -> Result<Vec<Uuid>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        document_id: Uuid,
+    }
+    let rows: Vec<Id> = q
+        .fetch_all(
+            Query::select()
+                .column(Documents::DocumentId)
+                .from(Documents::Table)
+                .and_where(Expr::col(Documents::ShopId).eq(scope.shop_id()))
+                .and_where(Expr::col(Documents::IssueDate).gte(first))
+                .and_where(Expr::col(Documents::IssueDate).lte(last))
+                .order_by(Documents::Kind, Order::Asc)
+                .order_by(Documents::Number, Order::Asc),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.document_id).collect())
+}

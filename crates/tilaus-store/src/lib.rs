@@ -16,6 +16,7 @@ pub mod customer;
 pub mod delivery;
 pub mod document;
 pub mod dunning;
+pub mod export_schedule;
 pub mod highlight;
 pub mod idempotency;
 pub mod job;

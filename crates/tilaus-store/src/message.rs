@@ -403,3 +403,25 @@ pub async fn last_written(
         .await?;
     Ok(latest.map(|l| l.created_at))
 }
+
+/// The shop's latest `limit` messages of `kind` about no order (e.g. scheduled exports), newest
+/// first.
+pub async fn about_shop(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    kind: &str,
+    limit: u64,
+) -> Result<Vec<MessageRow>, StoreError> {
+    q.fetch_all(
+        Query::select()
+            .columns(COLUMNS)
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::ShopId).eq(scope.shop_id()))
+            .and_where(Expr::col(Messages::OrderId).is_null())
+            .and_where(Expr::col(Messages::Kind).eq(kind))
+            .order_by(Messages::CreatedAt, Order::Desc)
+            .order_by(Messages::MessageId, Order::Desc)
+            .limit(limit),
+    )
+    .await
+}

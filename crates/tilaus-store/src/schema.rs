@@ -567,3 +567,18 @@ pub enum NotificationRules {
     UpdatedBy,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ExportSchedules {
+    Table,
+    ShopId,
+    ScheduleId,
+    Recipient,
+    Frequency,
+    OrdersFormat,
+    Documents,
+    Language,
+    SentUpTo,
+    CreatedBy,
+    CreatedAt,
+}

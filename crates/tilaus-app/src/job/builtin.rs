@@ -12,6 +12,7 @@ pub(super) fn register(handlers: &mut Handlers) {
         .register(PurgeIdempotencyKeys)
         .register(PurgeFinishedJobs)
         .register(CheckOverdueInvoices)
+        .register(SendScheduledExports)
         .register(RunProbe)
         // Without a mailer until the binary supplies one (`TILAUS_SMTP_URL`).
         .register(crate::message::SendMessages::default());
@@ -118,6 +119,33 @@ impl JobHandler for CheckOverdueInvoices {
             .map_err(JobFailure::temporary)?;
         if sent > 0 {
             tracing::info!(sent, "sent payment reminders");
+        }
+        Ok(())
+    }
+}
+
+/// The daily scheduled exports (NTF-6): mails each shop's orders and documents of the periods
+/// that have ended (see [`crate::export_schedule`]).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ScheduledExports;
+
+impl Job for ScheduledExports {
+    const KIND: &'static str = "exports.scheduled";
+}
+
+struct SendScheduledExports;
+
+impl JobHandler for SendScheduledExports {
+    type Job = ScheduledExports;
+
+    /// Running twice in a day is harmless: each period of a schedule is sent once.
+    async fn run(&self, app: &App, _: ScheduledExports, _: &JobContext) -> Result<(), JobFailure> {
+        let written = app
+            .send_scheduled_exports(jiff::Timestamp::now())
+            .await
+            .map_err(JobFailure::temporary)?;
+        if written > 0 {
+            tracing::info!(written, "wrote scheduled exports");
         }
         Ok(())
     }

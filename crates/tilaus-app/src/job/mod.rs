@@ -44,7 +44,9 @@ mod builtin;
 mod runner;
 mod staff;
 
-pub use builtin::{IdempotencyPurge, JOB_RETENTION, JobPurge, OverdueCheck, Probe};
+pub use builtin::{
+    IdempotencyPurge, JOB_RETENTION, JobPurge, OverdueCheck, Probe, ScheduledExports,
+};
 pub use runner::{JobRunner, RunnerConfig, Schedule};
 pub use staff::{JobPage, JobView};
 pub use tilaus_domain::job::{JobFailure, Period, RetryPolicy};

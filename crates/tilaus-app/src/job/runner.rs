@@ -60,12 +60,13 @@ impl Schedule {
         }
     }
 
-    /// What Tilaus schedules: the hourly idempotency-key purge, the daily overdue check and the
-    /// daily purge of long-finished jobs.
+    /// What Tilaus schedules: the hourly idempotency-key purge, the daily overdue check, the
+    /// daily scheduled exports and the daily purge of long-finished jobs.
     pub fn builtin() -> Vec<Schedule> {
         vec![
             Schedule::of::<super::IdempotencyPurge>(Period::Hourly),
             Schedule::of::<super::OverdueCheck>(Period::Daily),
+            Schedule::of::<super::ScheduledExports>(Period::Daily),
             Schedule::of::<super::JobPurge>(Period::Daily),
         ]
     }

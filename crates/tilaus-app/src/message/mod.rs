@@ -72,7 +72,7 @@ pub struct MessageView {
 
 impl From<MessageRow> for MessageView {
     fn from(row: MessageRow) -> Self {
-        let attachments = attachments_of(&row).unwrap_or_default();
+        let attachments = documents_of(&row);
         Self {
             id: row.message_id,
             order_id: row.order_id,
@@ -544,10 +544,111 @@ fn new_row(
     }
 }
 
-/// The documents a stored message carries; a list that cannot be read is a corrupt row.
-pub(crate) fn attachments_of(row: &MessageRow) -> Result<Vec<Uuid>, AppError> {
+/// What a message carries: an issued document as PDF (stored as its id), or the shop's orders
+/// of some days as a spreadsheet made when the message is sent (stored as `{"orders": …}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Attached {
+    Document(Uuid),
+    Orders { orders: OrdersFile },
+}
+
+/// The orders created from `first` to `last` (`YYYY-MM-DD` in the shop's zone, both included)
+/// as `csv` or `xlsx`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OrdersFile {
+    pub first: String,
+    pub last: String,
+    pub format: String,
+}
+
+/// What a stored message carries; a list that cannot be read is a corrupt row.
+pub(crate) fn attachments_of(row: &MessageRow) -> Result<Vec<Attached>, AppError> {
     serde_json::from_str(&row.attachments)
         .map_err(|e| AppError::Store(tilaus_store::StoreError::corrupt("messages.attachments", e)))
+}
+
+/// The documents among what a message carries.
+fn documents_of(row: &MessageRow) -> Vec<Uuid> {
+    attachments_of(row)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| match a {
+            Attached::Document(id) => Some(id),
+            Attached::Orders { .. } => None,
+        })
+        .collect()
+}
+
+/// Writes an e-mail of `kind` from the shop to `to` about no order (a scheduled export), in
+/// `language`, carrying `attached`, once per `dedupe_key`; the templates see the shop and
+/// `facts`, and empty order placeholders. `None` when the key was used.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write_about_shop(
+    tx: &mut impl Queries,
+    scope: ShopScope,
+    kind: MessageKind,
+    to: String,
+    language: Language,
+    attached: &[Attached],
+    dedupe_key: String,
+    facts: impl FnOnce(&mut Context),
+) -> Result<Option<MessageRow>, AppError> {
+    let shop = shop::get_shop(tx, scope)
+        .await?
+        .ok_or(AppError::NotFound("shop"))?;
+    let shop_default = Language::parse(&shop.default_language).unwrap_or(Language::Fi);
+    let (sources, language) = custom::choose(tx, scope, kind, language, shop_default).await?;
+    let mut context = Context {
+        language,
+        shop: ShopFacts {
+            name: shop.name.clone(),
+        },
+        order: OrderFacts::default(),
+        customer: CustomerFacts::default(),
+        lines: Vec::new(),
+        reason: None,
+        links: Default::default(),
+        personal: None,
+        invoice: None,
+        reminder: None,
+        delivery: None,
+        delay: None,
+        payment: None,
+        export: None,
+    };
+    facts(&mut context);
+    let mail = template::render(sources.sources(), &context)
+        .map_err(|e| AppError::Conflict(format!("the {kind} message cannot be written: {e}")))?;
+    let now = now_micros();
+    let row = MessageRow {
+        message_id: Uuid::now_v7(),
+        order_id: None,
+        customer_id: None,
+        kind: kind.as_str().into(),
+        channel: Channel::Email.as_str().into(),
+        recipient: to,
+        language: language.as_str().into(),
+        fallback_from: None,
+        subject: mail.subject,
+        body_text: mail.text,
+        body_html: mail.html,
+        state: MessageState::Queued.as_str().into(),
+        provider_id: None,
+        failure_reason: None,
+        resend_of: None,
+        job_id: None,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+        attachments: serde_json::json!(attached).to_string(),
+    };
+    let options = EnqueueOptions {
+        dedupe_key: Some(dedupe_key),
+        ..EnqueueOptions::default()
+    };
+    queue(tx, scope, row, options).await
 }
 
 fn context(
@@ -599,5 +700,6 @@ fn context(
         delivery: None,
         delay: None,
         payment: None,
+        export: None,
     }
 }

@@ -7,7 +7,10 @@
 //! sends again with the same Message-ID, which lets receivers tell the copy: the server may
 //! have accepted it before the crash, and we cannot know.
 
+use super::Attached;
+use crate::export::ExportFormat;
 use crate::job::{Job, JobContext, JobFailure, JobHandler};
+use crate::order::ListQuery;
 use crate::{App, AppError};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -62,33 +65,91 @@ impl SendMessages {
         self
     }
 
-    /// The message's attached documents as files; a failure is temporary (the renderer may be
-    /// busy), and a missing renderer is a server set up without one.
+    /// What the message carries, as files: documents as PDF, order lists as spreadsheets made
+    /// now. A failure is temporary (the renderer or the database may be busy); a missing
+    /// renderer is a server set up without one.
     async fn attach(
         &self,
         app: &App,
         scope: ShopScope,
-        documents: &[Uuid],
+        attached: &[Attached],
     ) -> Result<Vec<Attachment>, MailError> {
-        if documents.is_empty() {
-            return Ok(Vec::new());
-        }
-        let Some(files) = &self.documents else {
-            return Err(MailError::Permanent(
-                "this server cannot render documents for mail attachments".into(),
-            ));
-        };
-        // The documents of the message's own shop, read as the mail service.
+        // The message's own shop, read as the mail service.
         let principal = crate::Principal::system(scope.shop_id(), "mail");
-        let mut attachments = Vec::with_capacity(documents.len());
-        for id in documents {
-            let file = files
-                .pdf(app, &principal, *id)
-                .await
-                .map_err(|e| MailError::Temporary(format!("the attached document {id}: {e}")))?;
-            attachments.push(file);
+        let mut files = Vec::with_capacity(attached.len());
+        for item in attached {
+            files.push(match item {
+                Attached::Document(id) => {
+                    let Some(renderer) = &self.documents else {
+                        return Err(MailError::Permanent(
+                            "this server cannot render documents for mail attachments".into(),
+                        ));
+                    };
+                    renderer.pdf(app, &principal, *id).await.map_err(|e| {
+                        MailError::Temporary(format!("the attached document {id}: {e}"))
+                    })?
+                }
+                Attached::Orders { orders } => orders_file(app, &principal, orders)
+                    .await
+                    .map_err(|e| MailError::Temporary(format!("the order list: {e}")))?,
+            });
         }
-        Ok(attachments)
+        Ok(files)
+    }
+}
+
+/// The shop's orders of the file's days as a spreadsheet.
+async fn orders_file(
+    app: &App,
+    principal: &crate::Principal,
+    file: &super::OrdersFile,
+) -> Result<Attachment, AppError> {
+    let format = ExportFormat::parse(&file.format, None)?;
+    let query = ListQuery {
+        created_from: Some(file.first.clone()),
+        created_to: Some(file.last.clone()),
+        ..ListQuery::default()
+    };
+    let buffer = SharedBuffer::default();
+    app.export_orders(principal, &query, format, buffer.clone())
+        .await?;
+    let days = if file.first == file.last {
+        file.first.clone()
+    } else {
+        format!("{}_{}", file.first, file.last)
+    };
+    Ok(Attachment {
+        file_name: format!("orders-{days}.{}", format.extension()),
+        content_type: format.content_type().to_owned(),
+        bytes: buffer.take(),
+    })
+}
+
+/// A file in memory that the export's writer thread fills and the mail then carries.
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut b| std::mem::take(&mut *b))
+            .unwrap_or_default()
+    }
+}
+
+impl std::io::Write for SharedBuffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut buffer = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("the export buffer was poisoned"))?;
+        buffer.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

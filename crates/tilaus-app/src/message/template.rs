@@ -19,6 +19,7 @@
 //! | `reason` | why the order was cancelled or is late, when staff said (`order_cancelled`, `order_delayed`), else none |
 //! | `delivery.carrier`, `.tracking_number`, `.tracking_url`, `.document` | the parcel that left (`order_shipped`) and the number of the document attached; each may be none |
 //! | `delay.expected_on` | the day a late order is now expected, written for the language (`order_delayed`) |
+//! | `export.period`, `.orders`, `.documents` | a scheduled export (`scheduled_export`): the days it covers, the order list's format if any, and how many documents are attached; the order placeholders are empty in it |
 //! | `payment.amount`, `.receipt` | the payment that settled the order and its receipt's number, if one was made (`payment_received`) |
 //! | `links` | links for the customer; empty until payment links and the portal arrive |
 //! | `personal.subject`, `personal.paragraphs` | a message staff wrote (`personal`): its subject, and its text as paragraphs of lines |
@@ -115,6 +116,18 @@ pub struct Context {
     pub delivery: Option<DeliveryFacts>,
     pub delay: Option<DelayFacts>,
     pub payment: Option<PaymentFacts>,
+    pub export: Option<ExportFacts>,
+}
+
+/// A scheduled export (`scheduled_export`): the days it covers, written for the language, and
+/// what it carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportFacts {
+    pub period: String,
+    /// The order list's format (`CSV`, `XLSX`), when the export has one.
+    pub orders: Option<String>,
+    /// How many documents are attached as PDF.
+    pub documents: usize,
 }
 
 /// A delivery that left (`order_shipped`): how the customer follows it.
@@ -203,12 +216,12 @@ impl PersonalFacts {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ShopFacts {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct OrderFacts {
     pub number: i64,
     pub state: String,
@@ -217,14 +230,14 @@ pub struct OrderFacts {
     pub totals: TotalsFacts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct TotalsFacts {
     pub net: String,
     pub vat: String,
     pub gross: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CustomerFacts {
     pub name: String,
     pub email: Option<String>,
@@ -255,6 +268,7 @@ pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>
     use MessageKind::{
         InvoiceIssued, InvoiceReminder, OrderCancelled, OrderConfirmed, OrderDelayed,
         OrderDelivered, OrderProcessing, OrderReceived, OrderShipped, PaymentReceived, Personal,
+        ScheduledExport,
     };
     Some(match (kind, language) {
         // The writer's own words in any language, framed by the shop's layout.
@@ -289,6 +303,9 @@ pub fn shipped(kind: MessageKind, language: Language) -> Option<Sources<'static>
         (PaymentReceived, Fi) => shipped!("payment_received", "fi"),
         (PaymentReceived, Sv) => shipped!("payment_received", "sv"),
         (PaymentReceived, En) => shipped!("payment_received", "en"),
+        (ScheduledExport, Fi) => shipped!("scheduled_export", "fi"),
+        (ScheduledExport, Sv) => shipped!("scheduled_export", "sv"),
+        (ScheduledExport, En) => shipped!("scheduled_export", "en"),
         _ => return None,
     })
 }
@@ -319,6 +336,7 @@ fn english(kind: MessageKind) -> Sources<'static> {
         MessageKind::OrderDelivered => shipped!("order_delivered", "en"),
         MessageKind::OrderDelayed => shipped!("order_delayed", "en"),
         MessageKind::PaymentReceived => shipped!("payment_received", "en"),
+        MessageKind::ScheduledExport => shipped!("scheduled_export", "en"),
     }
 }
 
@@ -553,6 +571,11 @@ mod tests {
                 amount: "25,00 €".into(),
                 receipt: Some("K-12".into()),
             }),
+            export: Some(ExportFacts {
+                period: "1.9.–30.9.2026".into(),
+                orders: Some("CSV".into()),
+                documents: 12,
+            }),
         }
     }
 
@@ -597,9 +620,16 @@ mod tests {
             for language in [Language::Fi, Language::Sv, Language::En] {
                 let sources = shipped(*kind, language).expect("shipped");
                 let mail = render(sources, &context(language)).expect("renders");
-                assert!(mail.subject.contains("1042"), "{kind} {language}");
                 assert!(!mail.subject.contains('\n'));
-                assert!(mail.text.contains("Aino Virtanen"), "{kind} {language}");
+                // What the message is about: its order, or the export's days.
+                let about = match kind {
+                    MessageKind::ScheduledExport => "1.9.–30.9.2026",
+                    _ => "1042",
+                };
+                assert!(mail.subject.contains(about), "{kind} {language}");
+                if *kind != MessageKind::ScheduledExport {
+                    assert!(mail.text.contains("Aino Virtanen"), "{kind} {language}");
+                }
                 // Auto-escaped in HTML, plain in text.
                 assert!(
                     mail.html.contains("Kahvila &lt;Ilo&gt;"),

@@ -10,6 +10,7 @@ mod cookies;
 mod customers;
 mod deliveries;
 mod detail;
+mod exports;
 pub(crate) mod guard;
 mod history;
 mod home;
@@ -128,6 +129,11 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         )
         .route("/admin/settings/rules", get(rules::show).post(rules::save))
         .route("/admin/settings/sending", post(rules::save_sending))
+        .route(
+            "/admin/settings/exports",
+            get(exports::show).post(exports::add),
+        )
+        .route("/admin/settings/exports/{id}/stop", post(exports::stop))
         .route("/admin/settings/messages", get(templates::list))
         .route(
             "/admin/settings/messages/{kind}/{language}",

@@ -6,6 +6,7 @@ mod customers;
 mod deliveries;
 mod documents;
 mod dunning;
+mod export_schedules;
 mod jobs;
 mod messages;
 mod openapi;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<App> {
         .merge(dunning::routes())
         .merge(templates::routes())
         .merge(deliveries::routes())
+        .merge(export_schedules::routes())
 }
 
 /// The request's `Idempotency-Key` with the fingerprint of its raw body, if it has one.

@@ -34,6 +34,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::templates::reset_template, super::templates::preview_template,
         super::deliveries::order_deliveries, super::deliveries::add_delivery, super::deliveries::advance_delivery,
         super::deliveries::notify_delay, super::deliveries::get_rules, super::deliveries::put_rules,
+        super::export_schedules::list_export_schedules, super::export_schedules::create_export_schedule,
+        super::export_schedules::delete_export_schedule,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -13,6 +13,7 @@ tilaus_store::on_both_backends!(
     payment_reminders_are_set_on_their_page,
     message_templates_are_edited_with_a_preview,
     notification_rules_are_switched_and_delayed_on_their_page,
+    scheduled_exports_are_added_listed_and_stopped,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -635,4 +636,94 @@ async fn notification_rules_are_switched_and_delayed_on_their_page(s: Server) {
     assert_eq!(read_only.status, StatusCode::OK);
     assert!(!read_only.body.contains("Tallenna säännöt"));
     assert!(!read_only.body.contains("Tallenna lähetysasetukset"));
+}
+
+/// The exports page adds a schedule from its form (a bad address is refused and kept as
+/// typed), lists it with what it sends, shows the exports written, and stops it.
+async fn scheduled_exports_are_added_listed_and_stopped(s: Server) {
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let hub = browser.get("/admin/settings").await;
+    assert!(hub.body.contains("href=\"/admin/settings/exports\""));
+    let page = browser.get("/admin/settings/exports").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Ei ajastettuja vientejä"),
+        "{}",
+        page.body
+    );
+    let fields = crate::support::form_fields(&page.body, "/admin/settings/exports");
+    let with = |recipient: &str| -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(n, _)| n != "recipient")
+            .cloned()
+            .collect();
+        all.push(("recipient".into(), recipient.into()));
+        all
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            browser.post("/admin/settings/exports", &pairs).await
+        }
+    };
+    let refused = post(with("kirjanpito")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("value=\"kirjanpito\""));
+    let added = post(with("kirjanpito@tilitoimisto.example")).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let owner = owner(&s).await;
+    let schedules = s.app.export_schedules(&owner).await.expect("list");
+    assert_eq!(schedules.len(), 1);
+    assert_eq!(
+        (
+            schedules[0].frequency.as_str(),
+            schedules[0].orders_format.as_deref(),
+            schedules[0].documents
+        ),
+        ("daily", Some("csv"), true),
+        "the form's defaults"
+    );
+    s.order("W-1", "Aino Tänään").await;
+    let tomorrow = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .expect("time");
+    assert_eq!(
+        s.app.send_scheduled_exports(tomorrow).await.expect("run"),
+        1
+    );
+    let shown = browser.get(added.location()).await;
+    assert!(shown.body.contains("Vienti ajastettiin"));
+    assert!(shown.body.contains("kirjanpito@tilitoimisto.example"));
+    assert!(
+        shown.body.contains("tilaukset CSV-muodossa"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("Viimeisimmät viennit"));
+    let csrf = shown.csrf();
+    let stopped = browser
+        .post(
+            &format!("/admin/settings/exports/{}/stop", schedules[0].id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(stopped.status, StatusCode::SEE_OTHER);
+    assert!(
+        s.app
+            .export_schedules(&owner)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    let reader = s.read_only_client().await;
+    let read_only = reader.get("/admin/settings/exports").await;
+    assert_eq!(read_only.status, StatusCode::OK);
+    assert!(!read_only.body.contains("Ajasta vienti"));
 }

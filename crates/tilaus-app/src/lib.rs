@@ -7,6 +7,7 @@
 mod announce;
 pub mod audit;
 pub mod auth;
+pub mod brand;
 pub mod bulk_invoice;
 pub mod confirmation;
 pub mod customer;

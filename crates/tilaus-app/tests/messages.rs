@@ -27,6 +27,7 @@ tilaus_store::on_both_backends!(
     a_repeated_job_run_does_not_send_twice,
     automatic_email_can_be_switched_off,
     a_message_whose_job_gives_up_fails_with_the_reason,
+    mail_shows_the_shops_logo_inline_and_its_colour,
 );
 
 struct Shop {
@@ -402,4 +403,42 @@ async fn automatic_email_can_be_switched_off(s: Shop) {
     let (order_id, _) = s.order("fi").await;
     s.change(order_id, "confirmed", None).await;
     assert!(s.messages(order_id).await.is_empty());
+}
+
+/// A shop with a PNG logo and its own colour: the mail carries the logo inline (shown as
+/// `cid:logo`, no remote image) and the layout uses the colour.
+async fn mail_shows_the_shops_logo_inline_and_its_colour(s: Shop) {
+    let logo = b"\x89PNG\r\n\x1a\n a logo".to_vec();
+    s.app.put_logo(&s.owner, &logo).await.expect("logo");
+    let colour = tilaus_app::brand::BrandInput {
+        accent_colour: "#8a2be2".into(),
+    };
+    s.app
+        .put_accent_colour(&s.owner, &colour)
+        .await
+        .expect("colour");
+    let sink = Sink::default();
+    let runner = s.runner(sink.start("127.0.0.1:0").await);
+    let (order_id, _) = s.order("fi").await;
+    let message = s.messages(order_id).await.remove(0);
+    s.wait_for(message.message_id, |m| m.state == "sent").await;
+    runner.stop().await;
+    assert!(message.body_html.contains("src=\"cid:logo\""));
+    assert!(message.body_html.contains("#8a2be2"));
+    let raw = sink.mails().remove(0);
+    assert!(raw.contains("multipart/related"), "{raw}");
+    assert!(raw.contains("Content-ID: <logo>"), "{raw}");
+    let mail = parse(&raw);
+    let inline: Vec<_> = mail
+        .parts
+        .iter()
+        .filter(|p| {
+            matches!(
+                &p.body,
+                mail_parser::PartType::InlineBinary(_) | mail_parser::PartType::Binary(_)
+            )
+        })
+        .collect();
+    assert_eq!(inline.len(), 1, "the logo, and no other file");
+    assert_eq!(inline[0].contents(), logo.as_slice());
 }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod bank;
+pub mod brand;
 pub mod confirmation;
 pub mod customer;
 pub mod delivery;

@@ -51,7 +51,13 @@ pub struct Email {
     pub message_id: String,
     /// Files sent with the mail (documents as PDF).
     pub attachments: Vec<Attachment>,
+    /// An image the HTML shows as `cid:logo` (the shop's logo), sent inside the mail so that
+    /// it shows without loading remote images.
+    pub logo: Option<Attachment>,
 }
+
+/// The content id the HTML refers to an inline logo by (`<img src="cid:logo">`).
+pub const LOGO_CONTENT_ID: &str = "logo";
 
 /// A file attached to a mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,32 +135,39 @@ impl Mailer {
         if let Some(reply_to) = &email.reply_to {
             builder = builder.reply_to(mailbox(reply_to)?);
         }
-        let alternative = MultiPart::alternative()
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(email.text.clone()),
-            )
-            .singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_HTML)
-                    .body(email.html.clone()),
-            );
+        let content_type = |file: &Attachment| {
+            ContentType::parse(&file.content_type).map_err(|e| {
+                MailError::Permanent(format!(
+                    "'{}' is not a content type: {e}",
+                    file.content_type
+                ))
+            })
+        };
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text.clone());
+        let html = SinglePart::builder()
+            .header(ContentType::TEXT_HTML)
+            .body(email.html.clone());
+        let alternative = match &email.logo {
+            // multipart/related: the HTML with the logo it shows.
+            Some(logo) => MultiPart::alternative().singlepart(text).multipart(
+                MultiPart::related().singlepart(html).singlepart(
+                    lettre::message::Attachment::new_inline(LOGO_CONTENT_ID.to_owned())
+                        .body(logo.bytes.clone(), content_type(logo)?),
+                ),
+            ),
+            None => MultiPart::alternative().singlepart(text).singlepart(html),
+        };
         let body = if email.attachments.is_empty() {
             alternative
         } else {
             // multipart/mixed: the readable text first, then the files.
             let mut mixed = MultiPart::mixed().multipart(alternative);
             for file in &email.attachments {
-                let content_type = ContentType::parse(&file.content_type).map_err(|e| {
-                    MailError::Permanent(format!(
-                        "'{}' is not a content type: {e}",
-                        file.content_type
-                    ))
-                })?;
                 mixed = mixed.singlepart(
                     lettre::message::Attachment::new(file.file_name.clone())
-                        .body(file.bytes.clone(), content_type),
+                        .body(file.bytes.clone(), content_type(file)?),
                 );
             }
             mixed
@@ -215,6 +228,7 @@ mod tests {
         let email = Email {
             sender_name: "Kauppa".into(),
             reply_to: None,
+            logo: None,
             to: "no at sign".into(),
             subject: "s".into(),
             text: "t".into(),
@@ -231,6 +245,7 @@ mod tests {
         let email = Email {
             sender_name: "Kauppa".into(),
             reply_to: None,
+            logo: None,
             to: "aino@example.fi".into(),
             subject: "Lasku".into(),
             text: "Liitteenä lasku.".into(),
@@ -259,5 +274,30 @@ mod tests {
             mailer.build(&no_type),
             Err(MailError::Permanent(_))
         ));
+    }
+
+    #[test]
+    fn a_logo_travels_inline_with_the_html() {
+        let mailer = Mailer::new("smtp://127.0.0.1:2525", "tilaus@shop.example").expect("mailer");
+        let email = Email {
+            sender_name: "Kauppa".into(),
+            reply_to: None,
+            logo: Some(Attachment {
+                file_name: "logo.png".into(),
+                content_type: "image/png".into(),
+                bytes: b"\x89PNG logo".to_vec(),
+            }),
+            to: "aino@example.fi".into(),
+            subject: "Tilaus".into(),
+            text: "Kiitos.".into(),
+            html: "<img src=\"cid:logo\"><p>Kiitos.</p>".into(),
+            message_id: "x@shop.example".into(),
+            attachments: Vec::new(),
+        };
+        let raw =
+            String::from_utf8(mailer.build(&email).expect("built").formatted()).expect("utf-8");
+        assert!(raw.contains("multipart/related"), "{raw}");
+        assert!(raw.contains("Content-ID: <logo>"), "{raw}");
+        assert!(raw.contains("Content-Disposition: inline"), "{raw}");
     }
 }

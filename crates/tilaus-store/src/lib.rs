@@ -11,6 +11,7 @@ pub mod migrate;
 mod schema;
 
 pub mod audit;
+pub mod brand;
 pub mod confirmation;
 pub mod customer;
 pub mod delivery;

@@ -32,7 +32,8 @@ pub struct SchemaDescription {
 /// Type families that mean the same on both backends.
 fn family(declared: &str) -> String {
     match declared.to_ascii_lowercase().as_str() {
-        "blob" | "uuid" => "uuid",
+        // SQLite keeps UUIDs and raw bytes alike as BLOB.
+        "blob" | "uuid" | "bytea" => "binary",
         "bigint" | "int8" => "bigint",
         "integer" | "int" | "int4" => "integer",
         "text" | "character varying" | "varchar" => "text",

@@ -582,3 +582,13 @@ pub enum ExportSchedules {
     CreatedBy,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ShopBrands {
+    Table,
+    ShopId,
+    AccentColour,
+    Logo,
+    LogoFormat,
+    UpdatedAt,
+}

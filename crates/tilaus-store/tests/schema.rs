@@ -11,7 +11,7 @@ async fn sqlite_and_postgres_schemas_do_not_drift() {
         .await
         .expect("describe sqlite");
     assert!(
-        sqlite_schema.columns.contains("orders.shop_id uuid"),
+        sqlite_schema.columns.contains("orders.shop_id binary"),
         "{:#?}",
         sqlite_schema.columns
     );

@@ -8,20 +8,20 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use std::pin::Pin;
+use tilaus_app::brand::Brand;
 use tilaus_app::message::{Attachment, DocumentFiles};
 use tilaus_app::{App, AppError, Principal};
 use tilaus_domain::bank::transfer::{TransferCodes, transfer_codes};
+use tilaus_domain::brand::LogoFormat as BrandLogo;
 use tilaus_domain::document::{
     Buyer, DocumentContent, DocumentKind, DocumentLine, Seller, zero_rate_reasons,
 };
 use tilaus_domain::order::totals;
 use tilaus_pdf::{
-    Fact, Headings, Party, Payment, PdfError, PrintDocument, PrintLine, Totals, VatRow,
+    Fact, Headings, Logo, LogoFormat, Party, Payment, PdfError, PrintDocument, PrintLine, Totals,
+    VatRow,
 };
 use uuid::Uuid;
-
-/// The default accent until shops choose their own colours.
-const ACCENT: &str = "#1f5fbf";
 
 /// Why a PDF could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,8 @@ pub(crate) async fn document_pdf(
     id: Uuid,
 ) -> Result<Pdf, PrintError> {
     let (view, content) = app.document_with_content(principal, id).await?;
-    let print = print_document(&content);
+    let brand = app.shop_brand(principal).await?;
+    let print = print_document(&content, &brand);
     let bytes = tokio::task::spawn_blocking(move || tilaus_pdf::render(&print)).await??;
     let safe: String = view
         .number
@@ -82,7 +83,8 @@ pub(crate) async fn document_pdf(
 }
 
 /// Everything the page shows, in the document's language.
-pub(crate) fn print_document(content: &DocumentContent) -> PrintDocument {
+/// The shop's current look is used (documents keep their content, not their colours).
+pub(crate) fn print_document(content: &DocumentContent, brand: &Brand) -> PrintDocument {
     let lang = Lang::parse(&content.language).unwrap_or(Lang::En);
     let codes = transfer_codes(content);
     let money = |amount: i64| lang.money(amount, content.currency.as_str());
@@ -92,8 +94,14 @@ pub(crate) fn print_document(content: &DocumentContent) -> PrintDocument {
         kind: content.kind,
         title: lang.t(&format!("document-title-{kind}")),
         issued_on: content.issue_date,
-        accent_colour: ACCENT.into(),
-        logo: None,
+        accent_colour: brand.accent_colour.clone(),
+        logo: brand.logo.as_ref().map(|logo| Logo {
+            bytes: logo.bytes.clone(),
+            format: match logo.format {
+                BrandLogo::Png => LogoFormat::Png,
+                BrandLogo::Svg => LogoFormat::Svg,
+            },
+        }),
         seller: seller(lang, &content.seller),
         buyer: buyer(lang, &content.buyer),
         facts: facts(lang, content, &codes),

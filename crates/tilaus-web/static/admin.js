@@ -221,3 +221,18 @@ function followGroups(groups, source, stop) {
     }
   }
 })();
+
+// A file chosen for a form field that takes it as base64 (the shop's logo): read it in the
+// browser, so the form stays an ordinary form with its CSRF token.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  const into = input.dataset && input.dataset.base64Into;
+  if (!into || !input.files || !input.files[0]) return;
+  const field = input.form && input.form.elements[into];
+  const reader = new FileReader();
+  reader.onload = () => {
+    const url = String(reader.result);
+    if (field) field.value = url.slice(url.indexOf(",") + 1);
+  };
+  reader.readAsDataURL(input.files[0]);
+});

@@ -99,6 +99,8 @@ pub struct ConfirmPage {
     pub snapshot_sha256: String,
     pub status: LinkStatus,
     pub confirmed: Option<ConfirmedBy>,
+    /// The shop's look (not part of what is confirmed).
+    pub look: crate::brand::ShopLook,
 }
 
 /// The confirmation form as posted.
@@ -232,6 +234,7 @@ async fn page(
         content,
         status,
         confirmed: done.as_ref().map(confirmed_by),
+        look: crate::brand::look_of(q, scope).await?,
     };
     Ok((page, current, row))
 }

@@ -236,7 +236,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("shop"))?;
         let lines = order::lines(&mut conn, scope, order.order_id).await?;
-        let mut context = context(&shop, &order, &lines, language);
+        let brand = crate::brand::brand_of(&mut conn, scope).await?;
+        let mut context = context(&shop, &brand, &order, &lines, language);
         samples(&mut context, kind, &shop);
         template::render(sources.sources(), &context)
             .map_err(|e| AppError::Invalid(ValidationErrors::single(e.pointer, e.message)))

@@ -195,7 +195,8 @@ impl App {
             .ok_or(AppError::NotFound("shop"))?;
         let lines = order::lines(&mut tx, scope, order_id).await?;
         let language = Language::parse(&order.language).unwrap_or(Language::Fi);
-        let mut context = context(&shop, &order, &lines, language);
+        let brand = crate::brand::brand_of(&mut tx, scope).await?;
+        let mut context = context(&shop, &brand, &order, &lines, language);
         context.personal = Some(PersonalFacts::new(&subject, &body));
         let (sources, _) = template::choose(MessageKind::Personal, language, language);
         let mail = template::render(sources, &context)
@@ -461,7 +462,8 @@ pub(crate) async fn write_about_order(
         tracing::info!(%order_id, %kind, %wanted, %language, "no template in the order's language: the message falls back");
     }
     let lines = order::lines(tx, scope, order_id).await?;
-    let mut context = context(&shop, order, &lines, language);
+    let brand = crate::brand::brand_of(tx, scope).await?;
+    let mut context = context(&shop, &brand, order, &lines, language);
     facts(&mut context);
     let recipient = to
         .clone()
@@ -599,11 +601,10 @@ pub(crate) async fn write_about_shop(
         .ok_or(AppError::NotFound("shop"))?;
     let shop_default = Language::parse(&shop.default_language).unwrap_or(Language::Fi);
     let (sources, language) = custom::choose(tx, scope, kind, language, shop_default).await?;
+    let brand = crate::brand::brand_of(tx, scope).await?;
     let mut context = Context {
         language,
-        shop: ShopFacts {
-            name: shop.name.clone(),
-        },
+        shop: ShopFacts::of(&shop.name, &brand),
         order: OrderFacts::default(),
         customer: CustomerFacts::default(),
         lines: Vec::new(),
@@ -653,6 +654,7 @@ pub(crate) async fn write_about_shop(
 
 fn context(
     shop: &shop::ShopRow,
+    brand: &crate::brand::Brand,
     order: &order::OrderRow,
     lines: &[order::LineRow],
     language: Language,
@@ -664,9 +666,7 @@ fn context(
         .unwrap_or_default();
     Context {
         language,
-        shop: ShopFacts {
-            name: shop.name.clone(),
-        },
+        shop: ShopFacts::of(&shop.name, brand),
         order: OrderFacts {
             number: order.number,
             state: order.state.clone(),

@@ -254,6 +254,7 @@ struct Begun {
     provider_id: String,
     shop_name: String,
     settings: store::SettingsRow,
+    brand: crate::brand::Brand,
 }
 
 /// Marks the message `sending` and reads what sending it needs; `None` when there is nothing
@@ -290,12 +291,14 @@ async fn begin(
         .await?
         .ok_or(AppError::NotFound("shop"))?;
     let settings = store::settings(&mut tx, scope).await?;
+    let brand = crate::brand::brand_of(&mut tx, scope).await?;
     tx.commit().await?;
     Ok(Some(Begun {
         message,
         provider_id,
         shop_name: shop.name,
         settings,
+        brand,
     }))
 }
 
@@ -308,6 +311,17 @@ impl SendMessages {
         let documents =
             super::attachments_of(&begun.message).map_err(|e| Refused::Permanent(e.to_string()))?;
         let attachments = self.attach(app, scope, &documents).await?;
+        // The logo goes inline when the HTML shows it (and is a PNG, as the layout asks).
+        let shows_logo = begun.message.body_html.contains("cid:logo");
+        let logo = begun
+            .brand
+            .logo
+            .filter(|l| shows_logo && l.format == tilaus_domain::brand::LogoFormat::Png)
+            .map(|l| Attachment {
+                file_name: "logo.png".into(),
+                content_type: l.format.content_type().into(),
+                bytes: l.bytes,
+            });
         let message = begun.message;
         let email = Email {
             sender_name: begun.shop_name,
@@ -318,6 +332,7 @@ impl SendMessages {
             html: message.body_html,
             message_id: begun.provider_id,
             attachments,
+            logo,
         };
         Ok(mailer.send(&email).await?)
     }

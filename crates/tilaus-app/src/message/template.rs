@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `language` | the message's language code (`fi`, `sv`, `en`) |
 //! | `shop.name` | the shop's name (also the sender name) |
+//! | `shop.accent`, `shop.logo` | the shop's accent colour (`#rrggbb`), and whether the mail carries its logo (shown with `<img src="cid:logo">`) |
 //! | `order.number` | the order number customers see |
 //! | `order.state` | the order's state code (`open`, `confirmed`, …) |
 //! | `order.created` | the order's date, written for the language (`14.8.2026`) |
@@ -219,6 +220,24 @@ impl PersonalFacts {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ShopFacts {
     pub name: String,
+    /// The shop's accent colour (`#rrggbb`) for the header line and buttons.
+    pub accent: String,
+    /// The shop has a logo the mail carries inline: `<img src="cid:logo">`. Only PNG logos
+    /// (mail programs do not show SVG).
+    pub logo: bool,
+}
+
+impl ShopFacts {
+    pub(crate) fn of(name: &str, brand: &crate::brand::Brand) -> ShopFacts {
+        ShopFacts {
+            name: name.to_owned(),
+            accent: brand.accent_colour.clone(),
+            logo: brand
+                .logo
+                .as_ref()
+                .is_some_and(|l| l.format == tilaus_domain::brand::LogoFormat::Png),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -510,6 +529,8 @@ mod tests {
             language,
             shop: ShopFacts {
                 name: "Kahvila <Ilo>".into(),
+                accent: "#8a2be2".into(),
+                logo: true,
             },
             order: OrderFacts {
                 number: 1042,

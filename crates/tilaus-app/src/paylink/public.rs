@@ -71,6 +71,7 @@ pub struct PayLine {
 #[derive(Debug, Clone)]
 pub struct PayPage {
     pub shop_name: String,
+    pub look: crate::brand::ShopLook,
     pub order_number: i64,
     /// fi, sv or en: the order's language.
     pub language: String,
@@ -177,6 +178,7 @@ impl App {
             .map(|d| (d.display_number, d.total));
         Ok(PayPage {
             shop_name: shop.name,
+            look: crate::brand::look_of(q, scope).await?,
             order_number: row.number,
             language: row.language.clone(),
             currency: row.currency.clone(),

@@ -686,3 +686,17 @@ message-kind-scheduled_export = Scheduled export
 exports-sent = Latest exports
 exports-format-csv = CSV (Excel, semicolons)
 exports-format-xlsx = XLSX (Excel workbook)
+
+# The shop's look
+brand-title = Look
+settings-hub-brand = Your logo and colour on documents, mail and the pages customers pay and confirm on.
+brand-hint = The accent colour marks your documents, mail and customers' pages; the logo heads them.
+brand-accent = Accent colour
+brand-save-colour = Save the colour
+brand-logo = Logo
+brand-no-logo = No logo yet: the shop's name is shown instead.
+brand-logo-file = Choose a logo
+brand-logo-hint = A PNG or SVG of at most 100 KB. Mail shows PNG logos; documents and pages show both.
+brand-upload = Upload the logo
+brand-remove-logo = Remove the logo
+brand-saved = The look was saved.

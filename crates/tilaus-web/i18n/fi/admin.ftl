@@ -686,3 +686,17 @@ message-kind-scheduled_export = Ajastettu vienti
 exports-sent = Viimeisimmät viennit
 exports-format-csv = CSV (Excel, puolipisteet)
 exports-format-xlsx = XLSX (Excel-työkirja)
+
+# The shop's look
+brand-title = Ulkoasu
+settings-hub-brand = Logo ja väri tositteissa, viesteissä ja sivuilla, joilla asiakkaat maksavat ja vahvistavat.
+brand-hint = Korostusväri näkyy tositteissa, viesteissä ja asiakkaiden sivuilla; logo on niiden ylälaidassa.
+brand-accent = Korostusväri
+brand-save-colour = Tallenna väri
+brand-logo = Logo
+brand-no-logo = Ei vielä logoa: kaupan nimi näytetään sen sijaan.
+brand-logo-file = Valitse logo
+brand-logo-hint = PNG tai SVG, enintään 100 kt. Sähköposteissa näkyy PNG-logo; tositteissa ja sivuilla molemmat.
+brand-upload = Lataa logo
+brand-remove-logo = Poista logo
+brand-saved = Ulkoasu tallennettiin.

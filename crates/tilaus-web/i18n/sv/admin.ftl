@@ -686,3 +686,17 @@ message-kind-scheduled_export = Schemalagd export
 exports-sent = Senaste exporterna
 exports-format-csv = CSV (Excel, semikolon)
 exports-format-xlsx = XLSX (Excel-arbetsbok)
+
+# The shop's look
+brand-title = Utseende
+settings-hub-brand = Logotyp och färg på verifikat, e-post och sidorna där kunderna betalar och bekräftar.
+brand-hint = Accentfärgen syns på verifikat, e-post och kundernas sidor; logotypen står överst.
+brand-accent = Accentfärg
+brand-save-colour = Spara färgen
+brand-logo = Logotyp
+brand-no-logo = Ingen logotyp ännu: butikens namn visas i stället.
+brand-logo-file = Välj en logotyp
+brand-logo-hint = PNG eller SVG, högst 100 kB. E-post visar PNG-logotyper; verifikat och sidor visar båda.
+brand-upload = Ladda upp logotypen
+brand-remove-logo = Ta bort logotypen
+brand-saved = Utseendet sparades.

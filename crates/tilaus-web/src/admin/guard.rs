@@ -18,7 +18,8 @@ use tilaus_app::session::{AdminSession, tokens_match};
 use tilaus_app::{App, Principal};
 
 /// The largest admin form accepted.
-const MAX_FORM: usize = 64 * 1024;
+/// Large enough for a 100 KB logo as base64 (the brand page posts it in its form).
+const MAX_FORM: usize = 256 * 1024;
 
 /// What the gate learned about a request, for the handlers.
 #[derive(Clone)]

@@ -5,6 +5,7 @@
 //! token of state-changing requests in one place, and adds the security headers.
 
 mod actions;
+mod brand;
 mod bulk;
 mod cookies;
 mod customers;
@@ -129,6 +130,15 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         )
         .route("/admin/settings/rules", get(rules::show).post(rules::save))
         .route("/admin/settings/sending", post(rules::save_sending))
+        .route(
+            "/admin/settings/brand",
+            get(brand::show).post(brand::save_colour),
+        )
+        .route("/admin/settings/brand/logo", post(brand::save_logo))
+        .route(
+            "/admin/settings/brand/logo/delete",
+            post(brand::delete_logo),
+        )
         .route(
             "/admin/settings/exports",
             get(exports::show).post(exports::add),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod admin;
+mod brand;
 mod confirmations;
 mod customers;
 mod deliveries;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<App> {
         .merge(templates::routes())
         .merge(deliveries::routes())
         .merge(export_schedules::routes())
+        .merge(brand::routes())
 }
 
 /// The request's `Idempotency-Key` with the fingerprint of its raw body, if it has one.

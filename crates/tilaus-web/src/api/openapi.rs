@@ -36,6 +36,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::deliveries::notify_delay, super::deliveries::get_rules, super::deliveries::put_rules,
         super::export_schedules::list_export_schedules, super::export_schedules::create_export_schedule,
         super::export_schedules::delete_export_schedule,
+        super::brand::get_brand, super::brand::put_brand, super::brand::put_logo, super::brand::delete_logo,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -390,6 +390,65 @@ async fn drive(
     }
     save(client, "order-history.png").await;
 
+    // Ship a parcel from the Deliveries tab: the tab lists it with its tracking link.
+    client
+        .find(Locator::Css("a[href$='?tab=deliveries']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::XPath("//summary[text()='Lähetä paketti nyt']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .find(Locator::Css("#new-carrier"))
+        .await?
+        .send_keys("Posti")
+        .await?;
+    client
+        .find(Locator::Css("#new-number"))
+        .await?
+        .send_keys("JJFI6431")
+        .await?;
+    client
+        .find(Locator::Css("#new-url"))
+        .await?
+        .send_keys("https://www.posti.fi/fi/seuranta#/lahetys/JJFI6431")
+        .await?;
+    client
+        .find(Locator::XPath(
+            "//input[@id='new-url']/following-sibling::button",
+        ))
+        .await?
+        .click()
+        .await?;
+    let shipped = client
+        .wait()
+        .for_element(Locator::Css(".alert.notice"))
+        .await?;
+    assert_eq!(shipped.text().await?, "Toimitus lisättiin.");
+    assert!(client.source().await?.contains("JJFI6431"));
+    save(client, "order-deliveries.png").await;
+    client.goto(&format!("{base}/admin/settings/rules")).await?;
+    client
+        .wait()
+        .for_element(Locator::Css("table.rules"))
+        .await?;
+    save(client, "rules.png").await;
+    client.back().await?;
+    client
+        .wait()
+        .for_element(Locator::Css("a[href$='?tab=history']"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .for_element(Locator::Css("ol.history"))
+        .await?;
+
     // Switch to Swedish: the same page, in Swedish, and it stays so.
     client
         .find(Locator::Css("form.languages button[value=sv]"))

@@ -14,6 +14,7 @@ tilaus_store::on_both_backends!(
     message_templates_are_edited_with_a_preview,
     notification_rules_are_switched_and_delayed_on_their_page,
     scheduled_exports_are_added_listed_and_stopped,
+    the_shops_look_is_set_on_its_page,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -726,4 +727,68 @@ async fn scheduled_exports_are_added_listed_and_stopped(s: Server) {
     let read_only = reader.get("/admin/settings/exports").await;
     assert_eq!(read_only.status, StatusCode::OK);
     assert!(!read_only.body.contains("Ajasta vienti"));
+}
+
+/// The look page saves the colour (a bad one refused), takes a logo as base64 from its form
+/// (a GIF refused), shows it, and removes it; read-only users only look.
+async fn the_shops_look_is_set_on_its_page(s: Server) {
+    use base64::Engine as _;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get("/admin/settings/brand").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("value=\"#1f5fbf\""), "{}", page.body);
+    let csrf = page.csrf();
+    let bad = browser
+        .post(
+            "/admin/settings/brand",
+            &[("csrf", &csrf), ("accent_colour", "red")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = browser
+        .post(
+            "/admin/settings/brand",
+            &[("csrf", &csrf), ("accent_colour", "#8a2be2")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let owner = owner(&s).await;
+    assert_eq!(
+        s.app.brand(&owner).await.expect("brand").accent_colour,
+        "#8a2be2"
+    );
+
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let gif = encode(b"GIF89a not a logo");
+    let refused = browser
+        .post(
+            "/admin/settings/brand/logo",
+            &[("csrf", &csrf), ("logo", &gif)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let svg = encode(br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>"#);
+    let uploaded = browser
+        .post(
+            "/admin/settings/brand/logo",
+            &[("csrf", &csrf), ("logo", &svg)],
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let shown = browser.get(uploaded.location()).await;
+    assert!(
+        shown
+            .body
+            .contains(&format!("src=\"/brand/{}/logo\"", s.shop_id))
+    );
+    let removed = browser
+        .post("/admin/settings/brand/logo/delete", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert!(s.app.brand(&owner).await.expect("brand").logo_url.is_none());
+
+    let reader = s.read_only_client().await;
+    let read_only = reader.get("/admin/settings/brand").await;
+    assert!(!read_only.body.contains("Tallenna väri"));
 }

@@ -7,14 +7,13 @@ mod support;
 use jiff::{Timestamp, ToSpan};
 use mail_parser::MimeHeaders;
 use serde_json::json;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use support::named_files::NamedFiles;
 use support::smtp_sink::Sink;
 use tilaus_app::dunning::{DunningSettings, StopTarget};
 use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig};
-use tilaus_app::message::{Attachment, DocumentFiles, Mailer, SendMessages};
+use tilaus_app::message::{Mailer, SendMessages};
 use tilaus_app::order::NewOrderRequest;
 use tilaus_app::payment::NewPayment;
 use tilaus_app::shop::NewShop;
@@ -253,27 +252,6 @@ async fn overdue_invoices_are_reminded_level_by_level(s: Shop) {
     );
 }
 
-/// Stands in for the web crate's PDF printer (tested with the real renderer there): the file
-/// names the document, so the test can tell which one was attached.
-struct NamedFiles;
-
-impl DocumentFiles for NamedFiles {
-    fn pdf<'a>(
-        &'a self,
-        _: &'a App,
-        _: &'a Principal,
-        document_id: Uuid,
-    ) -> Pin<Box<dyn Future<Output = Result<Attachment, AppError>> + Send + 'a>> {
-        Box::pin(async move {
-            Ok(Attachment {
-                file_name: format!("invoice-{document_id}.pdf"),
-                content_type: "application/pdf".into(),
-                bytes: b"%PDF-1.7 stand-in".to_vec(),
-            })
-        })
-    }
-}
-
 /// The reminder goes out over SMTP with the overdue invoice attached, and the log lists it.
 async fn a_reminder_mail_carries_the_invoice(s: Shop) {
     let (order_id, invoice) = s.invoiced("consumer", "aino@example.fi").await;
@@ -313,7 +291,9 @@ async fn a_reminder_mail_carries_the_invoice(s: Shop) {
     )
     .expect("mailer");
     let mut handlers = Handlers::builtin();
-    handlers.register(SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles)));
+    handlers.register(
+        SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles { prefix: "invoice" })),
+    );
     let config = RunnerConfig {
         poll: Duration::from_millis(20),
         retry: RetryPolicy {
@@ -356,6 +336,6 @@ async fn a_reminder_mail_carries_the_invoice(s: Shop) {
         attached[0].attachment_name(),
         Some(format!("invoice-{invoice}.pdf").as_str())
     );
-    assert_eq!(attached[0].contents(), b"%PDF-1.7 stand-in");
+    assert_eq!(attached[0].contents(), support::named_files::STAND_IN);
     assert!(mail.body_text(0).is_some_and(|t| t.contains("Maksettavaa")));
 }

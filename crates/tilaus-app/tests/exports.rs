@@ -6,14 +6,13 @@ mod support;
 
 use mail_parser::MimeHeaders;
 use serde_json::json;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::named_files::NamedFiles;
 use support::smtp_sink::Sink;
 use tilaus_app::export_schedule::NewExportSchedule;
 use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig};
-use tilaus_app::message::{Attachment, DocumentFiles, Mailer, SendMessages};
+use tilaus_app::message::{Mailer, SendMessages};
 use tilaus_app::order::{NewOrderRequest, StateChange};
 use tilaus_app::shop::NewShop;
 use tilaus_app::{App, AppError, Principal};
@@ -117,26 +116,6 @@ impl Shop {
     }
 }
 
-/// Names each document, so the test can tell which were attached.
-struct NamedFiles;
-
-impl DocumentFiles for NamedFiles {
-    fn pdf<'a>(
-        &'a self,
-        _: &'a App,
-        _: &'a Principal,
-        document_id: Uuid,
-    ) -> Pin<Box<dyn Future<Output = Result<Attachment, AppError>> + Send + 'a>> {
-        Box::pin(async move {
-            Ok(Attachment {
-                file_name: format!("document-{document_id}.pdf"),
-                content_type: "application/pdf".into(),
-                bytes: b"%PDF-1.7 stand-in".to_vec(),
-            })
-        })
-    }
-}
-
 async fn a_daily_export_mails_the_days_orders_and_documents_once(s: Shop) {
     let first = s.invoiced("Osakeyhtiö Aalto").await;
     let second = s.invoiced("Kauppa Oy").await;
@@ -166,7 +145,9 @@ async fn a_daily_export_mails_the_days_orders_and_documents_once(s: Shop) {
     let mailer =
         Mailer::new(&format!("smtp://127.0.0.1:{port}"), "tilaus@ilo.example").expect("mailer");
     let mut handlers = Handlers::builtin();
-    handlers.register(SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles)));
+    handlers.register(
+        SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles { prefix: "document" })),
+    );
     let config = RunnerConfig {
         poll: Duration::from_millis(20),
         retry: RetryPolicy {

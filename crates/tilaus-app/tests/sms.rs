@@ -28,6 +28,7 @@ tilaus_store::on_both_backends!(
     a_provider_outage_retries_and_a_refusal_fails_with_the_reason,
     signed_delivery_reports_mark_texts_delivered_or_failed_once,
     bad_message_settings_change_nothing,
+    a_shops_own_text_is_sent_and_a_broken_one_refused,
 );
 
 const SECRET: &str = "gwapi-webhook-secret";
@@ -422,4 +423,61 @@ async fn bad_message_settings_change_nothing(s: Shop) {
         .expect("saved");
     assert_eq!(good.quiet_until.as_deref(), Some("08:00"));
     assert_eq!(good.phone_country, "SE");
+}
+
+async fn a_shops_own_text_is_sent_and_a_broken_one_refused(s: Shop) {
+    use tilaus_app::message::sms_template::SmsTemplateInput;
+    let own = |text: &str| SmsTemplateInput { text: text.into() };
+    // A preview needs an order to write about.
+    let first = s.order(Some("040 123 4567")).await;
+    let broken = s
+        .app
+        .put_sms_template(&s.owner, "order_shipped", "fi", &own("{{ order.number"))
+        .await;
+    match broken {
+        Err(AppError::Invalid(errors)) => {
+            assert_eq!(errors.0[0].pointer, "/text");
+            assert!(errors.0[0].detail.contains("line 1"), "{:?}", errors.0[0]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let preview = s
+        .app
+        .preview_sms_template(
+            &s.owner,
+            "order_shipped",
+            "fi",
+            &own("Paketti {{ order.number }} ✈"),
+            None,
+        )
+        .await
+        .expect("preview");
+    assert_eq!((preview.encoding.as_str(), preview.segments), ("ucs2", 1));
+    let saved = s
+        .app
+        .put_sms_template(
+            &s.owner,
+            "order_shipped",
+            "fi",
+            &own("{{ shop.name }}: paketti {{ order.number }} on matkalla"),
+        )
+        .await
+        .expect("saved");
+    assert!(saved.custom);
+    s.ship(first).await;
+    let text = s.texts(first).await.pop().expect("text");
+    assert!(
+        text.body_text.starts_with("Kahvila Ilo: paketti "),
+        "{}",
+        text.body_text
+    );
+    assert!(text.body_text.ends_with(" on matkalla"));
+    let reset = s
+        .app
+        .reset_sms_template(&s.owner, "order_shipped", "fi")
+        .await
+        .expect("reset");
+    assert!(!reset.custom && reset.text.contains("lähtenyt matkaan"));
+    let not_sms = s.app.sms_template(&s.owner, "invoice_reminder", "fi").await;
+    assert!(matches!(not_sms, Err(AppError::NotFound(_))));
 }

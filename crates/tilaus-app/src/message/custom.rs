@@ -228,20 +228,33 @@ impl App {
         sources: &TemplateSources,
         number: Option<i64>,
     ) -> Result<Rendered, AppError> {
-        let scope = principal.read_scope();
         let (kind, language) = parse(kind, language)?;
         let mut conn = self.db.read().await?;
-        let order = preview_order(&mut conn, scope, number).await?;
-        let shop = shop::get_shop(&mut conn, scope)
-            .await?
-            .ok_or(AppError::NotFound("shop"))?;
-        let lines = order::lines(&mut conn, scope, order.order_id).await?;
-        let brand = crate::brand::brand_of(&mut conn, scope).await?;
-        let mut context = context(&shop, &brand, &order, &lines, language);
-        samples(&mut context, kind, &shop);
+        let context =
+            preview_context(&mut conn, principal.read_scope(), kind, language, number).await?;
         template::render(sources.sources(), &context)
             .map_err(|e| AppError::Invalid(ValidationErrors::single(e.pointer, e.message)))
     }
+}
+
+/// What a preview's templates see: order `number` of the shop (its newest when none is given)
+/// in `language`, with sample values for what only some events know.
+pub(super) async fn preview_context(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    kind: MessageKind,
+    language: Language,
+    number: Option<i64>,
+) -> Result<Context, AppError> {
+    let order = preview_order(q, scope, number).await?;
+    let shop = shop::get_shop(q, scope)
+        .await?
+        .ok_or(AppError::NotFound("shop"))?;
+    let lines = order::lines(q, scope, order.order_id).await?;
+    let brand = crate::brand::brand_of(q, scope).await?;
+    let mut context = context(&shop, &brand, &order, &lines, language);
+    samples(&mut context, kind, &shop);
+    Ok(context)
 }
 
 fn view(kind: MessageKind, language: Language, row: Option<TemplateRow>) -> TemplateView {

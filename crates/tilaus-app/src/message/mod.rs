@@ -11,6 +11,7 @@
 pub mod custom;
 mod send;
 pub mod sms;
+pub mod sms_template;
 pub mod template;
 
 pub use send::{DocumentFiles, SendMessage, SendMessages};

@@ -1,1 +1,4 @@
+#![allow(dead_code)]
+
+pub mod named_files;
 pub mod smtp_sink;

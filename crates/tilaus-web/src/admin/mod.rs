@@ -25,6 +25,7 @@ mod reminders;
 mod render;
 mod rules;
 mod settings;
+mod sms_templates;
 mod templates;
 mod view;
 
@@ -145,6 +146,14 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         )
         .route("/admin/settings/exports/{id}/stop", post(exports::stop))
         .route("/admin/settings/messages", get(templates::list))
+        .route(
+            "/admin/settings/sms/{kind}/{language}",
+            get(sms_templates::show).post(sms_templates::save),
+        )
+        .route(
+            "/admin/settings/sms/{kind}/{language}/reset",
+            post(sms_templates::reset),
+        )
         .route(
             "/admin/settings/messages/{kind}/{language}",
             get(templates::show).post(templates::save),

@@ -38,6 +38,8 @@ struct ListPage {
     t: Lang,
     layout: Layout,
     rows: Vec<TemplateRow>,
+    /// The text messages, per kind sent by SMS.
+    sms_rows: Vec<TemplateRow>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -91,32 +93,43 @@ impl EditForm {
 
 pub(crate) async fn list(State(app): State<App>, staff: Staff) -> Page {
     let lang = staff.ctx.lang;
-    let all = app
+    let fail = |e| render::app_error(&staff.ctx, e);
+    let mail = app
         .message_templates(&staff.principal)
         .await
-        .map_err(|e| render::app_error(&staff.ctx, e))?;
+        .map_err(fail)?;
+    let sms = app.sms_templates(&staff.principal).await.map_err(fail)?;
+    let page = ListPage {
+        t: lang,
+        layout: Layout::new(&staff.ctx, lang.t("templates-title"), "settings"),
+        rows: rows(lang, mail.iter().map(|v| (&v.kind, &v.language, v.custom))),
+        sms_rows: rows(lang, sms.iter().map(|v| (&v.kind, &v.language, v.custom))),
+    };
+    Ok(page.into_response())
+}
+
+/// Templates `(kind, language, custom)` in kind order, one row per kind.
+pub(crate) fn rows<'a>(
+    lang: Lang,
+    templates: impl Iterator<Item = (&'a String, &'a String, bool)>,
+) -> Vec<TemplateRow> {
     let mut rows: Vec<TemplateRow> = Vec::new();
-    for view in &all {
+    for (kind, language, custom) in templates {
         let cell = LanguageCell {
-            code: view.language.clone(),
-            label: lang.t(&format!("language-{}", view.language)),
-            custom: view.custom,
+            code: language.clone(),
+            label: lang.t(&format!("language-{language}")),
+            custom,
         };
-        match rows.last_mut().filter(|r| r.kind == view.kind) {
+        match rows.last_mut().filter(|r| r.kind == *kind) {
             Some(row) => row.languages.push(cell),
             None => rows.push(TemplateRow {
-                kind: view.kind.clone(),
-                label: lang.t(&format!("message-kind-{}", view.kind)),
+                kind: kind.clone(),
+                label: lang.t(&format!("message-kind-{kind}")),
                 languages: vec![cell],
             }),
         }
     }
-    let page = ListPage {
-        t: lang,
-        layout: Layout::new(&staff.ctx, lang.t("templates-title"), "settings"),
-        rows,
-    };
-    Ok(page.into_response())
+    rows
 }
 
 fn edit_page(

@@ -32,6 +32,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::dunning::stop_customer, super::dunning::resume_customer,
         super::templates::list_templates, super::templates::get_template, super::templates::put_template,
         super::templates::reset_template, super::templates::preview_template,
+        super::templates::list_sms_templates, super::templates::get_sms_template, super::templates::put_sms_template,
+        super::templates::reset_sms_template, super::templates::preview_sms_template,
         super::deliveries::order_deliveries, super::deliveries::add_delivery, super::deliveries::advance_delivery,
         super::deliveries::notify_delay, super::deliveries::get_rules, super::deliveries::put_rules,
         super::export_schedules::list_export_schedules, super::export_schedules::create_export_schedule,

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tilaus_app::App;
 use tilaus_app::message::custom::TemplateView;
+use tilaus_app::message::sms_template::{SmsPreview, SmsTemplateInput, SmsTemplateView};
 use tilaus_app::message::template::TemplateSources;
 use utoipa::{IntoParams, ToSchema};
 
@@ -24,6 +25,87 @@ pub fn routes() -> Router<App> {
             "/api/v1/message-templates/{kind}/{language}/preview",
             post(preview_template),
         )
+        .route("/api/v1/sms-templates", get(list_sms_templates))
+        .route(
+            "/api/v1/sms-templates/{kind}/{language}",
+            get(get_sms_template)
+                .put(put_sms_template)
+                .delete(reset_sms_template),
+        )
+        .route(
+            "/api/v1/sms-templates/{kind}/{language}/preview",
+            post(preview_sms_template),
+        )
+}
+
+/// Every message kind sent by SMS in fi, sv and en: the shop's own text or the default.
+#[utoipa::path(get, path = "/api/v1/sms-templates", tag = "messages",
+    responses((status = 200, body = Vec<SmsTemplateView>)))]
+pub(crate) async fn list_sms_templates(
+    State(app): State<App>,
+    Auth(principal): Auth,
+) -> Result<Json<Vec<SmsTemplateView>>, ApiError> {
+    Ok(Json(app.sms_templates(&principal).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/sms-templates/{kind}/{language}", tag = "messages",
+    params(("kind" = String, Path), ("language" = String, Path)),
+    responses((status = 200, body = SmsTemplateView), (status = 404, body = Problem)))]
+pub(crate) async fn get_sms_template(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Path((kind, language)): Path<(String, String)>,
+) -> Result<Json<SmsTemplateView>, ApiError> {
+    Ok(Json(app.sms_template(&principal, &kind, &language).await?))
+}
+
+/// Sets the shop's text message (owner or manager); it must render on the shop's newest order
+/// (422 with the line otherwise).
+#[utoipa::path(put, path = "/api/v1/sms-templates/{kind}/{language}", tag = "messages",
+    params(("kind" = String, Path), ("language" = String, Path)), request_body = SmsTemplateInput,
+    responses((status = 200, body = SmsTemplateView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub(crate) async fn put_sms_template(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Path((kind, language)): Path<(String, String)>,
+    body: JsonBody<SmsTemplateInput>,
+) -> Result<Json<SmsTemplateView>, ApiError> {
+    let saved = app
+        .put_sms_template(&principal, &kind, &language, &body.value)
+        .await?;
+    Ok(Json(saved))
+}
+
+/// Goes back to the default text.
+#[utoipa::path(delete, path = "/api/v1/sms-templates/{kind}/{language}", tag = "messages",
+    params(("kind" = String, Path), ("language" = String, Path)),
+    responses((status = 200, body = SmsTemplateView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(crate) async fn reset_sms_template(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Path((kind, language)): Path<(String, String)>,
+) -> Result<Json<SmsTemplateView>, ApiError> {
+    Ok(Json(
+        app.reset_sms_template(&principal, &kind, &language).await?,
+    ))
+}
+
+/// The text a template writes about a real order, with its encoding and how many SMS it takes.
+#[utoipa::path(post, path = "/api/v1/sms-templates/{kind}/{language}/preview", tag = "messages",
+    params(("kind" = String, Path), ("language" = String, Path), PreviewQuery), request_body = SmsTemplateInput,
+    responses((status = 200, body = SmsPreview), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub(crate) async fn preview_sms_template(
+    State(app): State<App>,
+    Auth(principal): Auth,
+    Path((kind, language)): Path<(String, String)>,
+    QueryParams(query): QueryParams<PreviewQuery>,
+    body: JsonBody<SmsTemplateInput>,
+) -> Result<Json<SmsPreview>, ApiError> {
+    let preview = app
+        .preview_sms_template(&principal, &kind, &language, &body.value, query.order)
+        .await?;
+    Ok(Json(preview))
 }
 
 /// Every editable message kind in fi, sv and en: the shop's own wording or the default.

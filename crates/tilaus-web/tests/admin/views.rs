@@ -15,6 +15,7 @@ tilaus_store::on_both_backends!(
     notification_rules_are_switched_and_delayed_on_their_page,
     scheduled_exports_are_added_listed_and_stopped,
     the_shops_look_is_set_on_its_page,
+    text_messages_are_edited_with_their_cost,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -791,4 +792,59 @@ async fn the_shops_look_is_set_on_its_page(s: Server) {
     let reader = s.read_only_client().await;
     let read_only = reader.get("/admin/settings/brand").await;
     assert!(!read_only.body.contains("Tallenna väri"));
+}
+
+/// The message templates page lists the text messages too; the SMS editor shows the text on
+/// the newest order with its SMS count, refuses a broken one with the typed text kept, and
+/// saves and resets.
+async fn text_messages_are_edited_with_their_cost(s: Server) {
+    s.order("W-1", "Aino Tänään").await;
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let list = browser.get("/admin/settings/messages").await;
+    assert!(
+        list.body
+            .contains("href=\"/admin/settings/sms/order_shipped/fi\"")
+    );
+    let path = "/admin/settings/sms/order_shipped/fi";
+    let page = browser.get(path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("1 tekstiviestiä (GSM7)"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let broken = browser
+        .post(path, &[("csrf", &csrf), ("text", "{{ order.number")])
+        .await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        broken.body.contains("{{ order.number</textarea>"),
+        "{}",
+        broken.body
+    );
+    let saved = browser
+        .post(
+            path,
+            &[
+                ("csrf", &csrf),
+                ("text", "Paketti {{ order.number }} tulossa"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let shown = browser.get(saved.location()).await;
+    assert!(shown.body.contains("Paketti 1 tulossa"), "{}", shown.body);
+    let reset = browser
+        .post(&format!("{path}/reset"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER);
+    let owner = owner(&s).await;
+    let view = s
+        .app
+        .sms_template(&owner, "order_shipped", "fi")
+        .await
+        .expect("view");
+    assert!(!view.custom);
 }

@@ -23,6 +23,7 @@ mod marks;
 mod orders;
 mod reminders;
 mod render;
+mod rule_form;
 mod rules;
 mod settings;
 mod sms_templates;
@@ -130,6 +131,8 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             get(reminders::show).post(reminders::save),
         )
         .route("/admin/settings/rules", get(rules::show).post(rules::save))
+        .route("/admin/settings/rules/new", post(rule_form::add))
+        .route("/admin/settings/rules/{id}/remove", post(rule_form::remove))
         .route("/admin/settings/sending", post(rules::save_sending))
         .route(
             "/admin/settings/brand",

@@ -8,6 +8,7 @@
 use super::guard::Staff;
 use super::i18n::Lang;
 use super::render::{self, Layout, Page};
+use super::rule_form::NewRuleForm;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -20,11 +21,11 @@ use tilaus_app::message::sms::MessageSettings;
 use tilaus_app::rules::RuleSettings;
 use tilaus_app::{App, AppError};
 use tilaus_domain::message::Channel;
-use tilaus_domain::rules::{Action, Conditions, Rule};
+use tilaus_domain::rules::{Action, Conditions, Rule, Trigger};
 use tilaus_domain::sms::countries;
 use tilaus_domain::validation::ValidationErrors;
 
-const PAGE: &str = "/admin/settings/rules";
+pub(super) const PAGE: &str = "/admin/settings/rules";
 
 /// One rule as a row of the page.
 pub(crate) struct RuleRow {
@@ -56,6 +57,9 @@ struct RulesPage {
     window: String,
     sending: MessageSettings,
     countries: Vec<&'static str>,
+    /// The new rule form, as typed.
+    new_rule: NewRuleForm,
+    triggers: Vec<(&'static str, String)>,
 }
 
 /// The sending settings as the form posts them (blank text is none; a ticked box is present).
@@ -154,6 +158,22 @@ fn page(
     notice: Option<String>,
     refusal: Option<&AppError>,
 ) -> RulesPage {
+    let new_rule = NewRuleForm {
+        action: "send".into(),
+        email: Some("on".into()),
+        ..NewRuleForm::default()
+    };
+    page_with(staff, settings, sending, new_rule, notice, refusal)
+}
+
+fn page_with(
+    staff: &Staff,
+    settings: &RuleSettings,
+    sending: MessageSettings,
+    new_rule: NewRuleForm,
+    notice: Option<String>,
+    refusal: Option<&AppError>,
+) -> RulesPage {
     let lang = staff.ctx.lang;
     let (error, details) = render::refusal(lang, refusal);
     RulesPage {
@@ -167,7 +187,26 @@ fn page(
         window: settings.repeat_window_minutes.to_string(),
         sending,
         countries: countries().collect(),
+        new_rule,
+        triggers: Trigger::ALL
+            .iter()
+            .map(|t| (t.as_str(), lang.t(&format!("rule-trigger-{t}"))))
+            .collect(),
     }
+}
+
+/// The rules page again after a refused new rule, with the rule as typed and the reason.
+pub(super) async fn refused_page(
+    app: &App,
+    staff: &Staff,
+    typed: NewRuleForm,
+    error: AppError,
+) -> Page {
+    let fail = |e| render::app_error(&staff.ctx, e);
+    let settings = app.rule_settings(&staff.principal).await.map_err(fail)?;
+    let sending = app.message_settings(&staff.principal).await.map_err(fail)?;
+    let shown = page_with(staff, &settings, sending, typed, None, Some(&error));
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, shown).into_response())
 }
 
 pub(crate) async fn show(State(app): State<App>, staff: Staff, RawQuery(raw): RawQuery) -> Page {

@@ -16,6 +16,7 @@ tilaus_store::on_both_backends!(
     scheduled_exports_are_added_listed_and_stopped,
     the_shops_look_is_set_on_its_page,
     text_messages_are_edited_with_their_cost,
+    rules_are_added_with_conditions_and_removed,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -847,4 +848,92 @@ async fn text_messages_are_edited_with_their_cost(s: Server) {
         .await
         .expect("view");
     assert!(!view.custom);
+}
+
+/// A rule is added from the rules page with its conditions (a bad amount is refused and the
+/// form kept as typed), shown in words, and removed.
+async fn rules_are_added_with_conditions_and_removed(s: Server) {
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let page = browser.get("/admin/settings/rules").await;
+    let csrf = page.csrf();
+    let owner = owner(&s).await;
+    let before = s
+        .app
+        .rule_settings(&owner)
+        .await
+        .expect("rules")
+        .rules
+        .len();
+    let fields = |min: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("trigger", "order_shipped".to_owned()),
+            ("action", "send".to_owned()),
+            ("sms", "on".to_owned()),
+            ("delay", "10".to_owned()),
+            ("channels", "web, pos".to_owned()),
+            ("customer_kind", "organisation".to_owned()),
+            ("tag", "vip".to_owned()),
+            ("product_kind", "goods".to_owned()),
+            ("min_total", min.to_owned()),
+            ("max_total", String::new()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            browser.post("/admin/settings/rules/new", &pairs).await
+        }
+    };
+    let refused = post(fields("paljon")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("value=\"paljon\""),
+        "typed input is kept"
+    );
+    assert!(refused.body.contains("value=\"vip\""));
+    assert_eq!(
+        s.app
+            .rule_settings(&owner)
+            .await
+            .expect("rules")
+            .rules
+            .len(),
+        before
+    );
+    let added = post(fields("100,50")).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let rules = s.app.rule_settings(&owner).await.expect("rules").rules;
+    let rule = rules.last().expect("the new rule");
+    assert_eq!(rule.trigger.as_str(), "order_shipped");
+    assert_eq!(
+        rule.action,
+        tilaus_domain::rules::Action::Send {
+            delay_minutes: 10,
+            channels: vec![tilaus_domain::message::Channel::Sms],
+        }
+    );
+    assert_eq!(rule.conditions.channels, ["web", "pos"]);
+    assert_eq!(rule.conditions.min_total, Some(10_050));
+    assert_eq!(rule.conditions.tag.as_deref(), Some("vip"));
+    let shown = browser.get(added.location()).await;
+    assert!(shown.body.contains("tunniste vip"), "{}", shown.body);
+    let removed = browser
+        .post(
+            &format!("/admin/settings/rules/{}/remove", rule.id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        s.app
+            .rule_settings(&owner)
+            .await
+            .expect("rules")
+            .rules
+            .len(),
+        before
+    );
 }

@@ -427,8 +427,24 @@ impl App {
         principal: &Principal,
         order_id: Uuid,
     ) -> Result<DocumentView, AppError> {
+        self.issue_invoice_once(principal, order_id, None)
+            .await?
+            .fresh()
+    }
+
+    /// [`App::issue_invoice`], once per `Idempotency-Key` when one is given: a retry (after a
+    /// lost answer) replays the first answer, the same invoice, instead of a 409.
+    pub async fn issue_invoice_once(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+        key: Option<&crate::order::IdempotencyKey>,
+    ) -> Result<crate::idempotent::Keyed<DocumentView>, AppError> {
         let scope = principal.write_scope()?;
         let mut tx = self.db.begin().await?;
+        if let Some(replay) = crate::idempotent::claim_if(&mut tx, scope, key).await? {
+            return Ok(crate::idempotent::Keyed::Replayed(replay));
+        }
         let before = order::get(&mut tx, scope, order_id)
             .await?
             .ok_or(AppError::NotFound("order"))?;
@@ -463,9 +479,11 @@ impl App {
         let row = invoice
             .issue(&mut tx, scope, &shop, &principal.actor)
             .await?;
+        let view = DocumentView::from(&row);
+        crate::idempotent::remember_if(&mut tx, scope, key, 201, &view).await?;
         tx.commit().await?;
         self.events_committed(scope);
-        Ok(DocumentView::from(&row))
+        Ok(crate::idempotent::Keyed::Fresh(view))
     }
 
     /// Issues a transfer slip for a confirmed, unpaid order (prepayment by bank transfer,

@@ -75,3 +75,42 @@ pub(crate) async fn remember(
     idempotency::insert(tx, scope, &key.key, &stored, now_micros()).await?;
     Ok(())
 }
+
+impl<T> Keyed<T> {
+    /// The answer of a write made without a key, which is never a replay.
+    pub(crate) fn fresh(self) -> Result<T, AppError> {
+        match self {
+            Keyed::Fresh(done) => Ok(done),
+            Keyed::Replayed(_) => Err(AppError::Conflict(
+                "an answer was replayed without a key".into(),
+            )),
+        }
+    }
+}
+
+/// [`claim`] for a write whose key is optional: nothing to replay without one.
+pub(crate) async fn claim_if(
+    tx: &mut Tx,
+    scope: ShopScope,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<Replay>, AppError> {
+    match key {
+        Some(key) => claim(tx, scope, key).await,
+        None => Ok(None),
+    }
+}
+
+/// Stores a fresh answer (`status`, `answer` as JSON) under `key`, if there is one, in the
+/// write's transaction.
+pub(crate) async fn remember_if(
+    tx: &mut Tx,
+    scope: ShopScope,
+    key: Option<&IdempotencyKey>,
+    status: u16,
+    answer: &impl serde::Serialize,
+) -> Result<(), AppError> {
+    match key {
+        Some(key) => remember(tx, scope, key, &Replay::of(status, answer)?).await,
+        None => Ok(()),
+    }
+}

@@ -4,7 +4,7 @@
 use crate::document::{
     DocumentView, Issue, has_sales_document, issue, issued_event, order_lines, order_state,
 };
-use crate::idempotent::{self, Keyed, Replay};
+use crate::idempotent::{self, Keyed};
 use crate::order::{IdempotencyKey, ShopContext, append_event};
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
@@ -130,41 +130,6 @@ pub struct RecordedPayment {
     pub balance_due: i64,
     /// The receipt issued because the payment settled an undocumented order in full.
     pub receipt: Option<DocumentView>,
-}
-
-/// The answer of a write made without a key (which is never replayed).
-fn fresh<T>(answer: Keyed<T>) -> Result<T, AppError> {
-    match answer {
-        Keyed::Fresh(done) => Ok(done),
-        Keyed::Replayed(_) => Err(AppError::Conflict(
-            "an answer was replayed without a key".into(),
-        )),
-    }
-}
-
-/// The stored answer for `key`, if the request is a retry (no key: never).
-async fn claim(
-    tx: &mut Tx,
-    scope: ShopScope,
-    key: Option<&IdempotencyKey>,
-) -> Result<Option<Replay>, AppError> {
-    match key {
-        Some(key) => idempotent::claim(tx, scope, key).await,
-        None => Ok(None),
-    }
-}
-
-/// Stores a recorded payment's answer (201) under `key`, in its transaction.
-async fn remember(
-    tx: &mut Tx,
-    scope: ShopScope,
-    key: Option<&IdempotencyKey>,
-    recorded: &RecordedPayment,
-) -> Result<(), AppError> {
-    match key {
-        Some(key) => idempotent::remember(tx, scope, key, &Replay::of(201, recorded)?).await,
-        None => Ok(()),
-    }
 }
 
 fn corrupt(column: &'static str, value: impl std::fmt::Display) -> AppError {
@@ -385,10 +350,9 @@ impl App {
         order_id: Uuid,
         input: &NewPayment,
     ) -> Result<RecordedPayment, AppError> {
-        fresh(
-            self.record_payment_once(principal, order_id, input, None)
-                .await?,
-        )
+        self.record_payment_once(principal, order_id, input, None)
+            .await?
+            .fresh()
     }
 
     /// [`App::record_payment`], once per `Idempotency-Key` when one is given: a retry with the
@@ -415,7 +379,7 @@ impl App {
             return Err(AppError::invalid("/", "invalid payment"));
         };
         let mut tx = self.db.begin().await?;
-        if let Some(replay) = claim(&mut tx, scope, key).await? {
+        if let Some(replay) = idempotent::claim_if(&mut tx, scope, key).await? {
             return Ok(Keyed::Replayed(replay));
         }
         let row = order::get(&mut tx, scope, order_id)
@@ -444,7 +408,7 @@ impl App {
         let recorded = self
             .record_in(&mut tx, scope, principal, row, draft)
             .await?;
-        remember(&mut tx, scope, key, &recorded).await?;
+        idempotent::remember_if(&mut tx, scope, key, 201, &recorded).await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(Keyed::Fresh(recorded))
@@ -457,10 +421,9 @@ impl App {
         principal: &Principal,
         input: &PaymentByReference,
     ) -> Result<RecordedPayment, AppError> {
-        fresh(
-            self.record_payment_by_reference_once(principal, input, None)
-                .await?,
-        )
+        self.record_payment_by_reference_once(principal, input, None)
+            .await?
+            .fresh()
     }
 
     /// [`App::record_payment_by_reference`], once per `Idempotency-Key` when one is given.
@@ -486,7 +449,7 @@ impl App {
             return Err(AppError::invalid("/", "invalid payment"));
         };
         let mut tx = self.db.begin().await?;
-        if let Some(replay) = claim(&mut tx, scope, key).await? {
+        if let Some(replay) = idempotent::claim_if(&mut tx, scope, key).await? {
             return Ok(Keyed::Replayed(replay));
         }
         let found = document::find_by_reference(&mut tx, scope, reference.as_str())
@@ -507,7 +470,7 @@ impl App {
         let recorded = self
             .record_in(&mut tx, scope, principal, row, draft)
             .await?;
-        remember(&mut tx, scope, key, &recorded).await?;
+        idempotent::remember_if(&mut tx, scope, key, 201, &recorded).await?;
         tx.commit().await?;
         self.events_committed(scope);
         Ok(Keyed::Fresh(recorded))

@@ -122,6 +122,7 @@ tilaus_store::on_both_backends!(
     the_products_purchase_process_decides_the_next_step,
     message_templates_over_the_api,
     a_retried_payment_is_recorded_once,
+    a_retried_invoice_replays_the_same_invoice,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -2171,4 +2172,43 @@ async fn a_retried_payment_is_recorded_once(s: Server) {
         "{payments}"
     );
     assert_eq!(payments["balance_due"], 4980 - 1000);
+}
+
+/// An invoice POST retried with its Idempotency-Key (its answer was lost) replays the same
+/// invoice instead of refusing a second one; without the key the retry is the usual 409.
+async fn a_retried_invoice_replays_the_same_invoice(s: Server) {
+    let (_, created) = s.post("/api/v1/orders", order("I-1")).await;
+    let id = created["id"].as_str().expect("id");
+    s.post(
+        &format!("/api/v1/orders/{id}/state"),
+        json!({"state": "confirmed"}),
+    )
+    .await;
+    let path = format!("/api/v1/orders/{id}/invoice");
+    let invoice = |key: Option<&'static str>| {
+        let mut request = s.client.post(s.url(&path)).bearer_auth(&s.token);
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send()
+    };
+    let first = invoice(Some("erp-invoice-77")).await.expect("first");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let again = invoice(Some("erp-invoice-77")).await.expect("retry");
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["number"], first["number"]);
+    let unkeyed = invoice(None).await.expect("without a key");
+    assert_eq!(unkeyed.status(), StatusCode::CONFLICT);
+    let (_, documents) = s.get(&format!("/api/v1/orders/{id}/documents")).await;
+    let invoices = documents
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["kind"] == "invoice")
+        .count();
+    assert_eq!(invoices, 1, "{documents}");
 }

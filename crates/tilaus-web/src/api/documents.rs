@@ -39,18 +39,20 @@ pub fn routes() -> Router<App> {
 
 /// Issues an invoice for a confirmed order (which becomes `invoiced`), numbered gap-free in the
 /// shop's invoice series, with a Finnish reference number and a due date from the shop's terms.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/invoice", tag = "documents", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/invoice", tag = "documents", params(("id" = uuid::Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key replays the first answer, the same invoice")),
     responses((status = 201, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "The order is not confirmed, or already has a receipt or invoice", body = Problem)))]
 pub(crate) async fn issue_invoice(
     State(app): State<App>,
     Auth(principal): Auth,
     Id(id): Id,
-) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(app.issue_invoice(&principal, id).await?),
-    ))
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let key = super::idempotency_key(&headers, &body)?;
+    let answer = app.issue_invoice_once(&principal, id, key.as_ref()).await?;
+    Ok(super::keyed_answer(StatusCode::CREATED, answer))
 }
 
 /// Issues a transfer slip for a confirmed, unpaid order (prepayment by bank transfer): the

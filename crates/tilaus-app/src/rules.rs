@@ -236,14 +236,20 @@ impl Send {
         data: &serde_json::Value,
     ) -> Result<(), AppError> {
         let kind = self.trigger.message();
-        let last = tilaus_store::message::last_written(
-            tx,
-            scope,
-            order.order_id,
-            kind.as_str(),
-            self.channel.as_str(),
-        )
-        .await?;
+        // An order just received has no messages yet: no lookup on the ingest path.
+        let last = match self.trigger {
+            Trigger::OrderReceived => None,
+            _ => {
+                tilaus_store::message::last_written(
+                    tx,
+                    scope,
+                    order.order_id,
+                    kind.as_str(),
+                    self.channel.as_str(),
+                )
+                .await?
+            }
+        };
         if is_repeat(last, now_micros(), self.window_minutes) {
             tracing::info!(order_id = %order.order_id, %kind, "sent within the repeat window: not again");
             return Ok(());

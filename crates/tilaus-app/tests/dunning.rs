@@ -7,13 +7,8 @@ mod support;
 use jiff::{Timestamp, ToSpan};
 use mail_parser::MimeHeaders;
 use serde_json::json;
-use std::sync::Arc;
-use std::time::Duration;
-use support::named_files::NamedFiles;
-use support::smtp_sink::Sink;
+use support::mail_runner::MailRunner;
 use tilaus_app::dunning::{DunningSettings, StopTarget};
-use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig};
-use tilaus_app::message::{Mailer, SendMessages};
 use tilaus_app::order::NewOrderRequest;
 use tilaus_app::payment::NewPayment;
 use tilaus_app::shop::NewShop;
@@ -283,50 +278,10 @@ async fn a_reminder_mail_carries_the_invoice(s: Shop) {
         .expect("the reminder");
     assert_eq!(reminder.attachments, [invoice]);
 
-    let sink = Sink::default();
-    let port = sink.start("127.0.0.1:0").await;
-    let mailer = Mailer::new(
-        &format!("smtp://127.0.0.1:{port}"),
-        "tilaus@muistutus.example",
-    )
-    .expect("mailer");
-    let mut handlers = Handlers::builtin();
-    handlers.register(
-        SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles { prefix: "invoice" })),
-    );
-    let config = RunnerConfig {
-        poll: Duration::from_millis(20),
-        retry: RetryPolicy {
-            first_retry: Duration::from_millis(50),
-            cap: Duration::from_millis(200),
-            max_attempts: 3,
-        },
-        ..RunnerConfig::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let runner = tokio::spawn(
-        JobRunner::new(s.app.clone(), handlers, config).run(async move {
-            let _ = stopped.await;
-        }),
-    );
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let raw = loop {
-        let reminder = sink
-            .mails()
-            .into_iter()
-            .find(|m| m.contains("Maksumuistutus"));
-        if let Some(raw) = reminder {
-            break raw;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no reminder mail: {:?}",
-            sink.mails()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let _ = stop.send(());
-    runner.await.expect("runner");
+    let raw = MailRunner::start(&s.app, "invoice")
+        .await
+        .mail_containing("Maksumuistutus")
+        .await;
     let mail = mail_parser::MessageParser::default()
         .parse(raw.as_bytes())
         .expect("a mail");

@@ -6,13 +6,8 @@ mod support;
 
 use mail_parser::MimeHeaders;
 use serde_json::json;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use support::named_files::NamedFiles;
-use support::smtp_sink::Sink;
+use support::mail_runner::MailRunner;
 use tilaus_app::export_schedule::NewExportSchedule;
-use tilaus_app::job::{Handlers, JobRunner, RetryPolicy, RunnerConfig};
-use tilaus_app::message::{Mailer, SendMessages};
 use tilaus_app::order::{NewOrderRequest, StateChange};
 use tilaus_app::shop::NewShop;
 use tilaus_app::{App, AppError, Principal};
@@ -140,44 +135,11 @@ async fn a_daily_export_mails_the_days_orders_and_documents_once(s: Shop) {
         export.body_text
     );
 
-    let sink = Sink::default();
-    let port = sink.start("127.0.0.1:0").await;
-    let mailer =
-        Mailer::new(&format!("smtp://127.0.0.1:{port}"), "tilaus@ilo.example").expect("mailer");
-    let mut handlers = Handlers::builtin();
-    handlers.register(
-        SendMessages::new(Some(mailer)).with_documents(Arc::new(NamedFiles { prefix: "document" })),
-    );
-    let config = RunnerConfig {
-        poll: Duration::from_millis(20),
-        retry: RetryPolicy {
-            first_retry: Duration::from_millis(50),
-            cap: Duration::from_millis(200),
-            max_attempts: 3,
-        },
-        ..RunnerConfig::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let runner = tokio::spawn(
-        JobRunner::new(s.app.clone(), handlers, config).run(async move {
-            let _ = stopped.await;
-        }),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let raw = loop {
-        // The invoices mailed to the customer go through the same sink.
-        let export = sink
-            .mails()
-            .into_iter()
-            .find(|m| m.contains("To: kirjanpito@tilitoimisto.example"));
-        if let Some(raw) = export {
-            break raw;
-        }
-        assert!(Instant::now() < deadline, "no export mail");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let _ = stop.send(());
-    runner.await.expect("runner");
+    // The invoices mailed to the customer go through the same sink.
+    let raw = MailRunner::start(&s.app, "document")
+        .await
+        .mail_containing("To: kirjanpito@tilitoimisto.example")
+        .await;
     let mail = mail_parser::MessageParser::default()
         .parse(raw.as_bytes())
         .expect("a mail");

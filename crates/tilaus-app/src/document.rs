@@ -16,6 +16,7 @@ use tilaus_domain::document::{
 use tilaus_domain::event::EventKind;
 use tilaus_domain::money::{Currency, VatRate};
 use tilaus_domain::order::{OrderState, PaymentState, ProductKind};
+use tilaus_domain::payment_methods::AcceptedMethod;
 use tilaus_domain::reference::Reference;
 use tilaus_domain::text;
 use tilaus_domain::validation::ValidationErrors;
@@ -450,6 +451,9 @@ impl App {
             .ok_or(AppError::NotFound("order"))?;
         let state = order_state(&before)?;
         state.ensure_invoiceable()?;
+        crate::paylink::accepted_methods(&mut tx, scope)
+            .await?
+            .ensure(AcceptedMethod::Invoice)?;
         if has_sales_document(&document::for_order(&mut tx, scope, order_id).await?) {
             return Err(AppError::Conflict(
                 "the order already has a receipt or an invoice; correct it with a credit note"
@@ -495,12 +499,31 @@ impl App {
         principal: &Principal,
         order_id: Uuid,
     ) -> Result<DocumentView, AppError> {
+        self.issue_transfer_slip_once(principal, order_id, None)
+            .await?
+            .fresh()
+    }
+
+    /// [`App::issue_transfer_slip`], once per `Idempotency-Key` when one is given: a retry
+    /// replays the same slip instead of a 409.
+    pub async fn issue_transfer_slip_once(
+        &self,
+        principal: &Principal,
+        order_id: Uuid,
+        key: Option<&crate::order::IdempotencyKey>,
+    ) -> Result<crate::idempotent::Keyed<DocumentView>, AppError> {
         let scope = principal.write_scope()?;
         let mut tx = self.db.begin().await?;
+        if let Some(replay) = crate::idempotent::claim_if(&mut tx, scope, key).await? {
+            return Ok(crate::idempotent::Keyed::Replayed(replay));
+        }
         let order = order::get(&mut tx, scope, order_id)
             .await?
             .ok_or(AppError::NotFound("order"))?;
         order_state(&order)?.ensure_prepayable()?;
+        crate::paylink::accepted_methods(&mut tx, scope)
+            .await?
+            .ensure(AcceptedMethod::Prepayment)?;
         let documents = document::for_order(&mut tx, scope, order_id).await?;
         if has_sales_document(&documents) {
             return Err(AppError::Conflict(
@@ -528,9 +551,11 @@ impl App {
             state_change: None,
         };
         let row = slip.issue(&mut tx, scope, &shop, &principal.actor).await?;
+        let view = DocumentView::from(&row);
+        crate::idempotent::remember_if(&mut tx, scope, key, 201, &view).await?;
         tx.commit().await?;
         self.events_committed(scope);
-        Ok(DocumentView::from(&row))
+        Ok(crate::idempotent::Keyed::Fresh(view))
     }
 
     pub async fn get_document(
@@ -581,6 +606,20 @@ impl App {
         document_id: Uuid,
         request: &CreditNoteRequest,
     ) -> Result<DocumentView, AppError> {
+        self.issue_credit_note_once(principal, document_id, request, None)
+            .await?
+            .fresh()
+    }
+
+    /// [`App::issue_credit_note`], once per `Idempotency-Key` when one is given: a retry replays
+    /// the first credit note instead of crediting the rest as well.
+    pub async fn issue_credit_note_once(
+        &self,
+        principal: &Principal,
+        document_id: Uuid,
+        request: &CreditNoteRequest,
+        key: Option<&crate::order::IdempotencyKey>,
+    ) -> Result<crate::idempotent::Keyed<DocumentView>, AppError> {
         let scope = principal.write_scope()?;
         let credit_scope = match &request.lines {
             None => CreditScope::Full,
@@ -589,6 +628,9 @@ impl App {
             }
         };
         let mut tx = self.db.begin().await?;
+        if let Some(replay) = crate::idempotent::claim_if(&mut tx, scope, key).await? {
+            return Ok(crate::idempotent::Keyed::Replayed(replay));
+        }
         let original = document::get(&mut tx, scope, document_id)
             .await?
             .ok_or(AppError::NotFound("document"))?;
@@ -637,8 +679,10 @@ impl App {
             issued_event(&row),
         )
         .await?;
+        let view = DocumentView::from(&row);
+        crate::idempotent::remember_if(&mut tx, scope, key, 201, &view).await?;
         tx.commit().await?;
         self.events_committed(scope);
-        Ok(DocumentView::from(&row))
+        Ok(crate::idempotent::Keyed::Fresh(view))
     }
 }

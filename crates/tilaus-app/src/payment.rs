@@ -130,6 +130,9 @@ pub struct RecordedPayment {
     pub balance_due: i64,
     /// The receipt issued because the payment settled an undocumented order in full.
     pub receipt: Option<DocumentView>,
+    /// The refund made or asked for, when the answer is a refund's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund: Option<crate::paylink::RefundView>,
 }
 
 fn corrupt(column: &'static str, value: impl std::fmt::Display) -> AppError {
@@ -487,6 +490,10 @@ impl App {
         draft: PaymentDraft,
     ) -> Result<RecordedPayment, AppError> {
         order_state(&row)?.ensure_payable()?;
+        crate::paylink::accepted_methods(tx, scope)
+            .await?
+            .ensure_recordable(draft.method)
+            .map_err(|e| AppError::invalid("/method", e.to_string()))?;
         let payment = draft.row(&row, &principal.actor, now_micros());
         payment::insert(tx, scope, std::slice::from_ref(&payment)).await?;
         self.payment_settled(tx, scope, &principal.actor, row, &payment)
@@ -576,6 +583,7 @@ impl App {
             payment_state: after.payment_state,
             balance_due: balance.due,
             receipt: receipt.as_ref().map(DocumentView::from),
+            refund: None,
         })
     }
 }

@@ -22,7 +22,7 @@ use tilaus_domain::order::{DeliveryState, OrderState, PaymentState, ProductKind}
 use tilaus_domain::rules::{
     Action, AutomaticStep, OrderFacts, Rule, RuleSet, Trigger, is_repeat, trigger_of,
 };
-use tilaus_store::notification_rules::{self as store, RulesRow};
+use tilaus_store::shop_setting::{self as store, Setting, SettingRow};
 use tilaus_store::{Queries, ShopScope, Tx, now_micros, order};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -59,14 +59,16 @@ impl From<RuleSet> for RuleSettings {
 
 /// The shop's rules: its own list, or the defaults while it has none.
 pub(crate) async fn rule_set(q: &mut impl Queries, scope: ShopScope) -> Result<RuleSet, AppError> {
-    Ok(match store::get(q, scope).await? {
-        Some(row) => parse(&row)?,
-        None => RuleSet::default(),
-    })
+    Ok(
+        match store::get(q, scope, Setting::NotificationRules).await? {
+            Some(row) => parse(&row)?,
+            None => RuleSet::default(),
+        },
+    )
 }
 
-fn parse(row: &RulesRow) -> Result<RuleSet, AppError> {
-    serde_json::from_str(&row.rules).map_err(|e| {
+fn parse(row: &SettingRow) -> Result<RuleSet, AppError> {
+    serde_json::from_str(&row.value).map_err(|e| {
         AppError::Store(tilaus_store::StoreError::corrupt(
             "notification_rules.rules",
             e,
@@ -78,13 +80,15 @@ impl App {
     pub async fn rule_settings(&self, principal: &Principal) -> Result<RuleSettings, AppError> {
         let mut conn = self.db.read().await?;
         let scope = principal.read_scope();
-        Ok(match store::get(&mut conn, scope).await? {
-            Some(row) => RuleSettings {
-                updated_by: Some(row.updated_by.clone()),
-                ..parse(&row)?.into()
+        Ok(
+            match store::get(&mut conn, scope, Setting::NotificationRules).await? {
+                Some(row) => RuleSettings {
+                    updated_by: Some(row.updated_by.clone()),
+                    ..parse(&row)?.into()
+                },
+                None => RuleSet::default().into(),
             },
-            None => RuleSet::default().into(),
-        })
+        )
     }
 
     /// Replaces the shop's rules (owner or manager).
@@ -99,14 +103,14 @@ impl App {
             repeat_window_minutes: input.repeat_window_minutes,
         }
         .validate()?;
-        let row = RulesRow {
-            rules: serde_json::to_string(&set)
+        let row = SettingRow {
+            value: serde_json::to_string(&set)
                 .map_err(|e| AppError::Conflict(format!("the rules cannot be stored: {e}")))?,
             updated_by: principal.actor.label.clone(),
             updated_at: now_micros(),
         };
         let mut tx = self.db.begin().await?;
-        store::put(&mut tx, scope, &row).await?;
+        store::put(&mut tx, scope, Setting::NotificationRules, &row).await?;
         tx.commit().await?;
         Ok(RuleSettings {
             updated_by: Some(row.updated_by),
@@ -293,6 +297,9 @@ pub(crate) async fn take_steps(
                     .await?
             }
             AutomaticStep::Complete => complete_in(tx, scope, &actor, order, rule_id).await?,
+            AutomaticStep::CapturePayments => {
+                crate::paylink::enqueue_capture(tx, scope, order_id).await?
+            }
         };
         tracing::debug!(%order_id, %rule_id, %step, took, "automatic step");
     }

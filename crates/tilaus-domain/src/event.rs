@@ -18,6 +18,11 @@ string_enum! {
         PaymentRecorded = "order.payment_recorded",
         /// Money of a payment went back to the customer (all of it or part).
         PaymentRefunded = "order.payment_refunded",
+        /// A refund was asked of the provider that the customer completes later (Visma Pay
+        /// emails them a link for a bank payment); the money moves when it reports.
+        RefundRequested = "order.refund_requested",
+        /// The provider reported a requested refund was not made.
+        RefundRejected = "order.refund_rejected",
         /// A receipt, invoice, credit note or transfer slip was issued for the order.
         DocumentIssued = "order.document_issued",
         /// Staff wrote a message to the customer themselves.

@@ -22,6 +22,7 @@ pub mod message;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod payment_methods;
 pub mod product;
 pub mod reference;
 pub mod rules;

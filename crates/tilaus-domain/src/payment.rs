@@ -57,6 +57,17 @@ impl PaymentStatus {
     }
 }
 
+string_enum! {
+    /// Where a refund is: done at once (cards), or waiting for the customer to complete it
+    /// through the link the provider emailed them (bank payments through Visma Pay).
+    RefundStatus {
+        Pending = "pending",
+        Refunded = "refunded",
+        /// The provider reported it was not made: the money stays the shop's.
+        Rejected = "rejected",
+    }
+}
+
 /// Why a refund cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefundError {
@@ -99,6 +110,28 @@ pub fn refund(
         PaymentStatus::PartiallyRefunded
     };
     Ok((next, total))
+}
+
+/// A refund counted as given back that failed at the provider after all (Stripe's
+/// `refund.failed`: the customer's card was closed, say): the money is the shop's again. The
+/// payment's status and refunded total once `failed` minor units are taken off `refunded`.
+pub fn reverse_refund(
+    amount: i64,
+    refunded: i64,
+    failed: i64,
+) -> Result<(PaymentStatus, i64), RefundError> {
+    if failed <= 0 || failed > refunded {
+        return Err(RefundError::Amount(format!(
+            "a refund of {failed} cannot be taken back from {refunded} refunded"
+        )));
+    }
+    let left = refunded - failed;
+    let status = match left {
+        0 => PaymentStatus::Paid,
+        left if left == amount => PaymentStatus::Refunded,
+        _ => PaymentStatus::PartiallyRefunded,
+    };
+    Ok((status, left))
 }
 
 string_enum! {
@@ -197,6 +230,20 @@ pub fn payment_state(total: i64, payments: &[PaymentAmounts]) -> Result<PaymentS
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_failed_refund_gives_the_money_back_to_the_shop() {
+        assert_eq!(
+            reverse_refund(1000, 1000, 1000),
+            Ok((PaymentStatus::Paid, 0))
+        );
+        assert_eq!(
+            reverse_refund(1000, 1000, 400),
+            Ok((PaymentStatus::PartiallyRefunded, 600))
+        );
+        assert!(reverse_refund(1000, 300, 400).is_err());
+        assert!(reverse_refund(1000, 300, 0).is_err());
+    }
     use super::*;
     use PaymentStatus::*;
     use proptest::prelude::*;

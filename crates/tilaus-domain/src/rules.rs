@@ -104,6 +104,9 @@ impl Trigger {
             AutomaticStep::Complete => {
                 matches!(self, Trigger::OrderDelivered | Trigger::PaymentReceived)
             }
+            AutomaticStep::CapturePayments => {
+                matches!(self, Trigger::OrderShipped | Trigger::OrderDelivered)
+            }
         }
     }
 }
@@ -115,6 +118,9 @@ string_enum! {
         StartProcessing = "start_processing",
         /// Completes an invoiced or paid order once every delivery is delivered.
         Complete = "complete",
+        /// Takes the money of the order's authorised card payments (FUL-4), through a job that
+        /// asks the provider after the shipping is committed.
+        CapturePayments = "capture_payments",
     }
 }
 
@@ -234,8 +240,10 @@ impl Default for RuleSet {
 /// The rules a new shop starts with: the customer hears when the order arrives, is confirmed,
 /// ships (with tracking and the document), is late, is cancelled, is invoiced and is paid (the
 /// shipped and late news also by text message, once the shop sends them); an
-/// invoiced or paid order whose deliveries have all arrived completes by itself. The processing and delivered
-/// messages are there but off: many shops find them one message too many.
+/// invoiced or paid order whose deliveries have all arrived completes by itself, and card
+/// payments only authorised at checkout are captured when the order ships (FUL-4). The
+/// processing and delivered messages are there but off: many shops find them one message too
+/// many.
 pub fn default_rules() -> Vec<Rule> {
     // The important news also goes by text message (NTF-2): the parcel left, the order is late.
     let send = |trigger, enabled| Rule {
@@ -277,6 +285,15 @@ pub fn default_rules() -> Vec<Rule> {
             enabled: true,
         });
     }
+    rules.push(Rule {
+        id: default_id(Trigger::OrderShipped, 1),
+        trigger: Trigger::OrderShipped,
+        conditions: Conditions::default(),
+        action: Action::Step {
+            step: AutomaticStep::CapturePayments,
+        },
+        enabled: true,
+    });
     rules
 }
 
@@ -503,7 +520,17 @@ mod tests {
         let set = RuleSet::default();
         let order = facts(&[], &[]);
         let shipped: Vec<_> = set.applying(Trigger::OrderShipped, &order).collect();
-        assert_eq!(shipped.len(), 1);
+        assert_eq!(
+            shipped.len(),
+            2,
+            "the message, and the capture of authorised payments"
+        );
+        assert_eq!(
+            shipped[1].action,
+            Action::Step {
+                step: AutomaticStep::CapturePayments
+            }
+        );
         assert_eq!(set.applying(Trigger::OrderProcessing, &order).count(), 0);
         let delivered: Vec<_> = set.applying(Trigger::OrderDelivered, &order).collect();
         assert_eq!(

@@ -23,14 +23,15 @@ pub mod idempotency;
 pub mod job;
 pub mod message;
 pub mod message_template;
-pub mod notification_rules;
 pub mod order;
 pub mod payment;
 pub mod payment_link;
 pub mod product;
+pub mod refund;
 pub mod saved_view;
 pub mod session;
 pub mod shop;
+pub mod shop_setting;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

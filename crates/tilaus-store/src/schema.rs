@@ -562,10 +562,13 @@ pub enum Deliveries {
 #[derive(Iden, Clone, Copy)]
 pub enum NotificationRules {
     Table,
-    ShopId,
     Rules,
-    UpdatedBy,
-    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentSettings {
+    Table,
+    Accepted,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -590,5 +593,20 @@ pub enum ShopBrands {
     AccentColour,
     Logo,
     LogoFormat,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentRefunds {
+    Table,
+    ShopId,
+    RefundId,
+    PaymentId,
+    Amount,
+    Provider,
+    ProviderRefundId,
+    Status,
+    ActorLabel,
+    CreatedAt,
     UpdatedAt,
 }

@@ -122,7 +122,7 @@ tilaus_store::on_both_backends!(
     the_products_purchase_process_decides_the_next_step,
     message_templates_over_the_api,
     a_retried_payment_is_recorded_once,
-    a_retried_invoice_replays_the_same_invoice,
+    retried_documents_replay_the_same_document,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -2174,41 +2174,102 @@ async fn a_retried_payment_is_recorded_once(s: Server) {
     assert_eq!(payments["balance_due"], 4980 - 1000);
 }
 
-/// An invoice POST retried with its Idempotency-Key (its answer was lost) replays the same
-/// invoice instead of refusing a second one; without the key the retry is the usual 409.
-async fn a_retried_invoice_replays_the_same_invoice(s: Server) {
-    let (_, created) = s.post("/api/v1/orders", order("I-1")).await;
-    let id = created["id"].as_str().expect("id");
-    s.post(
-        &format!("/api/v1/orders/{id}/state"),
-        json!({"state": "confirmed"}),
-    )
-    .await;
-    let path = format!("/api/v1/orders/{id}/invoice");
-    let invoice = |key: Option<&'static str>| {
-        let mut request = s.client.post(s.url(&path)).bearer_auth(&s.token);
+/// Documents POSTed with an `Idempotency-Key`: a retry replays the same invoice, transfer slip
+/// or credit note (instead of a 409, or a second credit); a key reused for another order is a
+/// mismatch (422), never the first order's document.
+async fn retried_documents_replay_the_same_document(s: Server) {
+    let s = &s;
+    let confirmed = |external: &'static str| async move {
+        let (_, created) = s.post("/api/v1/orders", order(external)).await;
+        let id = created["id"].as_str().expect("id").to_owned();
+        s.post(
+            &format!("/api/v1/orders/{id}/state"),
+            json!({"state": "confirmed"}),
+        )
+        .await;
+        id
+    };
+    let keyed = |path: String, key: Option<&'static str>, body: Value| {
+        let mut request = s
+            .client
+            .post(s.url(&path))
+            .bearer_auth(&s.token)
+            .json(&body);
         if let Some(key) = key {
             request = request.header("idempotency-key", key);
         }
-        request.send()
+        async move {
+            let answer = request.send().await.expect("answer");
+            let status = answer.status();
+            let replayed = answer.headers().contains_key("idempotent-replayed");
+            (
+                status,
+                replayed,
+                answer.json::<Value>().await.expect("json"),
+            )
+        }
     };
-    let first = invoice(Some("erp-invoice-77")).await.expect("first");
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.expect("json");
-    let again = invoice(Some("erp-invoice-77")).await.expect("retry");
-    assert_eq!(again.status(), StatusCode::CREATED);
-    assert_eq!(again.headers()["idempotent-replayed"], "true");
-    let again: Value = again.json().await.expect("json");
-    assert_eq!(again["id"], first["id"]);
-    assert_eq!(again["number"], first["number"]);
-    let unkeyed = invoice(None).await.expect("without a key");
-    assert_eq!(unkeyed.status(), StatusCode::CONFLICT);
-    let (_, documents) = s.get(&format!("/api/v1/orders/{id}/documents")).await;
-    let invoices = documents
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|d| d["kind"] == "invoice")
-        .count();
-    assert_eq!(invoices, 1, "{documents}");
+    let documents = |id: String| async move {
+        let (_, documents) = s.get(&format!("/api/v1/orders/{id}/documents")).await;
+        documents.as_array().cloned().unwrap_or_default()
+    };
+
+    let id = confirmed("I-1").await;
+    let invoice = format!("/api/v1/orders/{id}/invoice");
+    let (status, replayed, first) = keyed(invoice.clone(), Some("erp-invoice-77"), json!({})).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, false), "{first}");
+    let (status, replayed, again) = keyed(invoice.clone(), Some("erp-invoice-77"), json!({})).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, true));
+    assert_eq!(
+        (&again["id"], &again["number"]),
+        (&first["id"], &first["number"])
+    );
+    let (status, _, _) = keyed(invoice, None, json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "without a key: already invoiced"
+    );
+    let other = confirmed("I-2").await;
+    let (status, _, body) = keyed(
+        format!("/api/v1/orders/{other}/invoice"),
+        Some("erp-invoice-77"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        documents(other.clone()).await.is_empty(),
+        "no invoice for the other order"
+    );
+
+    let slip_path = format!("/api/v1/orders/{other}/transfer-slip");
+    let (status, _, slip) = keyed(slip_path.clone(), Some("erp-slip-1"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{slip}");
+    let (status, replayed, again) = keyed(slip_path, Some("erp-slip-1"), json!({})).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, true));
+    assert_eq!(again["number"], slip["number"]);
+
+    let credit = format!(
+        "/api/v1/documents/{}/credit-note",
+        first["id"].as_str().expect("id")
+    );
+    let one_line = json!({"lines": [{"position": 1, "quantity": 1}]});
+    let (status, _, note) = keyed(credit.clone(), Some("erp-credit-1"), one_line.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{note}");
+    let (status, replayed, again) = keyed(credit.clone(), Some("erp-credit-1"), one_line).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, true));
+    assert_eq!(again["number"], note["number"]);
+    let (status, _, _) = keyed(credit, Some("erp-credit-1"), json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another body under the key"
+    );
+    let kinds: Vec<Value> = documents(id)
+        .await
+        .iter()
+        .map(|d| d["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("invoice"), json!("credit_note")]);
 }

@@ -35,6 +35,8 @@ fn mac(key: &str, fields: &[&str]) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Succeed,
+    /// The card is reserved only (`SETTLED=0`): captured or cancelled later.
+    Authorise,
     Decline,
 }
 
@@ -46,6 +48,8 @@ struct FakePayment {
     notify_url: String,
     /// Set once the customer went through the pay page.
     result: Option<Outcome>,
+    /// What `capture` or `cancel` did to an authorised payment.
+    concluded: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -56,6 +60,19 @@ struct FakeState {
     notifies_first: usize,
     payments: HashMap<String, FakePayment>,
     refused_authcodes: usize,
+    /// `capture` answers `result: 2` (refused by the gateway).
+    refuse_capture: bool,
+    /// What `create_refund` answers: `instant` (cards) or `email` (bank payments).
+    refund_type: &'static str,
+    refunds: Vec<FakeRefund>,
+}
+
+#[derive(Debug, Clone)]
+struct FakeRefund {
+    refund_id: u64,
+    order_number: String,
+    amount: i64,
+    notify_url: String,
 }
 
 /// A local Visma Pay: checks authcodes as the real one does, answers `auth_payment` with a
@@ -76,6 +93,9 @@ impl FakeVismaPay {
             notifies_first: 1,
             payments: HashMap::new(),
             refused_authcodes: 0,
+            refuse_capture: false,
+            refund_type: "instant",
+            refunds: Vec::new(),
         }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -90,6 +110,9 @@ impl FakeVismaPay {
             .route("/pbwapi/auth_payment", post(auth_payment))
             .route("/pbwapi/check_payment_status", post(check_payment_status))
             .route("/pbwapi/token/{token}", get(pay_page))
+            .route("/pbwapi/capture", post(capture))
+            .route("/pbwapi/create_refund", post(create_refund))
+            .route("/pbwapi/cancel", post(cancel))
             .with_state(fake.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         fake
@@ -115,6 +138,10 @@ impl FakeVismaPay {
                 let code = mac(PRIVATE_KEY, &["0", order_number, "1"]);
                 format!("RETURN_CODE=0&ORDER_NUMBER={order_number}&SETTLED=1&AUTHCODE={code}")
             }
+            Outcome::Authorise => {
+                let code = mac(PRIVATE_KEY, &["0", order_number, "0"]);
+                format!("RETURN_CODE=0&ORDER_NUMBER={order_number}&SETTLED=0&AUTHCODE={code}")
+            }
             Outcome::Decline => {
                 let code = mac(PRIVATE_KEY, &["1", order_number, "INC-1"]);
                 format!(
@@ -122,6 +149,22 @@ impl FakeVismaPay {
                 )
             }
         }
+    }
+
+    fn refunds(&self) -> Vec<FakeRefund> {
+        self.state.lock().expect("lock").refunds.clone()
+    }
+
+    /// Sends a refund's notify with `RETURN_CODE` `code` (signed with `key`); returns Tilaus's
+    /// answer.
+    async fn refund_notify(&self, refund: &FakeRefund, code: &str, key: &str) -> StatusCode {
+        let id = refund.refund_id.to_string();
+        let authcode = mac(key, &[code, &id]);
+        let url = format!(
+            "{}&RETURN_CODE={code}&REFUND_ID={id}&AUTHCODE={authcode}",
+            refund.notify_url
+        );
+        self.http.get(url).send().await.expect("notify").status()
     }
 
     /// Sends the notify of a payment the customer went through; returns Tilaus's answer.
@@ -184,6 +227,7 @@ async fn auth_payment(State(fake): State<FakeVismaPay>, Json(body): Json<Value>)
                 .unwrap_or_default()
                 .into(),
             result: None,
+            concluded: None,
         },
     );
     Json(json!({"result": 0, "token": token, "type": "e-payment"})).into_response()
@@ -202,9 +246,71 @@ async fn check_payment_status(
         None => json!({"result": 1, "errors": ["unknown order_number"]}),
         Some(None) => json!({"result": 3}),
         Some(Some(Outcome::Succeed)) => json!({"result": 0, "settled": 1}),
+        Some(Some(Outcome::Authorise)) => json!({"result": 0, "settled": 0}),
         Some(Some(Outcome::Decline)) => json!({"result": 2}),
     };
     Json(answer).into_response()
+}
+
+/// `capture` or `cancel` of an authorised payment, as Visma Pay answers them: `result: 2` when
+/// it is not (or no longer) an authorised one, or when the gateway refuses.
+async fn conclude(fake: &FakeVismaPay, body: &Value, done: &'static str) -> Response {
+    let order_number = body["order_number"].as_str().unwrap_or_default().to_owned();
+    if body["api_key"] != API_KEY || body["authcode"] != mac(PRIVATE_KEY, &[API_KEY, &order_number])
+    {
+        return refuse_authcode(fake);
+    }
+    let mut state = fake.state.lock().expect("lock");
+    let refused = done == "captured" && state.refuse_capture;
+    let Some(payment) = state
+        .payments
+        .values_mut()
+        .find(|p| p.order_number == order_number)
+    else {
+        return Json(json!({"result": 1, "errors": ["unknown order_number"]})).into_response();
+    };
+    if refused || payment.result != Some(Outcome::Authorise) || payment.concluded.is_some() {
+        return Json(json!({"result": 2})).into_response();
+    }
+    payment.concluded = Some(done);
+    Json(json!({"result": 0})).into_response()
+}
+
+/// `create_refund` by amount of a paid payment, answered `instant` or `email` as told.
+async fn create_refund(State(fake): State<FakeVismaPay>, Json(body): Json<Value>) -> Response {
+    let order_number = body["order_number"].as_str().unwrap_or_default().to_owned();
+    if body["api_key"] != API_KEY || body["authcode"] != mac(PRIVATE_KEY, &[API_KEY, &order_number])
+    {
+        return refuse_authcode(&fake);
+    }
+    let mut state = fake.state.lock().expect("lock");
+    if state.down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let paid = state
+        .payments
+        .values()
+        .any(|p| p.order_number == order_number && p.result == Some(Outcome::Succeed));
+    let amount = body["amount"].as_i64().unwrap_or_default();
+    if !paid || amount <= 0 {
+        return Json(json!({"result": 1, "errors": ["nothing to refund"]})).into_response();
+    }
+    let refund_id = 9000 + state.refunds.len() as u64;
+    state.refunds.push(FakeRefund {
+        refund_id,
+        order_number,
+        amount,
+        notify_url: body["notify_url"].as_str().unwrap_or_default().into(),
+    });
+    Json(json!({"result": 0, "type": state.refund_type, "refund_id": refund_id})).into_response()
+}
+
+async fn capture(State(fake): State<FakeVismaPay>, Json(body): Json<Value>) -> Response {
+    conclude(&fake, &body, "captured").await
+}
+
+async fn cancel(State(fake): State<FakeVismaPay>, Json(body): Json<Value>) -> Response {
+    conclude(&fake, &body, "cancelled").await
 }
 
 /// The customer "pays" on the page: the outcome the fake was told, notifies first as told,
@@ -566,6 +672,356 @@ async fn provider_down_and_status_check(s: Server) {
     assert_eq!(s.documents(&order_id).await.len(), 1);
 }
 
+/// An authorised card payment (FUL-4): the order is not paid until the money is captured. Staff
+/// capture one and cancel another; a refused capture changes nothing; the default rule captures
+/// when the order ships.
+async fn authorised_payments_captured_or_cancelled(s: Server) {
+    s.fake.set(|f| f.outcome = Outcome::Authorise);
+    let s = &s;
+    let authorised = |order_id: String| async move {
+        let token = s.link(&order_id).await;
+        let back = s.pay_at_provider(&s.press_pay(&token).await).await;
+        let (status, _, page) = s.browse(reqwest::Method::GET, &back).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let payments = s.payments(&order_id).await;
+        assert_eq!(statuses(&payments), ["authorised"], "{payments}");
+        assert_eq!(payments["payment_state"], "unpaid", "reserved is not paid");
+        let id = payments["items"][0]["id"].as_str().expect("id").to_owned();
+        (order_id, id)
+    };
+
+    let (order_id, payment_id) = authorised(s.order("fi", "confirmed").await).await;
+    let (status, body) = s
+        .post(&format!("/api/v1/payments/{payment_id}/capture"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["payment"]["status"].as_str(),
+            body["payment_state"].as_str()
+        ),
+        (Some("paid"), Some("paid"))
+    );
+    let number = s.latest_number(&order_id).await;
+    assert_eq!(
+        s.fake.payment(&number).and_then(|p| p.concluded),
+        Some("captured")
+    );
+    assert_eq!(s.order_state(&order_id).await, "paid");
+    assert_eq!(s.documents(&order_id).await.len(), 1, "the receipt");
+    let (status, body) = s
+        .post(&format!("/api/v1/payments/{payment_id}/capture"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "captured once: {body}");
+
+    // Visma Pay refuses a capture: the payment stays authorised, nothing is issued.
+    let (order_id, payment_id) = authorised(s.order("en", "confirmed").await).await;
+    s.fake.set(|f| f.refuse_capture = true);
+    let before = (s.payments(&order_id).await, s.event_kinds(&order_id).await);
+    let (status, body) = s
+        .post(&format!("/api/v1/payments/{payment_id}/capture"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("Visma Pay refused")),
+        "{body}"
+    );
+    assert_eq!(
+        before,
+        (s.payments(&order_id).await, s.event_kinds(&order_id).await)
+    );
+    s.fake.set(|f| f.refuse_capture = false);
+    // Cancelled instead: the reservation is released, the order still asks for its money.
+    let (status, body) = s
+        .post(&format!("/api/v1/payments/{payment_id}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["payment"]["status"], "cancelled");
+    assert_eq!(body["payment_state"], "unpaid");
+    let number = s.latest_number(&order_id).await;
+    assert_eq!(
+        s.fake.payment(&number).and_then(|p| p.concluded),
+        Some("cancelled")
+    );
+    assert!(s.documents(&order_id).await.is_empty());
+
+    // Shipping the order captures by rule, through a job that runs after the shipping commits.
+    let (order_id, _) = authorised(s.order("sv", "confirmed").await).await;
+    let (status, body) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/deliveries"),
+            json!({"step": "shipped", "tracking_number": "JJFI1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(s.queued_jobs("payment.capture").await, ["payment.capture"]);
+    let runner = tilaus_app::job::JobRunner::new(
+        s.app.clone(),
+        tilaus_app::job::Handlers::builtin(),
+        tilaus_app::job::RunnerConfig {
+            poll: std::time::Duration::from_millis(20),
+            ..tilaus_app::job::RunnerConfig::default()
+        },
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(runner.run(async move {
+        let _ = stopped.await;
+    }));
+    let mut captured = false;
+    for _ in 0..250 {
+        if statuses(&s.payments(&order_id).await) == ["paid"] {
+            captured = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    running.await.expect("the runner stops");
+    assert!(captured, "{}", s.payments(&order_id).await);
+    let number = s.latest_number(&order_id).await;
+    assert_eq!(
+        s.fake.payment(&number).and_then(|p| p.concluded),
+        Some("captured")
+    );
+    let (_, history) = s.get(&format!("/api/v1/orders/{order_id}/events")).await;
+    assert!(
+        history.to_string().contains("\"rule\""),
+        "captured by the rule: {history}"
+    );
+}
+
+/// The ways of paying the shop accepts: a switched-off provider is not offered (a link made
+/// before says the shop cannot take payments now), and switched-off documents and hand-recorded
+/// methods are refused without changing anything. Bank transfers are always recordable.
+async fn accepted_methods_decide_what_is_offered(s: Server) {
+    let (status, settings) = s.get("/api/v1/payment-methods").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        settings["accepted"].as_array().map(Vec::len),
+        Some(7),
+        "{settings}"
+    );
+    assert_eq!(settings["providers"][0]["provider"], "vismapay");
+    assert_eq!(settings["updated_by"], Value::Null);
+    let order_id = s.order("fi", "confirmed").await;
+    let token = s.link(&order_id).await;
+
+    let (status, settings) = s
+        .put(
+            "/api/v1/payment-methods",
+            json!({"accepted": ["invoice", "cash", "cash"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{settings}");
+    assert_eq!(settings["accepted"], json!(["invoice", "cash"]));
+    assert!(settings["updated_by"].is_string());
+    let page = s.app.payment_page(&token).await.expect("page");
+    assert_eq!(page.status, tilaus_app::paylink::LinkStatus::Unavailable);
+    let (status, body) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/payment-link"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let before = (s.payments(&order_id).await, s.documents(&order_id).await);
+    let (status, body) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/payments"),
+            json!({"method": "card_terminal", "amount": 100}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("card_terminal"), "{body}");
+    let (status, body) = s
+        .post(
+            &format!("/api/v1/orders/{order_id}/transfer-slip"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        before,
+        (s.payments(&order_id).await, s.documents(&order_id).await)
+    );
+    for method in ["cash", "bank_transfer"] {
+        let (status, body) = s
+            .post(
+                &format!("/api/v1/orders/{order_id}/payments"),
+                json!({"method": method, "amount": 100}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{method}: {body}");
+    }
+
+    let (status, body) = s
+        .put(
+            "/api/v1/payment-methods",
+            json!({"accepted": ["visma_pay", "bitcoin"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        s.get("/api/v1/payment-methods").await.1["accepted"],
+        json!(["invoice", "cash"])
+    );
+    let (status, _) = s
+        .put(
+            "/api/v1/payment-methods",
+            json!({"accepted": ["visma_pay", "invoice"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = s.app.payment_page(&token).await.expect("page");
+    assert_eq!(page.status, tilaus_app::paylink::LinkStatus::Payable);
+    s.press_pay(&token).await;
+}
+
+/// Visma Pay refunds: a card refund is done at once; a bank payment's refund waits for the
+/// customer (pending, counting against what is left) until the signed refund notify says
+/// refunded or rejected. Forged and repeated notifies change nothing; a provider that is down
+/// changes nothing either.
+async fn refunds_at_once_and_by_email(s: Server) {
+    let s = &s;
+    let paid = |language: &'static str| async move {
+        let order_id = s.order(language, "confirmed").await;
+        let token = s.link(&order_id).await;
+        s.pay_at_provider(&s.press_pay(&token).await).await;
+        let payments = s.payments(&order_id).await;
+        assert_eq!(statuses(&payments), ["paid"], "{payments}");
+        let id = payments["items"][0]["id"].as_str().expect("id").to_owned();
+        (order_id, id)
+    };
+    let refund = |payment_id: String, body: Value| async move {
+        s.post(&format!("/api/v1/payments/{payment_id}/refund"), body)
+            .await
+    };
+    let (order_id, payment_id) = paid("fi").await;
+    let (status, body) = refund(payment_id.clone(), json!({"amount": 480})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["payment"]["status"].as_str(),
+            body["payment"]["refunded"].as_i64(),
+            body["refund"]["status"].as_str()
+        ),
+        (Some("partially_refunded"), Some(480), Some("refunded"))
+    );
+    let asked = &s.fake.refunds()[0];
+    assert_eq!(
+        (asked.amount, asked.order_number.clone()),
+        (480, s.latest_number(&order_id).await),
+        "the payment's number at Visma Pay"
+    );
+
+    // The rest goes back by email: pending until Visma Pay reports.
+    s.fake.set(|f| f.refund_type = "email");
+    let (status, body) = refund(payment_id.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["refund"]["status"], "pending");
+    assert_eq!(body["refund"]["amount"], 2000);
+    assert_eq!(body["payment"]["refunded"], 480, "not yet given back");
+    assert!(
+        s.event_kinds(&order_id)
+            .await
+            .contains(&"order.refund_requested".to_owned())
+    );
+    let (status, body) = refund(payment_id.clone(), json!({"amount": 1})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the pending refund counts: {body}"
+    );
+    let pending = s.fake.refunds()[1].clone();
+    let before = (s.payments(&order_id).await, s.event_kinds(&order_id).await);
+    assert_eq!(
+        s.fake.refund_notify(&pending, "0", "not-the-key").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        before,
+        (s.payments(&order_id).await, s.event_kinds(&order_id).await)
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            s.fake.refund_notify(&pending, "0", PRIVATE_KEY).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let payments = s.payments(&order_id).await;
+    assert_eq!(
+        (
+            payments["items"][0]["status"].as_str(),
+            payments["items"][0]["refunded"].as_i64()
+        ),
+        (Some("refunded"), Some(2480)),
+        "{payments}"
+    );
+    assert_eq!(payments["payment_state"], "refunded");
+    let refunded = s
+        .event_kinds(&order_id)
+        .await
+        .iter()
+        .filter(|k| *k == "order.payment_refunded")
+        .count();
+    assert_eq!(
+        refunded, 2,
+        "once for each refund, the repeat changed nothing"
+    );
+    let (_, refunds) = s
+        .get(&format!("/api/v1/payments/{payment_id}/refunds"))
+        .await;
+    let shown: Vec<(Value, Value)> = refunds
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| (r["amount"].clone(), r["status"].clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (json!(480), json!("refunded")),
+            (json!(2000), json!("refunded"))
+        ]
+    );
+
+    // Rejected: the money stays the shop's and can be refunded again.
+    let (order_id, payment_id) = paid("en").await;
+    let (_, body) = refund(payment_id.clone(), json!({})).await;
+    assert_eq!(body["refund"]["status"], "pending", "{body}");
+    let asked = s.fake.refunds().last().cloned().expect("refund");
+    assert_eq!(
+        s.fake.refund_notify(&asked, "1", PRIVATE_KEY).await,
+        StatusCode::NO_CONTENT
+    );
+    let payments = s.payments(&order_id).await;
+    assert_eq!(
+        (statuses(&payments), payments["payment_state"].clone()),
+        (vec!["paid".to_owned()], json!("paid"))
+    );
+    assert!(
+        s.event_kinds(&order_id)
+            .await
+            .contains(&"order.refund_rejected".to_owned())
+    );
+    let (_, refunds) = s
+        .get(&format!("/api/v1/payments/{payment_id}/refunds"))
+        .await;
+    assert_eq!(refunds[0]["status"], "rejected");
+
+    // Visma Pay is down: 503 and nothing is recorded.
+    s.fake.set(|f| f.down = true);
+    let (status, _) = refund(payment_id.clone(), json!({})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (_, refunds) = s
+        .get(&format!("/api/v1/payments/{payment_id}/refunds"))
+        .await;
+    assert_eq!(refunds.as_array().map(Vec::len), Some(1));
+    s.fake.set(|f| f.down = false);
+}
+
 /// Changed content, expiry, other shops' tokens and bad requests: no payment is started.
 async fn links_that_take_no_money(s: Server) {
     let order_id = s.order("fi", "open").await;
@@ -858,6 +1314,9 @@ tilaus_store::on_both_backends!(start = Server::start;
     provider_settings,
     deleting_an_open_order_with_a_payment_link,
     presses_from_elsewhere_or_too_often_start_nothing,
+    authorised_payments_captured_or_cancelled,
+    accepted_methods_decide_what_is_offered,
+    refunds_at_once_and_by_email,
 );
 
 /// The public page in a real headless Chromium at phone width: no sideways scrolling, the Pay

@@ -70,6 +70,10 @@ struct FakeState {
     replies: HashMap<String, Value>,
     /// (payment_intent, amount) of each refund made.
     refunds: Vec<(String, i64)>,
+    /// The id of each refund made, in order.
+    refund_ids: Vec<String>,
+    /// The status new refunds answer: `succeeded`, or `pending` (reported later by webhook).
+    refund_status: &'static str,
     unauthorised: usize,
 }
 
@@ -111,6 +115,8 @@ impl FakeStripe {
                 created: Vec::new(),
                 replies: HashMap::new(),
                 refunds: Vec::new(),
+                refund_ids: Vec::new(),
+                refund_status: "succeeded",
                 unauthorised: 0,
             })),
             http: reqwest::Client::new(),
@@ -193,6 +199,18 @@ impl FakeStripe {
             request = request.header("Stripe-Signature", signature);
         }
         request.send().await.expect("webhook").status()
+    }
+
+    /// Sends a correctly signed `kind` event about a refund now `status`.
+    async fn send_refund(&self, kind: &str, id: &str, amount: i64, status: &str) -> StatusCode {
+        let body = json!({"id": format!("evt_{}", rand::random::<u32>()), "object": "event",
+            "api_version": "2025-01-27.acacia", "type": kind, "livemode": false,
+            "data": {"object": {"id": id, "object": "refund", "amount": amount,
+                "status": status, "currency": "eur"}}})
+        .to_string()
+        .into_bytes();
+        let signature = WebhookSecret::new(WEBHOOK_SECRET).sign(jiff::Timestamp::now(), &body);
+        self.deliver(None, body, Some(signature)).await
     }
 
     /// Sends a correctly signed event of `kind` about the session.
@@ -358,8 +376,10 @@ async fn create_refund(
         );
     }
     state.refunds.push((intent.clone(), amount));
-    let reply = json!({"id": format!("re_{}", rand::random::<u32>()), "object": "refund",
-        "amount": amount, "payment_intent": intent, "status": "succeeded", "currency": "eur"});
+    let id = format!("re_{}", rand::random::<u32>());
+    state.refund_ids.push(id.clone());
+    let reply = json!({"id": id, "object": "refund", "amount": amount, "payment_intent": intent,
+        "status": state.refund_status, "currency": "eur"});
     if let Some(key) = key {
         state.replies.insert(key, reply.clone());
     }
@@ -904,6 +924,91 @@ async fn stripe_down_and_status_check(s: Server) {
     assert_eq!(s.documents(&order_id).await.len(), 1);
 }
 
+/// Refunds Stripe finishes later: a pending one is applied when `refund.updated` says succeeded
+/// (once, however often it comes); one that fails after succeeding is taken back off the
+/// payment; events about refunds Tilaus did not make change nothing.
+async fn refunds_reported_later_by_webhook(s: Server) {
+    let order_id = s.order("en", "confirmed").await;
+    let token = s.link(&order_id).await;
+    s.checkout(&s.press_pay(&token).await).await;
+    let payments = s.payments(&order_id).await;
+    let payment_id = payments["items"][0]["id"].as_str().expect("id").to_owned();
+    s.fake.set(|f| f.refund_status = "pending");
+    let (status, body) = s.refund(&payment_id, json!({"amount": 1000})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["refund"]["status"].as_str(),
+            body["payment"]["refunded"].as_i64()
+        ),
+        (Some("pending"), Some(0))
+    );
+    let pending = s.fake.state.lock().expect("lock").refund_ids[0].clone();
+    for _ in 0..2 {
+        let status = s
+            .fake
+            .send_refund("refund.updated", &pending, 1000, "succeeded")
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let payments = s.payments(&order_id).await;
+    assert_eq!(
+        (
+            payments["refunded"].as_i64(),
+            payments["payment_state"].as_str()
+        ),
+        (Some(1000), Some("partially_refunded")),
+        "{payments}"
+    );
+
+    s.fake.set(|f| f.refund_status = "succeeded");
+    let (status, body) = s.refund(&payment_id, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["payment"]["status"], "refunded");
+    let second = s.fake.state.lock().expect("lock").refund_ids[1].clone();
+    let status = s
+        .fake
+        .send_refund("refund.failed", &second, 1480, "failed")
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let payments = s.payments(&order_id).await;
+    assert_eq!(
+        (statuses(&payments), payments["refunded"].as_i64()),
+        (vec!["partially_refunded".to_owned()], Some(1000)),
+        "the failed refund's money is the shop's again: {payments}"
+    );
+    let (_, refunds) = s
+        .get(&format!("/api/v1/payments/{payment_id}/refunds"))
+        .await;
+    let shown: Vec<&Value> = refunds
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| &r["status"])
+        .collect();
+    assert_eq!(shown, [&json!("refunded"), &json!("rejected")]);
+    let kinds = s.event_kinds(&order_id).await;
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "order.payment_refunded")
+            .count(),
+        2
+    );
+    assert!(
+        kinds.contains(&"order.refund_rejected".to_owned()),
+        "{kinds:?}"
+    );
+
+    let before = s.payments(&order_id).await;
+    let status = s
+        .fake
+        .send_refund("refund.failed", "re_from_dashboard", 500, "failed")
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(before, s.payments(&order_id).await);
+}
+
 /// Partial then full refunds through Stripe; the payment and the order's payment state follow;
 /// bad amounts, other payments, roles and Stripe down change nothing.
 async fn refunds_full_and_partial(s: Server) {
@@ -1097,4 +1202,5 @@ tilaus_store::on_both_backends!(start = Server::start;
     stripe_down_and_status_check,
     refunds_full_and_partial,
     stripe_settings,
+    refunds_reported_later_by_webhook,
 );

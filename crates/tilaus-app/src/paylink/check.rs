@@ -118,13 +118,7 @@ impl App {
         scope: ShopScope,
         provider_order_number: &str,
     ) -> Result<Option<PaymentStatus>, AppError> {
-        let credentials = {
-            let mut conn = self.db.read().await?;
-            self.vismapay_credentials(&mut conn, scope).await?
-        }
-        .ok_or_else(|| {
-            AppError::Conflict("the shop's Visma Pay keys are missing or do not open".into())
-        })?;
+        let credentials = self.require_vismapay(scope).await?;
         Ok(Some(
             match self
                 .payments
@@ -154,13 +148,7 @@ impl App {
         let Some(session_id) = session_id else {
             return Ok(Some(PaymentStatus::Failed));
         };
-        let credentials = {
-            let mut conn = self.db.read().await?;
-            self.stripe_credentials(&mut conn, scope).await?
-        }
-        .ok_or_else(|| {
-            AppError::Conflict("the shop's Stripe keys are missing or do not open".into())
-        })?;
+        let credentials = self.require_stripe(scope).await?;
         match self
             .payments
             .stripe

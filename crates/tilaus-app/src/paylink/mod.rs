@@ -3,15 +3,20 @@
 //! callbacks ([`public`]); Stripe's Checkout, return and webhook ([`stripe`]); the status check
 //! that settles what a lost callback left open ([`check`]); and refunds ([`refund`]).
 
+mod capture;
 mod check;
+mod methods;
 mod public;
 mod refund;
 mod stripe;
 
+pub use capture::CapturePayments;
+pub(crate) use capture::enqueue_capture;
 pub use check::PaymentStatusCheck;
-pub(crate) use check::register;
+pub use methods::PaymentMethodSettings;
+pub(crate) use methods::accepted_methods;
 pub use public::{AttemptNotice, CallbackRefused, LinkStatus, PayLine, PayPage, StartedPayment};
-pub use refund::NewRefund;
+pub use refund::{NewRefund, RefundView};
 pub use stripe::StripeReturn;
 
 use crate::auth::sha256_hex;
@@ -29,6 +34,12 @@ use tilaus_store::payment_link::{self, LinkRow, ProviderRow};
 use tilaus_store::{Queries, ShopScope, now_micros, order};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// The jobs of payments: status checks and captures.
+pub(crate) fn register(handlers: &mut crate::job::Handlers) {
+    check::register(handlers);
+    capture::register(handlers);
+}
 
 /// Where Stripe's hosted Checkout pages are (session URLs point there).
 const STRIPE_CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
@@ -255,6 +266,25 @@ fn last4(secret: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
+/// The provider's id of a payment taken through it (Visma Pay: our order number there; Stripe:
+/// the Checkout Session).
+pub(crate) fn provider_reference(
+    payment: &tilaus_store::payment::PaymentRow,
+) -> Result<&str, AppError> {
+    payment.provider_reference.as_deref().ok_or_else(|| {
+        AppError::Store(tilaus_store::StoreError::corrupt(
+            "payments.provider_reference",
+            "none on a provider's payment",
+        ))
+    })
+}
+
+fn missing_keys(provider: &str) -> AppError {
+    AppError::Conflict(format!(
+        "the shop's {provider} keys are missing or do not open"
+    ))
+}
+
 fn sealing_context(scope: ShopScope, provider: &str, field: &str) -> String {
     format!("{}/{provider}/{field}", scope.shop_id())
 }
@@ -449,15 +479,41 @@ impl App {
         ))
     }
 
-    /// The providers whose keys the shop has and this server can open, in page order.
+    /// The shop's Visma Pay keys, read now; a 409 when it has none that open.
+    pub(crate) async fn require_vismapay(
+        &self,
+        scope: ShopScope,
+    ) -> Result<vismapay::Credentials, AppError> {
+        let mut conn = self.db.read().await?;
+        self.vismapay_credentials(&mut conn, scope)
+            .await?
+            .ok_or_else(|| missing_keys("Visma Pay"))
+    }
+
+    /// The shop's Stripe keys, read now; a 409 when it has none that open.
+    pub(crate) async fn require_stripe(
+        &self,
+        scope: ShopScope,
+    ) -> Result<stripe_api::Credentials, AppError> {
+        let mut conn = self.db.read().await?;
+        self.stripe_credentials(&mut conn, scope)
+            .await?
+            .ok_or_else(|| missing_keys("Stripe"))
+    }
+
+    /// The providers the shop accepts and has keys for that this server can open, in page
+    /// order.
     pub(crate) async fn usable_providers(
         &self,
         q: &mut impl Queries,
         scope: ShopScope,
     ) -> Result<Vec<PayProvider>, AppError> {
+        let accepted = accepted_methods(q, scope).await?;
         let mut usable = Vec::new();
         for provider in PayProvider::ALL {
-            if self.open_keys(q, scope, provider).await?.is_some() {
+            if accepted.accepts(provider.accepted_method())
+                && self.open_keys(q, scope, provider).await?.is_some()
+            {
                 usable.push(provider);
             }
         }
@@ -487,10 +543,11 @@ impl App {
                 "the order has nothing left to pay".into(),
             ));
         }
-        if payment_link::providers(&mut tx, scope).await?.is_empty() {
+        if self.usable_providers(&mut tx, scope).await?.is_empty() {
             return Err(AppError::Conflict(
-                "the shop has no payment provider: set up Visma Pay or Stripe first \
-                 (PUT /api/v1/payment-providers/vismapay or …/stripe)"
+                "the shop has no payment provider to pay through: set up Visma Pay or Stripe \
+                 (PUT /api/v1/payment-providers/vismapay or …/stripe) and accept it \
+                 (PUT /api/v1/payment-methods)"
                     .into(),
             ));
         }

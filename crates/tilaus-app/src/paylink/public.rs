@@ -5,12 +5,10 @@ use super::{PayProvider, PaymentStatusCheck, resolve};
 use crate::document::order_state;
 use crate::job::{EnqueueOptions, enqueue};
 use crate::link::fingerprint;
-use crate::order::{append_event, confirm_open};
-use crate::payment::{balance_due, payment_event};
+use crate::payment::balance_due;
 use crate::{App, AppError};
 use std::time::Duration;
 use tilaus_domain::document::DocumentKind;
-use tilaus_domain::event::EventKind;
 use tilaus_domain::order::OrderState;
 use tilaus_domain::payment::{PaymentMethod, PaymentStatus};
 use tilaus_integrations::vismapay::{self, ClientError, PaymentResult};
@@ -341,11 +339,7 @@ impl App {
         attempt: &Attempt,
     ) -> Result<StartedPayment, AppError> {
         let number = &attempt.number;
-        let credentials = {
-            let mut conn = self.db.read().await?;
-            self.vismapay_credentials(&mut conn, scope).await?
-        }
-        .ok_or_else(|| AppError::Conflict("the shop's Visma Pay keys do not open".into()))?;
+        let credentials = self.require_vismapay(scope).await?;
         let base = &self.payments.public_url;
         let request = vismapay::PaymentRequest {
             order_number: number,
@@ -510,9 +504,8 @@ impl App {
     }
 
     /// Moves the attempt's payment to `target` once: a repeat, a late failure after success, or
-    /// a race lost to the other callback changes nothing. Money received goes through the
-    /// same path as any payment (payment state, receipt, events); an open order is confirmed
-    /// first, as paying the link's content is agreeing to it.
+    /// a race lost to the other callback changes nothing. What follows is
+    /// [`App::status_changed`]'s.
     pub(crate) async fn settle(
         &self,
         tx: &mut Tx,
@@ -554,7 +547,7 @@ impl App {
                     attempt.link_id,
                 ))
             })?;
-        let mut row = order::get(tx, scope, link.order_id).await?.ok_or_else(|| {
+        let row = order::get(tx, scope, link.order_id).await?.ok_or_else(|| {
             AppError::Store(tilaus_store::StoreError::corrupt(
                 "payment_links.order_id",
                 link.order_id,
@@ -570,24 +563,8 @@ impl App {
                     attempt.payment_id,
                 ))
             })?;
-        let actor = provider.actor();
-        if target.money_received() {
-            if order_state(&row)? == OrderState::Open {
-                row = confirm_open(tx, scope, &actor, row, serde_json::Map::new()).await?;
-            }
-            self.payment_settled(tx, scope, &actor, row, &payment)
-                .await?;
-        } else {
-            append_event(
-                tx,
-                scope,
-                row.order_id,
-                EventKind::PaymentRecorded,
-                &actor,
-                payment_event(&payment, &row),
-            )
+        self.status_changed(tx, scope, &provider.actor(), row, &payment)
             .await?;
-        }
         self.attempt(tx, scope, provider, number).await
     }
 }

@@ -43,11 +43,7 @@ impl App {
         attempt: &Attempt,
     ) -> Result<StartedPayment, AppError> {
         let number = &attempt.number;
-        let credentials = {
-            let mut conn = self.db.read().await?;
-            self.stripe_credentials(&mut conn, scope).await?
-        }
-        .ok_or_else(|| AppError::Conflict("the shop's Stripe keys do not open".into()))?;
+        let credentials = self.require_stripe(scope).await?;
         let base = &self.payments.public_url;
         let metadata = [
             ("shop_id", scope.shop_id().to_string()),
@@ -206,6 +202,15 @@ impl App {
             .map_err(|e| CallbackRefused::Untrusted(e.to_string()))?;
         let event = Event::parse(body)
             .map_err(|e| CallbackRefused::Untrusted(format!("not a Stripe event: {e}")))?;
+        if let Some(refund) = event.refund() {
+            let refund = refund.map_err(|e| {
+                CallbackRefused::Untrusted(format!(
+                    "event {} has no readable refund: {e}",
+                    event.id
+                ))
+            })?;
+            return self.stripe_refund_event(scope, &event.id, &refund).await;
+        }
         let Some(checkout) = event.checkout() else {
             tracing::debug!(shop_id = %shop_id, event = %event.id, kind = %event.kind, "a Stripe event we do not act on");
             return Ok(());
@@ -234,6 +239,40 @@ impl App {
                 target,
             )
             .await?;
+        }
+        tx.commit().await?;
+        self.events_committed(scope);
+        Ok(())
+    }
+}
+
+impl App {
+    /// A refund's news from Stripe: succeeded applies a pending refund, failed or canceled
+    /// rejects it (or takes a refunded one back off the payment). Refunds Tilaus did not make
+    /// (in Stripe's dashboard) are only logged.
+    async fn stripe_refund_event(
+        &self,
+        scope: ShopScope,
+        event_id: &str,
+        refund: &stripe_api::Refund,
+    ) -> Result<(), CallbackRefused> {
+        let reported = match refund.status.as_str() {
+            "succeeded" => super::refund::Reported::Refunded,
+            "failed" | "canceled" => super::refund::Reported::Failed,
+            _ => return Ok(()),
+        };
+        let mut tx = self.db.begin().await?;
+        let known = super::refund::refund_reported(
+            &mut tx,
+            scope,
+            PayProvider::Stripe,
+            &refund.id,
+            reported,
+        )
+        .await?;
+        if !known {
+            tracing::info!(shop_id = %scope.shop_id(), event = %event_id, refund = %refund.id, "a Stripe refund Tilaus did not make");
+            return Ok(());
         }
         tx.commit().await?;
         self.events_committed(scope);

@@ -3,11 +3,13 @@
 //! Stripe's Checkout fulfilment guide: `checkout.session.completed` with `payment_status: paid`
 //! is money; `completed` with `unpaid` is a delayed method (bank debits) whose
 //! `checkout.session.async_payment_succeeded` or `…_failed` follows; `checkout.session.expired`
-//! ends a session nobody paid. Events may come twice and in any order.
+//! ends a session nobody paid. Refunds report through `refund.updated` (e.g. pending →
+//! succeeded) and `refund.failed` (also after succeeding: a closed card). Events may come twice
+//! and in any order.
 
 use serde::Deserialize;
 
-use super::CheckoutSession;
+use super::{CheckoutSession, Refund};
 
 /// What a session (or an event about it) says of its payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +60,18 @@ impl Event {
             Ok(session) => outcome(&session).map(|o| Ok((session, o))),
             Err(e) => Some(Err(e)),
         }
+    }
+}
+
+impl Event {
+    /// For the refund events we handle (`refund.updated`, `refund.failed`, and the older
+    /// `charge.refund.updated`): the refund as it now is. `None` for any other event.
+    pub fn refund(&self) -> Option<Result<Refund, serde_json::Error>> {
+        matches!(
+            self.kind.as_str(),
+            "refund.updated" | "refund.failed" | "charge.refund.updated"
+        )
+        .then(|| serde_json::from_value(self.data.object.clone()))
     }
 }
 
@@ -129,5 +143,24 @@ mod tests {
         let event = Event::parse(body.to_string().as_bytes()).expect("event");
         assert!(event.checkout().is_some_and(|r| r.is_err()));
         assert!(Event::parse(b"{}").is_err());
+    }
+
+    #[test]
+    fn refund_events_carry_the_refund() {
+        let body = json!({"id": "evt_2", "object": "event", "type": "refund.failed", "data": {"object": {
+            "id": "re_1", "object": "refund", "amount": 500, "status": "failed"}}});
+        let event = Event::parse(body.to_string().as_bytes()).expect("event");
+        let refund = event.refund().expect("a refund event").expect("readable");
+        assert_eq!(
+            (refund.id.as_str(), refund.amount, refund.accepted()),
+            ("re_1", 500, false)
+        );
+        assert!(event.checkout().is_none());
+        let paid = event_kind("checkout.session.completed");
+        assert!(paid.refund().is_none());
+    }
+
+    fn event_kind(kind: &str) -> Event {
+        event(kind, "complete", "paid")
     }
 }

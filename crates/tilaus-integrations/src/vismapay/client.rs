@@ -1,5 +1,6 @@
 //! The Visma Pay payment API over HTTPS: `auth_payment` to start a payment on the hosted page,
-//! `check_payment_status` to settle what a lost callback left open (integrations.md §1.3, §1.6).
+//! `check_payment_status` to settle what a lost callback left open, `capture` and `cancel` for
+//! authorised card payments, and `create_refund` (integrations.md §1.3, §1.6–§1.8).
 
 use bytes::Bytes;
 use serde::Deserialize;
@@ -45,6 +46,16 @@ pub enum CheckedStatus {
     Pending,
 }
 
+/// What `create_refund` started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedRefund {
+    /// Visma Pay's id of the refund, named again by the refund notify.
+    pub refund_id: String,
+    /// `true`: the money went back now (cards). `false` (`type: email`): Visma Pay emails the
+    /// customer a link to complete it (bank payments) and reports the outcome by refund notify.
+    pub instant: bool,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// No answer, a timeout, a 5xx or an unreadable body: the provider is down.
@@ -62,8 +73,27 @@ struct Answer {
     result: i64,
     token: Option<String>,
     settled: Option<i64>,
+    /// `create_refund`: a number in the libraries' fixtures, read as either.
+    refund_id: Option<Value>,
+    /// `create_refund`: `instant` or `email`.
+    #[serde(rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     errors: Value,
+}
+
+impl Answer {
+    /// `result: 0`, or the refusal.
+    fn ok(self) -> Result<Answer, ClientError> {
+        if self.result == 0 {
+            Ok(self)
+        } else {
+            Err(ClientError::Refused {
+                result: self.result,
+                errors: self.errors.to_string(),
+            })
+        }
+    }
 }
 
 impl Client {
@@ -122,12 +152,8 @@ impl Client {
         credentials: &Credentials,
         order_number: &str,
     ) -> Result<CheckedStatus, ClientError> {
-        let body = json!({
-            "version": VERSION,
-            "api_key": credentials.api_key(),
-            "order_number": order_number,
-            "authcode": credentials.authcode(Operation::CheckPaymentStatusByOrderNumber { order_number }),
-        });
+        let operation = Operation::CheckPaymentStatusByOrderNumber { order_number };
+        let body = by_order_number(credentials, order_number, operation);
         let answer = self.call("check_payment_status", &body).await?;
         Ok(match (answer.result, answer.settled) {
             (0, Some(1)) => CheckedStatus::Paid,
@@ -140,6 +166,68 @@ impl Client {
             }
             (2, _) => CheckedStatus::Failed,
             _ => CheckedStatus::Pending,
+        })
+    }
+
+    /// Settles an authorised card payment (`result: 2` means already settled or refused by the
+    /// gateway: a refusal).
+    pub async fn capture(
+        &self,
+        credentials: &Credentials,
+        order_number: &str,
+    ) -> Result<(), ClientError> {
+        let operation = Operation::Capture { order_number };
+        self.call(
+            "capture",
+            &by_order_number(credentials, order_number, operation),
+        )
+        .await?
+        .ok()
+        .map(drop)
+    }
+
+    /// Voids an authorised, unsettled payment: the reservation on the card is released.
+    pub async fn cancel(
+        &self,
+        credentials: &Credentials,
+        order_number: &str,
+    ) -> Result<(), ClientError> {
+        let operation = Operation::Cancel { order_number };
+        self.call(
+            "cancel",
+            &by_order_number(credentials, order_number, operation),
+        )
+        .await?
+        .ok()
+        .map(drop)
+    }
+
+    /// Refunds `amount` cents of a settled payment; `notify_url` hears the outcome of a refund
+    /// completed later by the customer.
+    pub async fn create_refund(
+        &self,
+        credentials: &Credentials,
+        order_number: &str,
+        amount: i64,
+        notify_url: &str,
+    ) -> Result<StartedRefund, ClientError> {
+        let operation = Operation::CreateRefund { order_number };
+        let mut body = by_order_number(credentials, order_number, operation);
+        body["amount"] = json!(amount);
+        body["notify_url"] = json!(notify_url);
+        let answer = self.call("create_refund", &body).await?.ok()?;
+        let refund_id = match answer.refund_id {
+            Some(Value::String(id)) if !id.is_empty() => id,
+            Some(Value::Number(id)) => id.to_string(),
+            _ => {
+                return Err(ClientError::Unavailable(
+                    "create_refund answered without a refund_id".into(),
+                ));
+            }
+        };
+        Ok(StartedRefund {
+            refund_id,
+            instant: answer.kind.as_deref() != Some("email"),
         })
     }
 
@@ -165,6 +253,20 @@ impl Client {
         serde_json::from_slice::<Answer>(&bytes)
             .map_err(|e| ClientError::Unavailable(format!("unreadable answer: {e}")))
     }
+}
+
+/// The body of an operation that names a payment by our order number.
+fn by_order_number(
+    credentials: &Credentials,
+    order_number: &str,
+    operation: Operation<'_>,
+) -> Value {
+    json!({
+        "version": VERSION,
+        "api_key": credentials.api_key(),
+        "order_number": order_number,
+        "authcode": credentials.authcode(operation),
+    })
 }
 
 #[cfg(test)]

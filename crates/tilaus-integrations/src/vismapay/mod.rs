@@ -8,4 +8,6 @@ pub use authcode::{
     CallbackError, Credentials, Operation, PaymentCallback, PaymentResult, RefundCallback,
     RefundResult,
 };
-pub use client::{CheckedStatus, Client, ClientError, DEFAULT_BASE_URL, PaymentRequest};
+pub use client::{
+    CheckedStatus, Client, ClientError, DEFAULT_BASE_URL, PaymentRequest, StartedRefund,
+};

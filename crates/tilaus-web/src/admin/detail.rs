@@ -20,7 +20,7 @@ use tilaus_domain::customer::Address;
 use tilaus_domain::language::Language;
 use tilaus_domain::money::Currency;
 use tilaus_domain::order::{NextStep, OrderAction, OrderState};
-use tilaus_domain::payment::PaymentMethod;
+use tilaus_domain::payment::{PaymentMethod, PaymentStatus};
 use uuid::Uuid;
 
 pub(crate) struct LineItem {
@@ -397,11 +397,17 @@ pub(crate) struct DocumentItem {
 }
 
 pub(crate) struct PaymentItem {
+    id: String,
     time: String,
     method: String,
     status: String,
     amount: String,
     reference: Option<String>,
+    /// Authorised: staff may capture or cancel it.
+    can_conclude: bool,
+    /// Taken through Stripe or Visma Pay and not all given back: owners and managers may
+    /// refund it.
+    can_refund: bool,
 }
 
 /// What the page shows beside the order after an action: a notice, or why it was refused
@@ -519,6 +525,7 @@ async fn money_tab(
     let paid = app.order_payments(&staff.principal, order.id).await?;
     let money = |amount: i64| lang.money(amount, &order.currency);
     let can_write = staff.principal.role.can_write();
+    let can_refund = staff.principal.admin_scope().is_ok();
     let can = |action: OrderAction| can_write && next.actions.iter().any(|a| a == action.as_str());
     Ok(MoneyTab {
         can_invoice: can(OrderAction::CreateInvoice),
@@ -549,6 +556,12 @@ async fn money_tab(
             .items
             .iter()
             .map(|p| PaymentItem {
+                id: p.id.to_string(),
+                can_conclude: can_write && p.status == PaymentStatus::Authorised.as_str(),
+                can_refund: can_refund
+                    && matches!(p.provider.as_deref(), Some("stripe" | "visma_pay"))
+                    && p.refunded < p.amount
+                    && PaymentStatus::parse(&p.status).is_some_and(PaymentStatus::money_received),
                 time: lang.datetime(&p.created_at, &zone),
                 method: lang.t(&format!("payment-method-{}", p.method)),
                 status: lang.t(&format!("payment-status-{}", p.status)),
@@ -761,6 +774,9 @@ fn notice_key(done: &str) -> Option<&'static str> {
         "transfer-slip" => "notice-transfer-slip-issued",
         "reminders" => "notice-reminders-changed",
         "payment" => "notice-payment-recorded",
+        "captured" => "notice-payment-captured",
+        "cancelled" => "notice-payment-cancelled",
+        "refunded" => "notice-payment-refunded",
         "resend" => "notice-message-resent",
         "message" => "notice-message-written",
         "delivery-added" => "notice-delivery-added",

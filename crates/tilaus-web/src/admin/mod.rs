@@ -21,6 +21,8 @@ mod login;
 mod manual;
 mod marks;
 mod orders;
+mod payment_actions;
+mod payments;
 mod reminders;
 mod render;
 mod rule_form;
@@ -93,6 +95,7 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
             post(actions::issue_transfer_slip),
         )
         .route("/admin/orders/{id}/payments", post(actions::record_payment))
+        .route("/admin/payments/{id}/{action}", post(payment_actions::act))
         .route("/admin/orders/{id}/deliveries", post(deliveries::add))
         .route("/admin/deliveries/{id}/advance", post(deliveries::advance))
         .route("/admin/orders/{id}/delay", post(deliveries::delay))
@@ -129,6 +132,18 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route(
             "/admin/settings/reminders",
             get(reminders::show).post(reminders::save),
+        )
+        .route(
+            "/admin/settings/payments",
+            get(payments::show).post(payments::save_methods),
+        )
+        .route(
+            "/admin/settings/payments/vismapay",
+            post(payments::save_vismapay),
+        )
+        .route(
+            "/admin/settings/payments/stripe",
+            post(payments::save_stripe),
         )
         .route("/admin/settings/rules", get(rules::show).post(rules::save))
         .route("/admin/settings/rules/new", post(rule_form::add))

@@ -23,7 +23,7 @@ use uuid::Uuid;
 pub(crate) struct NewRuleForm {
     #[serde(default)]
     pub trigger: String,
-    /// `send`, `start_processing` or `complete`.
+    /// `send`, or an automatic step: `start_processing`, `complete` or `capture_payments`.
     #[serde(default)]
     pub action: String,
     pub email: Option<String>,

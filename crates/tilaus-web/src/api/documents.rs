@@ -50,7 +50,7 @@ pub(crate) async fn issue_invoice(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let key = super::idempotency_key(&headers, &body)?;
+    let key = super::idempotency_key(&headers, &format!("/api/v1/orders/{id}/invoice"), &body)?;
     let answer = app.issue_invoice_once(&principal, id, key.as_ref()).await?;
     Ok(super::keyed_answer(StatusCode::CREATED, answer))
 }
@@ -58,18 +58,23 @@ pub(crate) async fn issue_invoice(
 /// Issues a transfer slip for a confirmed, unpaid order (prepayment by bank transfer): the
 /// customer pays by its reference (bank barcode and EPC QR on the PDF), and the payment recorded
 /// by that reference makes the order paid and issues its receipt. The order stays confirmed.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/transfer-slip", tag = "documents", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/transfer-slip", tag = "documents", params(("id" = uuid::Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key replays the first answer, the same slip")),
     responses((status = 201, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "The order is not confirmed, has payments or a document already", body = Problem)))]
+        (status = 409, description = "The order is not confirmed, has payments or a document already, or the shop takes no prepayment", body = Problem)))]
 pub(crate) async fn issue_transfer_slip(
     State(app): State<App>,
     Auth(principal): Auth,
     Id(id): Id,
-) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(app.issue_transfer_slip(&principal, id).await?),
-    ))
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/orders/{id}/transfer-slip");
+    let key = super::idempotency_key(&headers, &path, &body)?;
+    let answer = app
+        .issue_transfer_slip_once(&principal, id, key.as_ref())
+        .await?;
+    Ok(super::keyed_answer(StatusCode::CREATED, answer))
 }
 
 /// One order of a bulk invoicing run: its invoice, or the problem that kept it from one.
@@ -173,7 +178,8 @@ pub(crate) async fn document_pdf(
 
 /// Issues a credit note for a receipt or invoice: send `{}` to credit all that remains, or
 /// `{"lines": [{"position": 1, "quantity": 1}]}` for part of it.
-#[utoipa::path(post, path = "/api/v1/documents/{id}/credit-note", tag = "documents", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/documents/{id}/credit-note", tag = "documents", params(("id" = uuid::Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer instead of crediting again")),
     request_body = CreditNoteRequest,
     responses((status = 201, body = DocumentView), (status = 404, body = Problem),
         (status = 409, description = "The document cannot be credited", body = Problem),
@@ -182,12 +188,15 @@ pub(crate) async fn issue_credit_note(
     State(app): State<App>,
     Auth(principal): Auth,
     Id(id): Id,
+    headers: HeaderMap,
     body: JsonBody<CreditNoteRequest>,
-) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(app.issue_credit_note(&principal, id, &body.value).await?),
-    ))
+) -> Result<Response, ApiError> {
+    let path = format!("/api/v1/documents/{id}/credit-note");
+    let key = super::idempotency_key(&headers, &path, &body.raw)?;
+    let answer = app
+        .issue_credit_note_once(&principal, id, &body.value, key.as_ref())
+        .await?;
+    Ok(super::keyed_answer(StatusCode::CREATED, answer))
 }
 
 /// Records a payment taken by hand (cash, card terminal, bank transfer, other). A confirmed order
@@ -205,7 +214,11 @@ pub(crate) async fn record_payment(
     headers: HeaderMap,
     body: JsonBody<NewPayment>,
 ) -> Result<Response, ApiError> {
-    let key = super::idempotency_key(&headers, &body.raw)?;
+    let key = super::idempotency_key(
+        &headers,
+        &format!("/api/v1/orders/{id}/payments"),
+        &body.raw,
+    )?;
     let answer = app
         .record_payment_once(&principal, id, &body.value, key.as_ref())
         .await?;
@@ -236,7 +249,7 @@ pub(crate) async fn record_by_reference(
     headers: HeaderMap,
     body: JsonBody<PaymentByReference>,
 ) -> Result<Response, ApiError> {
-    let key = super::idempotency_key(&headers, &body.raw)?;
+    let key = super::idempotency_key(&headers, "/api/v1/payments/by-reference", &body.raw)?;
     let answer = app
         .record_payment_by_reference_once(&principal, &body.value, key.as_ref())
         .await?;

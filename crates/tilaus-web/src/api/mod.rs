@@ -46,9 +46,12 @@ pub fn routes() -> Router<App> {
         .merge(brand::routes())
 }
 
-/// The request's `Idempotency-Key` with the fingerprint of its raw body, if it has one.
+/// The request's `Idempotency-Key`, if it has one, with the fingerprint of the request: the path
+/// it was sent to and its raw body. A key reused for another order or another endpoint is then
+/// a mismatch, not a replay of the wrong answer.
 pub(crate) fn idempotency_key(
     headers: &axum::http::HeaderMap,
+    path: &str,
     raw: &[u8],
 ) -> Result<Option<tilaus_app::order::IdempotencyKey>, tilaus_app::AppError> {
     let Some(value) = headers.get("idempotency-key") else {
@@ -57,7 +60,8 @@ pub(crate) fn idempotency_key(
     let value = value
         .to_str()
         .map_err(|_| tilaus_app::AppError::invalid("/Idempotency-Key", "must be visible ASCII"))?;
-    tilaus_app::order::IdempotencyKey::new(value, raw).map(Some)
+    let request = [path.as_bytes(), b"\n", raw].concat();
+    tilaus_app::order::IdempotencyKey::new(value, &request).map(Some)
 }
 
 /// A JSON answer as stored for replays; a replayed one says so in `Idempotent-Replayed`.

@@ -45,7 +45,7 @@ pub(crate) async fn create_order(
     headers: HeaderMap,
     body: JsonBody<NewOrderRequest>,
 ) -> Result<Response, ApiError> {
-    let key = super::idempotency_key(&headers, &body.raw)?;
+    let key = super::idempotency_key(&headers, "/api/v1/orders", &body.raw)?;
     let outcome = app
         .ingest_order(&principal, &body.value, key.as_ref())
         .await?;

@@ -17,6 +17,7 @@ tilaus_store::on_both_backends!(
     the_shops_look_is_set_on_its_page,
     text_messages_are_edited_with_their_cost,
     rules_are_added_with_conditions_and_removed,
+    payment_methods_are_switched_and_payments_captured,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -936,4 +937,108 @@ async fn rules_are_added_with_conditions_and_removed(s: Server) {
             .len(),
         before
     );
+}
+
+/// The payment settings page switches ways of paying on and off and says why keys cannot be
+/// stored without the server's key; the order page captures an authorised payment.
+async fn payment_methods_are_switched_and_payments_captured(s: Server) {
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let hub = browser.get("/admin/settings").await;
+    assert!(hub.body.contains("href=\"/admin/settings/payments\""));
+    let page = browser.get("/admin/settings/payments").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("name=\"accepted\"").count(),
+        7,
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.body.matches(" checked").count(),
+        7,
+        "all on by default"
+    );
+    assert!(page.body.contains("Korttipääte"));
+    let csrf = page.csrf();
+    let saved = browser
+        .post(
+            "/admin/settings/payments",
+            &[
+                ("csrf", &csrf),
+                ("accepted", "invoice"),
+                ("accepted", "card_terminal"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let owner = owner(&s).await;
+    let settings = s
+        .app
+        .payment_method_settings(&owner)
+        .await
+        .expect("settings");
+    assert_eq!(settings.accepted, ["invoice", "card_terminal"]);
+    let shown = browser.get(saved.location()).await;
+    assert!(shown.body.contains("Maksuasetukset tallennettu"));
+    assert_eq!(shown.body.matches(" checked").count(), 2);
+    let refused = browser
+        .post(
+            "/admin/settings/payments/vismapay",
+            &[("csrf", &csrf), ("api_key", "K"), ("private_key", "P")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("TILAUS_SECRET_KEY"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        s.app
+            .payment_providers(&owner)
+            .await
+            .expect("providers")
+            .is_empty()
+    );
+
+    // A web shop sends an order whose card payment is only authorised: staff capture it.
+    let body = serde_json::json!({
+        "channel": "web", "external_id": "AUTH-1", "language": "fi",
+        "customer": {"kind": "consumer", "name": "Aino Varaus", "email": "aino@example.fi"},
+        "lines": [{"sku": "TEE-1", "name": "T-paita", "quantity": 1, "unit_price": 2490, "vat_rate": 2550}],
+        "payments": [{"method": "card", "amount": 2490, "provider": "webshop-psp",
+            "reference": "psp-1", "status": "authorised"}]
+    });
+    let id = s.post_order(&s.token, &body).await;
+    let order_page = browser
+        .get(&format!("/admin/orders/{id}?tab=payments"))
+        .await;
+    assert!(
+        order_page.body.contains("data-action=\"capture\""),
+        "{}",
+        order_page.body
+    );
+    let action = order_page
+        .body
+        .split("action=\"")
+        .find_map(|rest| rest.split('"').next().filter(|a| a.ends_with("/capture")))
+        .expect("the capture form")
+        .to_owned();
+    let fields = crate::support::form_fields(&order_page.body, &action);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let captured = browser.post(&action, &pairs).await;
+    assert_eq!(captured.status, StatusCode::SEE_OTHER, "{}", captured.body);
+    let shown = browser.get(captured.location()).await;
+    assert!(shown.body.contains("Maksu veloitettiin"), "{}", shown.body);
+    assert!(!shown.body.contains("data-action=\"capture\""));
+    let payments = s.api_get(&format!("/api/v1/orders/{id}/payments")).await;
+    assert_eq!(payments["items"][0]["status"], "paid", "{payments}");
+    assert_eq!(payments["payment_state"], "paid");
+    // Captured once: the same form again is refused with the reason.
+    let again = browser.post(&action, &pairs).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
 }

@@ -12,7 +12,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tilaus_app::paylink::{
-    AttemptNotice, CallbackRefused, LinkStatus, PayPage, PayProvider, StartedPayment, StripeReturn,
+    AttemptNotice, CallbackRefused, LinkStatus, PayChoice, PayPage, PayProvider, StartedPayment,
+    StripeReturn,
 };
 use tilaus_app::{App, AppError};
 
@@ -68,12 +69,29 @@ struct PageHtml<'a> {
     choose: Option<String>,
     /// (provider, text): one button per provider.
     buttons: Vec<(&'static str, String)>,
+    /// Visma Pay's methods by group: (heading, [(method, text)]).
+    method_groups: Vec<(String, Vec<(String, String)>)>,
     /// (name, quantity, amount)
     lines: Vec<(String, i64, String)>,
     vat: String,
     total: String,
     /// What is still to pay, when it differs from the total (part was paid before).
     due: Option<String>,
+}
+
+/// [`render`] with the Visma Pay methods a payable page offers.
+async fn render_page(
+    app: &App,
+    status: StatusCode,
+    lang: Lang,
+    mut page: Option<PayPage>,
+    token: &str,
+    extra: Option<(&'static str, &str)>,
+) -> Response {
+    if let Some(p) = page.as_mut().filter(|p| p.status == LinkStatus::Payable) {
+        app.offer_vismapay_methods(p).await;
+    }
+    render(app, status, lang, page.as_ref(), token, extra)
 }
 
 fn render(
@@ -91,6 +109,7 @@ fn render(
     let mut heading = String::new();
     let mut receipt = None;
     let mut buttons = Vec::new();
+    let mut method_groups = Vec::new();
     let mut choose = None;
     let mut payable = false;
     let (mut lines, mut vat, mut total, mut due) = (Vec::new(), String::new(), String::new(), None);
@@ -142,8 +161,21 @@ fn render(
         }
         payable = p.status == LinkStatus::Payable;
         let total = [("total", lang.money(p.due, &p.currency))];
-        buttons = match p.providers.as_slice() {
-            [only] => vec![(only.as_str(), lang.t_args("pay-button", &total))],
+        method_groups = method_groups_of(lang, &p.vismapay_methods);
+        // Visma Pay's own button gives way to its methods when the page knows them.
+        let providers: Vec<PayProvider> = p
+            .providers
+            .iter()
+            .copied()
+            .filter(|provider| *provider != PayProvider::VismaPay || method_groups.is_empty())
+            .collect();
+        if !method_groups.is_empty() {
+            choose = Some(lang.t_args("pay-choose", &total));
+        }
+        buttons = match providers.as_slice() {
+            [only] if method_groups.is_empty() => {
+                vec![(only.as_str(), lang.t_args("pay-button", &total))]
+            }
             several => {
                 choose = Some(lang.t_args("pay-choose", &total));
                 several
@@ -169,6 +201,7 @@ fn render(
         payable,
         choose,
         buttons,
+        method_groups,
         lines,
         vat,
         total,
@@ -214,6 +247,28 @@ fn lang_of(page: &PayPage) -> Lang {
     Lang::parse(&page.language).unwrap_or_default()
 }
 
+/// The page's Visma Pay choices under their groups' headings, in the order Visma Pay lists
+/// them; cards are one button.
+fn method_groups_of(lang: Lang, choices: &[PayChoice]) -> Vec<(String, Vec<(String, String)>)> {
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for choice in choices {
+        let heading = lang
+            .try_t(&format!("pay-group-{}", choice.group))
+            .unwrap_or_else(|| lang.t("pay-group-other"));
+        let label = if choice.name.is_empty() {
+            lang.t("pay-card")
+        } else {
+            choice.name.clone()
+        };
+        let button = (choice.value.clone(), label);
+        match groups.iter_mut().find(|(h, _)| *h == heading) {
+            Some((_, buttons)) => buttons.push(button),
+            None => groups.push((heading, vec![button])),
+        }
+    }
+    groups
+}
+
 /// A failure before the page is known: in Finnish, the default of the admin too.
 fn failure(app: &App, e: &AppError, token: &str) -> Response {
     match e {
@@ -241,14 +296,17 @@ fn failure(app: &App, e: &AppError, token: &str) -> Response {
 
 async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
     match app.payment_page(&token).await {
-        Ok(page) => render(
-            &app,
-            StatusCode::OK,
-            lang_of(&page),
-            Some(&page),
-            &token,
-            None,
-        ),
+        Ok(page) => {
+            render_page(
+                &app,
+                StatusCode::OK,
+                lang_of(&page),
+                Some(page),
+                &token,
+                None,
+            )
+            .await
+        }
         Err(e) => failure(&app, &e, &token),
     }
 }
@@ -286,19 +344,28 @@ async fn start(
         tracing::warn!("a payment start was refused: posted from another site or without Origin");
         let page = app.payment_page(&token).await.ok();
         let lang = page.as_ref().map_or(Lang::Fi, lang_of);
-        return render(
+        return render_page(
             &app,
             StatusCode::FORBIDDEN,
             lang,
-            page.as_ref(),
+            page,
             &token,
             Some(("error", "pay-cross-site")),
-        );
+        )
+        .await;
     }
-    let provider = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "provider")
-        .and_then(|(_, v)| PayProvider::parse(&v));
-    match app.start_link_payment(&token, provider).await {
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let method = field("method");
+    // A method button is Visma Pay's.
+    let provider = field("provider")
+        .and_then(PayProvider::parse)
+        .or(method.map(|_| PayProvider::VismaPay));
+    match app.start_link_payment(&token, provider, method).await {
         Ok(StartedPayment::Redirect(url)) => Redirect::to(&url).into_response(),
         Ok(StartedPayment::Refused(page)) => {
             let status = match (page.status, page.notice) {
@@ -311,7 +378,8 @@ async fn start(
                 (LinkStatus::Payable, _) => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::CONFLICT,
             };
-            render(&app, status, lang_of(&page), Some(&page), &token, None)
+            let lang = lang_of(&page);
+            render_page(&app, status, lang, Some(*page), &token, None).await
         }
         Err(e) => failure(&app, &e, &token),
     }
@@ -324,26 +392,30 @@ async fn back(
 ) -> Response {
     let pairs = pairs(query.as_deref());
     match app.vismapay_return(&token, &pairs).await {
-        Ok(page) => render(
-            &app,
-            StatusCode::OK,
-            lang_of(&page),
-            Some(&page),
-            &token,
-            None,
-        ),
+        Ok(page) => {
+            render_page(
+                &app,
+                StatusCode::OK,
+                lang_of(&page),
+                Some(page),
+                &token,
+                None,
+            )
+            .await
+        }
         Err(CallbackRefused::Untrusted(reason)) => {
             tracing::warn!(%reason, "a Visma Pay return was refused");
             let page = app.payment_page(&token).await.ok();
             let lang = page.as_ref().map(lang_of).unwrap_or_default();
-            render(
+            render_page(
                 &app,
                 StatusCode::BAD_REQUEST,
                 lang,
-                page.as_ref(),
+                page,
                 &token,
                 Some(("error", "pay-bad-callback")),
             )
+            .await
         }
         Err(CallbackRefused::App(e)) => failure(&app, &e, &token),
     }
@@ -360,14 +432,7 @@ async fn stripe_cancel(State(app): State<App>, Path(token): Path<String>) -> Res
 /// Back from Stripe's page: the query (Stripe's or anyone's) is not read; Stripe is asked.
 async fn stripe_back(app: &App, token: &str, back: StripeReturn) -> Response {
     match app.stripe_return(token, back).await {
-        Ok(page) => render(
-            app,
-            StatusCode::OK,
-            lang_of(&page),
-            Some(&page),
-            token,
-            None,
-        ),
+        Ok(page) => render_page(app, StatusCode::OK, lang_of(&page), Some(page), token, None).await,
         Err(e) => failure(app, &e, token),
     }
 }

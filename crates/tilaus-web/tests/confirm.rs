@@ -644,6 +644,7 @@ async fn confirmed_in_a_real_browser_at_phone_width() {
     let result = async {
         use fantoccini::Locator;
         client.goto(&format!("{}/confirm/{token}", s.base)).await?;
+        browser.screenshot("confirm-phone.png").await;
         client
             .find(Locator::Css("#confirm-name"))
             .await?

@@ -50,6 +50,8 @@ struct FakePayment {
     result: Option<Outcome>,
     /// What `capture` or `cancel` did to an authorised payment.
     concluded: Option<&'static str>,
+    /// `payment_method.selected`, when the customer chose a method on our page.
+    selected: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -65,6 +67,10 @@ struct FakeState {
     /// What `create_refund` answers: `instant` (cards) or `email` (bank payments).
     refund_type: &'static str,
     refunds: Vec<FakeRefund>,
+    /// `merchant_payment_methods` answers 503.
+    methods_down: bool,
+    /// How often `merchant_payment_methods` was asked.
+    methods_asked: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +102,8 @@ impl FakeVismaPay {
             refuse_capture: false,
             refund_type: "instant",
             refunds: Vec::new(),
+            methods_down: false,
+            methods_asked: 0,
         }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -111,6 +119,10 @@ impl FakeVismaPay {
             .route("/pbwapi/check_payment_status", post(check_payment_status))
             .route("/pbwapi/token/{token}", get(pay_page))
             .route("/pbwapi/capture", post(capture))
+            .route(
+                "/pbwapi/merchant_payment_methods",
+                post(merchant_payment_methods),
+            )
             .route("/pbwapi/create_refund", post(create_refund))
             .route("/pbwapi/cancel", post(cancel))
             .with_state(fake.clone());
@@ -228,6 +240,7 @@ async fn auth_payment(State(fake): State<FakeVismaPay>, Json(body): Json<Value>)
                 .into(),
             result: None,
             concluded: None,
+            selected: body["payment_method"].get("selected").cloned(),
         },
     );
     Json(json!({"result": 0, "token": token, "type": "e-payment"})).into_response()
@@ -274,6 +287,39 @@ async fn conclude(fake: &FakeVismaPay, body: &Value, done: &'static str) -> Resp
     }
     payment.concluded = Some(done);
     Json(json!({"result": 0})).into_response()
+}
+
+/// The merchant's methods (version 2, authcode over the api key): two card brands, two banks, a
+/// wallet, and a credit invoice from 50 euros.
+async fn merchant_payment_methods(
+    State(fake): State<FakeVismaPay>,
+    Json(body): Json<Value>,
+) -> Response {
+    if body["api_key"] != API_KEY
+        || body["authcode"] != mac(PRIVATE_KEY, &[API_KEY])
+        || body["version"] != "2"
+    {
+        return refuse_authcode(&fake);
+    }
+    let mut state = fake.state.lock().expect("lock");
+    state.methods_asked += 1;
+    if state.methods_down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let method = |name: &str, value: &str, group: &str, min: i64| {
+        json!({"name": name, "selected_value": value, "group": group, "min_amount": min,
+            "max_amount": 1_000_000, "img": "https://www.vismapay.com/e-payments/x.png",
+            "img_timestamp": 1, "currency": ["EUR"]})
+    };
+    Json(json!({"result": 0, "payment_methods": [
+        method("Visa", "creditcards", "creditcards", 0),
+        method("Mastercard", "creditcards", "creditcards", 0),
+        method("Nordea", "nordea", "banks", 0),
+        method("Osuuspankki", "osuuspankki", "banks", 0),
+        method("MobilePay", "mobilepay", "wallets", 0),
+        method("Jousto", "jousto", "creditinvoices", 5000),
+    ]}))
+    .into_response()
 }
 
 /// `create_refund` by amount of a paid payment, answered `instant` or `email` as told.
@@ -411,7 +457,8 @@ async fn paid_by_notify_then_return(s: Server) {
         "Kahvipaketti",
         "Muki",
         "24,80",
-        "Betala",
+        "Välj hur du betalar",
+        "Nätbank",
     ] {
         assert!(page.contains(text), "{text} in {page}");
     }
@@ -1022,6 +1069,89 @@ async fn refunds_at_once_and_by_email(s: Server) {
     s.fake.set(|f| f.down = false);
 }
 
+/// The payment page offers the merchant's Visma Pay methods (asked once, then kept): the
+/// customer picks a bank and goes straight to it; a method the page does not offer is dropped;
+/// while Visma Pay cannot tell, the page offers its hosted page instead.
+async fn methods_are_chosen_on_our_page(s: Server) {
+    let order_id = s.order("fi", "confirmed").await;
+    let token = s.link(&order_id).await;
+    s.fake.set(|f| f.methods_down = true);
+    let (status, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("name=\"provider\" value=\"vismapay\""),
+        "{page}"
+    );
+    assert!(!page.contains("name=\"method\""));
+
+    s.fake.set(|f| f.methods_down = false);
+    let (_, _, page) = s
+        .browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    for shown in [
+        "Verkkopankki",
+        "Nordea",
+        "Osuuspankki",
+        "Mobiilimaksu",
+        "MobilePay",
+        "Maksukortti",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    assert!(!page.contains("Jousto"), "under its minimum: {page}");
+    assert_eq!(
+        page.matches("value=\"creditcards\"").count(),
+        1,
+        "cards are one button"
+    );
+    assert!(
+        !page.contains("name=\"provider\""),
+        "the methods replace the generic button"
+    );
+    s.browse(reqwest::Method::GET, &format!("/pay/{token}"))
+        .await;
+    assert_eq!(
+        s.fake.state.lock().expect("lock").methods_asked,
+        2,
+        "kept after the first answer"
+    );
+
+    let (status, location, _) = s
+        .browse_form(
+            reqwest::Method::POST,
+            &format!("/pay/{token}"),
+            Some("method=nordea"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with(&format!("{}/token/", s.fake.base)),
+        "{location}"
+    );
+    let number = s.latest_number(&order_id).await;
+    assert_eq!(
+        s.fake.payment(&number).and_then(|p| p.selected),
+        Some(json!(["nordea"]))
+    );
+
+    let (status, _, _) = s
+        .browse_form(
+            reqwest::Method::POST,
+            &format!("/pay/{token}"),
+            Some("method=bitcoin"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let number = s.latest_number(&order_id).await;
+    let payment = s.fake.payment(&number).expect("started");
+    assert_eq!(
+        payment.selected, None,
+        "not offered: Visma Pay's page offers them all"
+    );
+}
+
 /// Changed content, expiry, other shops' tokens and bad requests: no payment is started.
 async fn links_that_take_no_money(s: Server) {
     let order_id = s.order("fi", "open").await;
@@ -1317,6 +1447,7 @@ tilaus_store::on_both_backends!(start = Server::start;
     authorised_payments_captured_or_cancelled,
     accepted_methods_decide_what_is_offered,
     refunds_at_once_and_by_email,
+    methods_are_chosen_on_our_page,
 );
 
 /// The public page in a real headless Chromium at phone width: no sideways scrolling, the Pay
@@ -1348,8 +1479,12 @@ async fn pay_in_a_real_browser_at_phone_width() {
             overflow.as_i64().is_some_and(|o| o <= 0),
             "sideways scroll: {overflow}"
         );
+        browser.screenshot("pay-methods.png").await;
+        let choose = client.find(Locator::Css("form .choose")).await?;
+        assert!(choose.text().await?.contains("24,80"));
+        // The merchant's methods as buttons, cards first, as Visma Pay lists them.
         let button = client.find(Locator::Css("form button")).await?;
-        assert!(button.text().await?.contains("24,80"));
+        assert_eq!(button.text().await?, "Maksukortti");
         let enter: char = fantoccini::key::Key::Enter.into();
         button.send_keys(&enter.to_string()).await?;
         let thanks = client

@@ -5,6 +5,7 @@
 
 mod capture;
 mod check;
+mod choices;
 mod methods;
 mod public;
 mod refund;
@@ -13,6 +14,7 @@ mod stripe;
 pub use capture::CapturePayments;
 pub(crate) use capture::enqueue_capture;
 pub use check::PaymentStatusCheck;
+pub use choices::PayChoice;
 pub use methods::PaymentMethodSettings;
 pub(crate) use methods::accepted_methods;
 pub use public::{AttemptNotice, CallbackRefused, LinkStatus, PayLine, PayPage, StartedPayment};
@@ -150,6 +152,8 @@ pub(crate) struct Payments {
     stripe: stripe_api::Client,
     stripe_checkout_origin: String,
     public_url: String,
+    /// The merchants' Visma Pay methods, fetched for payment pages.
+    method_cache: choices::MethodCache,
 }
 
 impl Payments {
@@ -167,6 +171,7 @@ impl Payments {
                 .trim_end_matches('/')
                 .to_owned(),
             public_url: config.public_url.trim_end_matches('/').to_owned(),
+            method_cache: choices::MethodCache::default(),
         }))
     }
 }
@@ -397,6 +402,7 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         payment_link::put_provider(&mut tx, scope, &row).await?;
+        self.payments.method_cache.forget(scope.shop_id());
         crate::audit::record(
             &mut tx,
             scope,

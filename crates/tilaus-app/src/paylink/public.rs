@@ -68,6 +68,7 @@ pub struct PayLine {
 /// The public payment page's content.
 #[derive(Debug, Clone)]
 pub struct PayPage {
+    pub shop_id: Uuid,
     pub shop_name: String,
     pub look: crate::brand::ShopLook,
     pub order_number: i64,
@@ -82,6 +83,9 @@ pub struct PayPage {
     pub status: LinkStatus,
     /// The providers the customer may choose from, in page order (none: `Unavailable`).
     pub providers: Vec<PayProvider>,
+    /// Visma Pay's methods to choose from on this page, once
+    /// [`App::offer_vismapay_methods`] filled them; empty: Visma Pay's page offers them.
+    pub vismapay_methods: Vec<super::PayChoice>,
     pub notice: Option<AttemptNotice>,
     /// The receipt issued for the payment, when there is one: its number and total.
     pub receipt: Option<(String, i64)>,
@@ -101,7 +105,7 @@ pub enum StartedPayment {
     /// Send the customer to the provider's page.
     Redirect(String),
     /// Nothing was started; the page says why.
-    Refused(PayPage),
+    Refused(Box<PayPage>),
 }
 
 /// A callback that is not trusted: nothing changed. Its reason is for the log, not the caller.
@@ -175,6 +179,7 @@ impl App {
             .find(|d| d.kind == DocumentKind::Receipt.as_str())
             .map(|d| (d.display_number, d.total));
         Ok(PayPage {
+            shop_id: scope.shop_id(),
             shop_name: shop.name,
             look: crate::brand::look_of(q, scope).await?,
             order_number: row.number,
@@ -193,6 +198,7 @@ impl App {
             due,
             status,
             providers,
+            vismapay_methods: Vec::new(),
             notice: if status == LinkStatus::Paid {
                 None
             } else {
@@ -209,19 +215,27 @@ impl App {
         self.page(&mut conn, scope, &link, None).await
     }
 
-    /// The customer pressed Pay (choosing `provider`, or the first the shop has): records a
-    /// pending payment, asks the provider for its payment page and returns where to send the
-    /// customer. Money is taken only on the provider's page.
+    /// The customer pressed Pay (choosing `provider`, or the first the shop has, and perhaps a
+    /// Visma Pay `method` the page offered): records a pending payment, asks the provider for
+    /// its payment page and returns where to send the customer. Money is taken only on the
+    /// provider's page.
     pub async fn start_link_payment(
         &self,
         token: &str,
         provider: Option<PayProvider>,
+        method: Option<&str>,
     ) -> Result<StartedPayment, AppError> {
+        // Asked before the transaction: it may call Visma Pay. A method the page does not offer
+        // (any more) is dropped, and Visma Pay's page offers them all.
+        let method = match method {
+            Some(method) => self.offered_method(token, method).await,
+            None => None,
+        };
         let mut tx = self.db.begin().await?;
         let (scope, link) = resolve(&mut tx, token).await?;
         let page = self.page(&mut tx, scope, &link, None).await?;
         if page.status != LinkStatus::Payable {
-            return Ok(StartedPayment::Refused(page));
+            return Ok(StartedPayment::Refused(Box::new(page)));
         }
         let hour_ago = now_micros() - HOUR_MICROS;
         let recent = payment_link::attempts_for_link(&mut tx, scope, link.link_id)
@@ -234,13 +248,13 @@ impl App {
             let page = self
                 .page(&mut tx, scope, &link, Some(AttemptNotice::TooManyAttempts))
                 .await?;
-            return Ok(StartedPayment::Refused(page));
+            return Ok(StartedPayment::Refused(Box::new(page)));
         }
         let Some(provider) = provider
             .filter(|p| page.providers.contains(p))
             .or(page.providers.first().copied())
         else {
-            return Ok(StartedPayment::Refused(page));
+            return Ok(StartedPayment::Refused(Box::new(page)));
         };
         let row = order::get(&mut tx, scope, link.order_id)
             .await?
@@ -253,7 +267,7 @@ impl App {
         self.jobs_committed();
         match provider {
             PayProvider::VismaPay => {
-                self.start_vismapay(scope, &link, token, &row, &attempt)
+                self.start_vismapay(scope, &link, token, &row, &attempt, method.as_deref())
                     .await
             }
             PayProvider::Stripe => {
@@ -337,6 +351,7 @@ impl App {
         token: &str,
         row: &order::OrderRow,
         attempt: &Attempt,
+        selected: Option<&str>,
     ) -> Result<StartedPayment, AppError> {
         let number = &attempt.number;
         let credentials = self.require_vismapay(scope).await?;
@@ -352,6 +367,7 @@ impl App {
                 scope.shop_id()
             ),
             lang: &row.language,
+            selected,
         };
         match self
             .payments
@@ -393,7 +409,7 @@ impl App {
             .await?;
         tx.commit().await?;
         self.events_committed(scope);
-        Ok(StartedPayment::Refused(page))
+        Ok(StartedPayment::Refused(Box::new(page)))
     }
 
     /// The provider did not answer: the payment stays pending (the status check decides).
@@ -406,7 +422,7 @@ impl App {
         let page = self
             .page(&mut conn, scope, link, Some(AttemptNotice::ProviderDown))
             .await?;
-        Ok(StartedPayment::Refused(page))
+        Ok(StartedPayment::Refused(Box::new(page)))
     }
 
     /// The customer's browser back from Visma Pay at `/pay/{token}/return`.

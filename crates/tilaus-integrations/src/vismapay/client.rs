@@ -32,6 +32,37 @@ pub struct PaymentRequest<'a> {
     pub notify_url: &'a str,
     /// fi, sv or en.
     pub lang: &'a str,
+    /// A method code from `merchant_payment_methods` (`selected_value`, or a group such as
+    /// `creditcards`): the customer goes straight to it. `None` offers every method.
+    pub selected: Option<&'a str>,
+}
+
+/// One of the merchant's payment methods, as `merchant_payment_methods` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MerchantMethod {
+    /// What the customer sees, e.g. "Nordea" or "Visa".
+    pub name: String,
+    /// The code for `payment_method.selected`.
+    pub selected_value: String,
+    /// banks, creditcards, wallets or creditinvoices.
+    pub group: String,
+    /// Cents; credit invoices have limits.
+    #[serde(default)]
+    pub min_amount: Option<i64>,
+    #[serde(default)]
+    pub max_amount: Option<i64>,
+    /// The currencies it takes, when Visma Pay says.
+    #[serde(default)]
+    pub currency: Vec<String>,
+}
+
+impl MerchantMethod {
+    /// Whether it can take `amount` cents of `currency`.
+    pub fn takes(&self, amount: i64, currency: &str) -> bool {
+        (self.currency.is_empty() || self.currency.iter().any(|c| c == currency))
+            && self.min_amount.is_none_or(|min| amount >= min)
+            && self.max_amount.is_none_or(|max| amount <= max)
+    }
 }
 
 /// The status `check_payment_status` reports.
@@ -78,6 +109,9 @@ struct Answer {
     /// `create_refund`: `instant` or `email`.
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// `merchant_payment_methods`.
+    #[serde(default)]
+    payment_methods: Vec<MerchantMethod>,
     #[serde(default)]
     errors: Value,
 }
@@ -136,6 +170,9 @@ impl Client {
         if let Some(email) = request.email {
             body["email"] = json!(email);
         }
+        if let Some(selected) = request.selected {
+            body["payment_method"]["selected"] = json!([selected]);
+        }
         let answer = self.call("auth_payment", &body).await?;
         match (answer.result, answer.token) {
             (0, Some(token)) if !token.is_empty() => Ok(token),
@@ -167,6 +204,26 @@ impl Client {
             (2, _) => CheckedStatus::Failed,
             _ => CheckedStatus::Pending,
         })
+    }
+
+    /// The payment methods the merchant has for `currency` (API version 2, authcode over the
+    /// api key alone).
+    pub async fn merchant_payment_methods(
+        &self,
+        credentials: &Credentials,
+        currency: &str,
+    ) -> Result<Vec<MerchantMethod>, ClientError> {
+        let body = json!({
+            "version": "2",
+            "api_key": credentials.api_key(),
+            "currency": currency,
+            "authcode": credentials.authcode(Operation::MerchantPaymentMethods),
+        });
+        Ok(self
+            .call("merchant_payment_methods", &body)
+            .await?
+            .ok()?
+            .payment_methods)
     }
 
     /// Settles an authorised card payment (`result: 2` means already settled or refused by the
@@ -284,5 +341,22 @@ mod tests {
         let local = Client::new("http://127.0.0.1:9").expect("client");
         assert_eq!(local.origin(), "http://127.0.0.1:9");
         assert!(Client::new("ftp://x").is_err());
+    }
+
+    #[test]
+    fn a_method_takes_what_its_limits_and_currencies_allow() {
+        let method = |min, max, currency: &[&str]| MerchantMethod {
+            name: "Jousto".into(),
+            selected_value: "jousto".into(),
+            group: "creditinvoices".into(),
+            min_amount: min,
+            max_amount: max,
+            currency: currency.iter().map(|c| c.to_string()).collect(),
+        };
+        let jousto = method(Some(2000), Some(500_000), &["EUR"]);
+        assert!(jousto.takes(2000, "EUR") && jousto.takes(500_000, "EUR"));
+        assert!(!jousto.takes(1999, "EUR") && !jousto.takes(500_001, "EUR"));
+        assert!(!jousto.takes(5000, "SEK"));
+        assert!(method(None, None, &[]).takes(1, "SEK"));
     }
 }

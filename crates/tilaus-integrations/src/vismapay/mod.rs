@@ -9,5 +9,6 @@ pub use authcode::{
     RefundResult,
 };
 pub use client::{
-    CheckedStatus, Client, ClientError, DEFAULT_BASE_URL, PaymentRequest, StartedRefund,
+    CheckedStatus, Client, ClientError, DEFAULT_BASE_URL, MerchantMethod, PaymentRequest,
+    StartedRefund,
 };

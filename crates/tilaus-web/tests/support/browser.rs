@@ -60,6 +60,20 @@ impl PhoneBrowser {
         Some(PhoneBrowser { client, driver })
     }
 
+    /// Saves what the browser shows as `name` in `$TILAUS_SCREENSHOTS` (relative to the
+    /// workspace root), when it is set: the pictures in docs/screenshots come from here.
+    pub async fn screenshot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("TILAUS_SCREENSHOTS") else {
+            return;
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(dir.join(name), png).expect("write screenshot");
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();

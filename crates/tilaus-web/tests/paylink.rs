@@ -1564,3 +1564,150 @@ async fn presses_from_elsewhere_or_too_often_start_nothing(s: Server) {
         Some(10)
     );
 }
+
+/// What the "done" means, in a real browser at phone width: staff take a phone order in
+/// the admin, send a payment link from the order's next step, the customer opens the link,
+/// picks their bank, pays at Visma Pay (the fake) and sees the receipt; the order is paid and
+/// has its receipt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_order_link_and_payment_in_a_real_browser() {
+    let Some(browser) = support::browser::PhoneBrowser::start("the phone order browser test").await
+    else {
+        return;
+    };
+    let s = Server::start(tilaus_store::testkit::sqlite()).await;
+    const PASSWORD: &str = "puhelin-myynti-2026";
+    s.app
+        .create_user(
+            &tilaus_app::Principal::system(s.shop_id, "test"),
+            "myyja@example.fi",
+            Some("Mirja Myyjä"),
+            PASSWORD.into(),
+            tilaus_domain::access::Role::Staff,
+        )
+        .await
+        .expect("a staff user");
+    let client = &browser.client;
+    let result = async {
+        use fantoccini::Locator;
+        client.goto(&format!("{}/admin/login", s.base)).await?;
+        client
+            .find(Locator::Css("#email"))
+            .await?
+            .send_keys("myyja@example.fi")
+            .await?;
+        client
+            .find(Locator::Css("#password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Css(".main-nav")).await?;
+
+        // The phone order.
+        client.goto(&format!("{}/admin/orders/new", s.base)).await?;
+        client
+            .wait()
+            .for_element(Locator::Css("#c-name"))
+            .await?
+            .send_keys("Aino Puhelin")
+            .await?;
+        client
+            .find(Locator::Css("#c-phone"))
+            .await?
+            .send_keys("040 123 4567")
+            .await?;
+        client
+            .find(Locator::Css("#line-0-name"))
+            .await?
+            .send_keys("Kahvipaketti")
+            .await?;
+        client
+            .find(Locator::Css("#line-0-price"))
+            .await?
+            .send_keys("12,40")
+            .await?;
+        client
+            .find(Locator::Css("#line-0-vat"))
+            .await?
+            .send_keys("14")
+            .await?;
+        client
+            .find(Locator::Css("button.save-confirmed"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css(".alert.notice"))
+            .await?;
+        let order_url = client.current_url().await?;
+        let order_id = order_url
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+
+        // The payment link from the next step; the URL is shown once.
+        client
+            .find(Locator::Css("[data-action=send_payment_link]"))
+            .await?
+            .click()
+            .await?;
+        let link = client
+            .wait()
+            .for_element(Locator::Css("#link-url"))
+            .await?
+            .attr("value")
+            .await?
+            .unwrap_or_default();
+        assert!(link.starts_with(&format!("{}/pay/", s.base)), "{link}");
+
+        // The customer.
+        client.goto(&link).await?;
+        client
+            .wait()
+            .for_element(Locator::Css("button[value=nordea]"))
+            .await?
+            .click()
+            .await?;
+        let thanks = client
+            .wait()
+            .for_element(Locator::Css(".message.success"))
+            .await?
+            .text()
+            .await?;
+        assert!(thanks.contains("Kiitos"), "{thanks}");
+        assert!(client.source().await?.contains("Kuitti"));
+        browser.screenshot("pay-thanks.png").await;
+
+        // Staff see it paid.
+        client.goto(order_url.as_str()).await?;
+        let page = client.source().await?;
+        browser.screenshot("order-paid-phone.png").await;
+        // The admin speaks the browser's language (headless Chromium asks for English).
+        assert!(page.contains(">Paid<"), "the order page says paid: {page}");
+        Ok::<_, fantoccini::error::CmdError>(order_id)
+    }
+    .await;
+    browser.close().await;
+    let order_id = result.expect("the phone order flow");
+    assert_eq!(s.order_state(&order_id).await, "paid");
+    let number = s.latest_number(&order_id).await;
+    assert_eq!(
+        s.fake.payment(&number).map(|p| (p.amount, p.selected)),
+        Some((1240, Some(json!(["nordea"]))))
+    );
+    let kinds: Vec<String> = s
+        .documents(&order_id)
+        .await
+        .iter()
+        .filter_map(|d| d["kind"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(kinds, ["receipt"]);
+}

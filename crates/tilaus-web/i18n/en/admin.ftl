@@ -784,3 +784,4 @@ accepted-prepayment = Prepayment by bank transfer
 accepted-cash = Cash
 accepted-card_terminal = Card terminal
 accepted-other = Other, recorded by staff
+next-step-no-provider = Payment links need Visma Pay or Stripe: set them up in the payment settings.

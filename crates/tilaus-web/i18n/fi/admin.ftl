@@ -784,3 +784,4 @@ accepted-prepayment = Ennakkomaksu tilisiirrolla
 accepted-cash = Käteinen
 accepted-card_terminal = Korttipääte
 accepted-other = Muu, henkilökunnan kirjaama
+next-step-no-provider = Maksulinkit tarvitsevat Visma Payn tai Stripen: ota ne käyttöön maksuasetuksissa.

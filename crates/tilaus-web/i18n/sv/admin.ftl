@@ -784,3 +784,4 @@ accepted-prepayment = Förskottsbetalning med banköverföring
 accepted-cash = Kontant
 accepted-card_terminal = Kortterminal
 accepted-other = Annat, registrerat av personalen
+next-step-no-provider = Betalningslänkar behöver Visma Pay eller Stripe: ta dem i bruk i betalningsinställningarna.

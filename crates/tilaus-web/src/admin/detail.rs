@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tilaus_app::delivery::DeliveryView;
 use tilaus_app::order::{CustomerView, LineView, NextStepView, OrderSummary, OrderView};
+use tilaus_app::paylink::PaymentMethodSettings;
 use tilaus_app::{App, AppError};
 use tilaus_domain::customer::Address;
 use tilaus_domain::language::Language;
@@ -162,6 +163,8 @@ pub(crate) struct NextStepCard {
     /// The order's purchase process, from its products (ORD-5).
     process: String,
     actions: Vec<NextActionButton>,
+    /// Payment links need a provider the shop has not set up: where to do it.
+    setup_hint: Option<String>,
 }
 
 pub(crate) struct NextActionButton {
@@ -204,6 +207,7 @@ impl NextStepCard {
             hint: lang.t(&format!("next-step-hint-{step}")),
             process: lang.t(&format!("purchase-process-{}", next.process)),
             actions,
+            setup_hint: None,
         })
     }
 }
@@ -380,6 +384,7 @@ pub(crate) struct MoneyTab {
     received: String,
     balance_due: String,
     can_invoice: bool,
+    can_transfer_slip: bool,
     can_pay: bool,
     methods: Vec<Choice>,
     amount_draft: String,
@@ -511,11 +516,33 @@ fn tab_links(lang: Lang, current: &str, notes: usize, events: usize) -> Vec<TabL
         .collect()
 }
 
+/// Takes out of the order's next actions what the shop's payment settings rule out, so the page
+/// offers no button the command would refuse: no invoice when the shop does not invoice, no
+/// payment link without an accepted provider whose keys are stored. True when a payment link
+/// was taken out (the card then says where providers are set up).
+fn allow_by_settings(paying: &PaymentMethodSettings, next: &mut NextStepView) -> bool {
+    let accepts = |name: &str| paying.accepted.iter().any(|a| a == name);
+    let has_keys = |provider: &str| paying.providers.iter().any(|p| p.provider == provider);
+    let linkable =
+        (accepts("visma_pay") && has_keys("vismapay")) || (accepts("stripe") && has_keys("stripe"));
+    let offered_link = next
+        .actions
+        .iter()
+        .any(|a| a == OrderAction::SendPaymentLink.as_str());
+    next.actions
+        .retain(|action| match OrderAction::parse(action) {
+            Some(OrderAction::CreateInvoice) => accepts("invoice"),
+            Some(OrderAction::SendPaymentLink) => linkable,
+            _ => true,
+        });
+    offered_link && !linkable
+}
+
 async fn money_tab(
     app: &App,
     staff: &Staff,
     order: &OrderSummary,
-    next: &NextStepView,
+    (next, paying, documentable): (&NextStepView, &PaymentMethodSettings, bool),
     amount_draft: String,
 ) -> Result<MoneyTab, AppError> {
     let lang = staff.ctx.lang;
@@ -529,6 +556,9 @@ async fn money_tab(
     let can = |action: OrderAction| can_write && next.actions.iter().any(|a| a == action.as_str());
     Ok(MoneyTab {
         can_invoice: can(OrderAction::CreateInvoice),
+        can_transfer_slip: can_write
+            && documentable
+            && paying.accepted.iter().any(|a| a == "prepayment"),
         can_pay: can(OrderAction::RecordPayment),
         methods: view::choices(
             lang,
@@ -536,6 +566,11 @@ async fn money_tab(
             PaymentMethod::ALL
                 .iter()
                 .filter(|m| m.is_manual())
+                // Bank transfers from a statement are always recordable.
+                .filter(|m| {
+                    **m == PaymentMethod::BankTransfer
+                        || paying.accepted.iter().any(|a| a == m.as_str())
+                })
                 .map(|m| m.as_str()),
             "cash",
         ),
@@ -588,7 +623,19 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
     let ctx = &staff.ctx;
     let lang = ctx.lang;
     let fail = |e| render::app_error(ctx, e);
-    let order: OrderView = app.get_order(&staff.principal, id).await.map_err(fail)?;
+    let mut order: OrderView = app.get_order(&staff.principal, id).await.map_err(fail)?;
+    let paying = app
+        .payment_method_settings(&staff.principal)
+        .await
+        .map_err(fail)?;
+    // A transfer slip is for what an invoice is for (a confirmed order without its document),
+    // whether or not the shop invoices.
+    let documentable = order
+        .next_step
+        .actions
+        .iter()
+        .any(|a| a == OrderAction::CreateInvoice.as_str());
+    let no_provider = allow_by_settings(&paying, &mut order.next_step);
     let events = app.order_events(&staff.principal, id).await.map_err(fail)?;
     let channels = app.list_channels(&staff.principal).await.map_err(fail)?;
     let zone = view::zone(staff);
@@ -602,7 +649,7 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
                 app,
                 staff,
                 o,
-                &order.next_step,
+                (&order.next_step, &paying, documentable),
                 outcome.amount_draft.clone(),
             );
             let tab = tab.await;
@@ -738,7 +785,10 @@ pub(crate) async fn render_order(app: &App, staff: &Staff, id: Uuid, outcome: Ou
             .collect(),
         can_write,
         allowed: Allowed::of(lang, state, can_write),
-        next: NextStepCard::of(lang, &order.next_step, can_write),
+        next: NextStepCard::of(lang, &order.next_step, can_write).map(|card| NextStepCard {
+            setup_hint: no_provider.then(|| lang.t("next-step-no-provider")),
+            ..card
+        }),
         notice: outcome.notice,
         error: outcome.error,
         details: outcome.details,

@@ -1001,6 +1001,28 @@ async fn payment_methods_are_switched_and_payments_captured(s: Server) {
             .expect("providers")
             .is_empty()
     );
+    // The order page offers only what the shop accepts: no transfer slip, no cash, and no
+    // payment link without a provider.
+    let confirmed = s.order("W-9", "Aino Asetus").await;
+    s.change_state(&confirmed, "confirmed").await;
+    let shown = browser
+        .get(&format!("/admin/orders/{confirmed}?tab=payments"))
+        .await;
+    assert!(shown.body.contains("/invoice\""), "invoicing is on");
+    assert!(
+        !shown.body.contains("/transfer-slip\""),
+        "prepayment is off"
+    );
+    assert!(!shown.body.contains("data-action=\"send_payment_link\""));
+    let methods =
+        crate::support::form_fields(&shown.body, &format!("/admin/orders/{confirmed}/payments"));
+    let method = methods
+        .iter()
+        .find(|(n, _)| n == "method")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(method, Some("card_terminal"), "{methods:?}");
+    assert!(!shown.body.contains("value=\"cash\""));
+    assert!(shown.body.contains("value=\"bank_transfer\""));
 
     // A web shop sends an order whose card payment is only authorised: staff capture it.
     let body = serde_json::json!({

@@ -347,7 +347,47 @@ pub struct InvoicingTerms {
     pub late_interest: Option<i64>,
 }
 
+/// A numbering series as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SeriesView {
+    /// receipt, invoice, credit_note or transfer_slip.
+    pub kind: String,
+    pub prefix: String,
+    pub next_number: i64,
+}
+
 impl App {
+    /// Every document kind's series: as set, or as a first document would start it (no prefix,
+    /// number 1).
+    pub async fn document_series(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<SeriesView>, AppError> {
+        let mut conn = self.db.read().await?;
+        let set = document::series(&mut conn, principal.read_scope()).await?;
+        Ok(DocumentKind::ALL
+            .iter()
+            .map(|kind| {
+                let row = set.iter().find(|r| r.kind == kind.as_str());
+                SeriesView {
+                    kind: kind.as_str().into(),
+                    prefix: row.map(|r| r.prefix.clone()).unwrap_or_default(),
+                    next_number: row.map_or(1, |r| r.next_number),
+                }
+            })
+            .collect())
+    }
+
+    /// The payment terms and late-payment interest new invoices print.
+    pub async fn invoicing_terms(&self, principal: &Principal) -> Result<InvoicingTerms, AppError> {
+        let mut conn = self.db.read().await?;
+        let terms = invoicing_terms(&mut conn, principal.read_scope()).await?;
+        Ok(InvoicingTerms {
+            payment_terms_days: terms.days,
+            late_interest: terms.late_interest.map(|r| i64::from(r.basis_points())),
+        })
+    }
+
     /// Sets a series' prefix and next number. The next number may skip ahead (a shop moving
     /// over from another system) but never back to a number already issued.
     pub async fn set_document_series(

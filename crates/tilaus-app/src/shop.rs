@@ -33,6 +33,127 @@ pub struct NewShop {
     pub time_zone: Option<String>,
 }
 
+/// What the shop's documents say of the seller (AVL 209 e §): its name, business and VAT ids,
+/// address, and the account customers pay to (printed with the bank barcode and EPC QR).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShopDetails {
+    pub name: String,
+    /// Y-tunnus, e.g. 1234567-8.
+    pub business_id: Option<String>,
+    /// e.g. FI12345678.
+    pub vat_id: Option<String>,
+    /// `line1`, `line2`, `postal_code`, `city`, `country`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub address: Address,
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+}
+
+/// [`ShopDetails`] checked, as stored.
+struct Seller {
+    name: String,
+    business_id: Option<String>,
+    vat_id: Option<String>,
+    /// JSON of the normalised address.
+    address: String,
+    iban: Option<String>,
+    bic: Option<String>,
+}
+
+impl Seller {
+    fn parse(details: &ShopDetails) -> Result<Seller, AppError> {
+        let mut errors = ValidationErrors::default();
+        let name = errors.check("/name", text::required(&details.name, MAX_SHORT));
+        let optional = |errors: &mut ValidationErrors, pointer, value: &Option<String>, max| {
+            errors
+                .check(pointer, text::optional(value.as_deref(), max))
+                .flatten()
+        };
+        let business_id = optional(&mut errors, "/business_id", &details.business_id, 40);
+        let vat_id = optional(&mut errors, "/vat_id", &details.vat_id, 40);
+        let iban = optional(&mut errors, "/iban", &details.iban, 40);
+        let bic = optional(&mut errors, "/bic", &details.bic, 11);
+        let address = match details.address.normalised() {
+            Ok(address) => Some(address),
+            Err(problems) => {
+                for (part, detail) in problems {
+                    errors.push(format!("/address/{part}"), detail);
+                }
+                None
+            }
+        };
+        errors.into_result()?;
+        let (Some(name), Some(address)) = (name, address) else {
+            return Err(AppError::invalid("/", "invalid shop details"));
+        };
+        Ok(Seller {
+            name,
+            business_id,
+            vat_id,
+            address: serde_json::to_string(&address).unwrap_or_default(),
+            iban,
+            bic,
+        })
+    }
+}
+
+impl App {
+    /// What the shop's documents say of it.
+    pub async fn shop_details(&self, principal: &Principal) -> Result<ShopDetails, AppError> {
+        let mut conn = self.db.read().await?;
+        let row = shop::get_shop(&mut conn, principal.read_scope())
+            .await?
+            .ok_or(AppError::NotFound("shop"))?;
+        Ok(ShopDetails {
+            name: row.name,
+            business_id: row.business_id,
+            vat_id: row.vat_id,
+            address: serde_json::from_str(&row.address).unwrap_or_default(),
+            iban: row.iban,
+            bic: row.bic,
+        })
+    }
+
+    /// Changes what new documents say of the seller (owner or manager); issued documents keep
+    /// what they said.
+    pub async fn put_shop_details(
+        &self,
+        principal: &Principal,
+        input: &ShopDetails,
+    ) -> Result<ShopDetails, AppError> {
+        let scope = principal.admin_scope()?;
+        let seller = Seller::parse(input)?;
+        let mut tx = self.db.begin().await?;
+        let before = shop::get_shop(&mut tx, scope)
+            .await?
+            .ok_or(AppError::NotFound("shop"))?;
+        let after = shop::ShopRow {
+            name: seller.name,
+            business_id: seller.business_id,
+            vat_id: seller.vat_id,
+            address: seller.address,
+            iban: seller.iban,
+            bic: seller.bic,
+            ..before
+        };
+        shop::set_details(&mut tx, scope, &after).await?;
+        audit::record(
+            &mut tx,
+            scope,
+            principal,
+            "shop.details_updated",
+            "shop",
+            json!({"name": after.name, "business_id": after.business_id, "vat_id": after.vat_id,
+                "iban": after.iban, "bic": after.bic}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.shop_details(principal).await
+    }
+}
+
 /// A new shop and the way in.
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedShop {
@@ -136,22 +257,14 @@ impl App {
     /// Opens a shop with its default channels, its owner and the owner's first API token.
     pub async fn create_shop(&self, new: NewShop) -> Result<CreatedShop, AppError> {
         let (settings, email) = parse_settings(&new)?;
-        let address = new
-            .address
-            .clone()
-            .unwrap_or_default()
-            .normalised()
-            .map_err(|errors| {
-                ValidationErrors(
-                    errors
-                        .into_iter()
-                        .map(|(part, detail)| tilaus_domain::validation::FieldError {
-                            pointer: format!("/address/{part}"),
-                            detail,
-                        })
-                        .collect(),
-                )
-            })?;
+        let seller = Seller::parse(&ShopDetails {
+            name: new.name.clone(),
+            business_id: new.business_id.clone(),
+            vat_id: new.vat_id.clone(),
+            address: new.address.clone().unwrap_or_default(),
+            iban: new.iban.clone(),
+            bic: new.bic.clone(),
+        })?;
         let password = match new.owner_password.clone() {
             Some(password) => hash_password(password).await?,
             // No password: an unusable hash, so only the token gets in until one is set.
@@ -163,17 +276,12 @@ impl App {
         let mut tx = self.db.begin().await?;
         let row = shop::ShopRow {
             shop_id,
-            name: text::required(&new.name, MAX_SHORT)
-                .map_err(|e| AppError::invalid("/name", e))?,
-            business_id: text::optional(new.business_id.as_deref(), 40)
-                .map_err(|e| AppError::invalid("/business_id", e))?,
-            vat_id: text::optional(new.vat_id.as_deref(), 40)
-                .map_err(|e| AppError::invalid("/vat_id", e))?,
-            address: serde_json::to_string(&address).unwrap_or_default(),
-            iban: text::optional(new.iban.as_deref(), 40)
-                .map_err(|e| AppError::invalid("/iban", e))?,
-            bic: text::optional(new.bic.as_deref(), 11)
-                .map_err(|e| AppError::invalid("/bic", e))?,
+            name: seller.name,
+            business_id: seller.business_id,
+            vat_id: seller.vat_id,
+            address: seller.address,
+            iban: seller.iban,
+            bic: seller.bic,
             default_currency: settings.currency.as_str().into(),
             default_language: settings.languages[0].as_str().into(),
             languages: serde_json::to_string(&settings.languages).unwrap_or_default(),

@@ -74,6 +74,30 @@ pub async fn insert_shop(q: &mut impl Queries, shop: &ShopRow) -> Result<(), Sto
     crate::dialect::create_order_numbers(q, shop.shop_id, 0).await
 }
 
+/// Changes what the shop's documents say of the seller: name, business and VAT ids, address,
+/// IBAN and BIC.
+pub async fn set_details(
+    q: &mut impl Queries,
+    scope: ShopScope,
+    shop: &ShopRow,
+) -> Result<(), StoreError> {
+    q.execute(
+        Query::update()
+            .table(Shops::Table)
+            .values([
+                (Shops::Name, shop.name.clone().into()),
+                (Shops::BusinessId, shop.business_id.clone().into()),
+                (Shops::VatId, shop.vat_id.clone().into()),
+                (Shops::Address, shop.address.clone().into()),
+                (Shops::Iban, shop.iban.clone().into()),
+                (Shops::Bic, shop.bic.clone().into()),
+            ])
+            .and_where(Expr::col(Shops::ShopId).eq(scope.shop_id())),
+    )
+    .await
+    .map(|_| ())
+}
+
 pub async fn get_shop(
     q: &mut impl Queries,
     scope: ShopScope,

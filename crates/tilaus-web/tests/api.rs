@@ -85,6 +85,11 @@ impl Server {
             .await
     }
 
+    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PUT, path, Some(body), &self.token)
+            .await
+    }
+
     async fn order_count(&self) -> usize {
         let (status, page) = self.get("/api/v1/orders?limit=200").await;
         assert_eq!(status, StatusCode::OK, "{page}");
@@ -123,6 +128,7 @@ tilaus_store::on_both_backends!(
     message_templates_over_the_api,
     a_retried_payment_is_recorded_once,
     retried_documents_replay_the_same_document,
+    the_shop_sets_its_details_series_and_terms,
 );
 
 /// `GET /api/v1/customers?q=` finds a customer by any of their details, pages by cursor, and
@@ -2272,4 +2278,108 @@ async fn retried_documents_replay_the_same_document(s: Server) {
         .map(|d| d["kind"].clone())
         .collect();
     assert_eq!(kinds, [json!("invoice"), json!("credit_note")]);
+}
+
+/// A merchant going live sets what its documents print: the seller's details, the numbering
+/// that continues its old system's, and its payment terms. The next invoice follows them; bad
+/// input and other roles change nothing.
+async fn the_shop_sets_its_details_series_and_terms(s: Server) {
+    let (status, shop) = s.get("/api/v1/shop").await;
+    assert_eq!(status, StatusCode::OK, "{shop}");
+    let details = json!({"name": "Kahvila Aalto Oy", "business_id": "1234567-1",
+        "vat_id": "FI12345671", "iban": "FI21 1234 5600 0007 85", "bic": "NDEAFIHH",
+        "address": {"line1": "Rantakatu 1", "postal_code": "90100", "city": "Oulu", "country": "FI"}});
+    let (status, saved) = s.put("/api/v1/shop", details.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(s.get("/api/v1/shop").await.1, saved);
+    assert_eq!(saved["address"]["city"], "Oulu");
+
+    let (status, series) = s
+        .put(
+            "/api/v1/document-series/invoice",
+            json!({"prefix": "L-", "next_number": 1001}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{series}");
+    let (_, all) = s.get("/api/v1/document-series").await;
+    let invoice = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["kind"] == "invoice")
+        .cloned();
+    assert_eq!(
+        invoice,
+        Some(json!({"kind": "invoice", "prefix": "L-", "next_number": 1001}))
+    );
+    assert!(all.as_array().expect("list").iter().any(|s| s
+        == &json!(
+        {"kind": "receipt", "prefix": "", "next_number": 1})));
+    let terms = json!({"payment_terms_days": 21, "late_interest": 1150});
+    let (status, saved_terms) = s.put("/api/v1/invoicing-terms", terms.clone()).await;
+    assert_eq!((status, &saved_terms), (StatusCode::OK, &terms));
+    assert_eq!(s.get("/api/v1/invoicing-terms").await.1, terms);
+
+    let (_, created) = s.post("/api/v1/orders", order("GO-LIVE-1")).await;
+    let id = created["id"].as_str().expect("id");
+    s.post(
+        &format!("/api/v1/orders/{id}/state"),
+        json!({"state": "confirmed"}),
+    )
+    .await;
+    let (status, invoice) = s
+        .post(&format!("/api/v1/orders/{id}/invoice"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invoice}");
+    assert_eq!(invoice["number"], "L-1001");
+    let date = |field: &str| -> jiff::civil::Date {
+        invoice[field]
+            .as_str()
+            .expect("a date")
+            .parse()
+            .expect("a date")
+    };
+    let days = date("issue_date")
+        .until(date("due_date"))
+        .expect("span")
+        .get_days();
+    assert_eq!(days, 21, "{invoice}");
+
+    // Refused, and nothing changes.
+    for (path, body) in [
+        ("/api/v1/shop", json!({"name": " "})),
+        ("/api/v1/shop", json!({"name": "X", "iban": "X".repeat(41)})),
+        (
+            "/api/v1/document-series/quote",
+            json!({"prefix": "Q", "next_number": 1}),
+        ),
+        (
+            "/api/v1/document-series/invoice",
+            json!({"prefix": "L-", "next_number": 1001}),
+        ),
+        (
+            "/api/v1/document-series/invoice",
+            json!({"prefix": "L-", "next_number": 0}),
+        ),
+        (
+            "/api/v1/invoicing-terms",
+            json!({"payment_terms_days": 400}),
+        ),
+    ] {
+        let (status, problem) = s.put(path, body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
+    }
+    assert_eq!(s.get("/api/v1/shop").await.1, saved);
+    let (_, staff) = s
+        .post("/api/v1/tokens", json!({"name": "till", "role": "staff"}))
+        .await;
+    let staff = staff["token"].as_str().expect("token").to_owned();
+    let (status, _) = s
+        .send(reqwest::Method::PUT, "/api/v1/shop", Some(details), &staff)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

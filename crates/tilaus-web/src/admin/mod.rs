@@ -28,6 +28,7 @@ mod render;
 mod rule_form;
 mod rules;
 mod settings;
+mod shop_settings;
 mod sms_templates;
 mod templates;
 mod view;
@@ -132,6 +133,18 @@ pub fn routes(app: App, config: AdminConfig) -> Router<App> {
         .route(
             "/admin/settings/reminders",
             get(reminders::show).post(reminders::save),
+        )
+        .route(
+            "/admin/settings/shop",
+            get(shop_settings::show).post(shop_settings::save_details),
+        )
+        .route(
+            "/admin/settings/shop/terms",
+            post(shop_settings::save_terms),
+        )
+        .route(
+            "/admin/settings/shop/series",
+            post(shop_settings::save_series),
         )
         .route(
             "/admin/settings/payments",

@@ -17,6 +17,7 @@ pub(crate) use payment_links::pairs;
 mod orders;
 mod payment_links;
 mod products;
+mod shop;
 mod templates;
 
 use crate::Problem;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<App> {
         .merge(deliveries::routes())
         .merge(export_schedules::routes())
         .merge(brand::routes())
+        .merge(shop::routes())
 }
 
 /// The request's `Idempotency-Key`, if it has one, with the fingerprint of the request: the path

@@ -41,6 +41,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         super::export_schedules::list_export_schedules, super::export_schedules::create_export_schedule,
         super::export_schedules::delete_export_schedule,
         super::brand::get_brand, super::brand::put_brand, super::brand::put_logo, super::brand::delete_logo,
+        super::shop::get_shop, super::shop::put_shop, super::shop::list_series, super::shop::put_series,
+        super::shop::get_invoicing_terms, super::shop::put_invoicing_terms,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -18,6 +18,7 @@ tilaus_store::on_both_backends!(
     text_messages_are_edited_with_their_cost,
     rules_are_added_with_conditions_and_removed,
     payment_methods_are_switched_and_payments_captured,
+    the_shop_and_its_invoicing_are_set_on_their_page,
 );
 
 async fn owner(s: &Server) -> Principal {
@@ -1063,4 +1064,109 @@ async fn payment_methods_are_switched_and_payments_captured(s: Server) {
     // Captured once: the same form again is refused with the reason.
     let again = browser.post(&action, &pairs).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+/// The shop's details, payment terms and numbering are set on their page; a refused value comes
+/// back with its field's name and changes nothing; the next invoice follows the settings.
+async fn the_shop_and_its_invoicing_are_set_on_their_page(s: Server) {
+    let browser = s.client();
+    browser.login(&s.owner_email, PASSWORD).await;
+    let hub = browser.get("/admin/settings").await;
+    assert!(hub.body.contains("href=\"/admin/settings/shop\""));
+    let page = browser.get("/admin/settings/shop").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("data-series=").count(),
+        4,
+        "every document kind"
+    );
+    let csrf = page.csrf();
+    let saved = browser
+        .post(
+            "/admin/settings/shop",
+            &[
+                ("csrf", &csrf),
+                ("name", "Kahvila Aalto Oy"),
+                ("business_id", "1234567-1"),
+                ("vat_id", "FI12345671"),
+                ("line1", "Rantakatu 1"),
+                ("postal_code", "90100"),
+                ("city", "Oulu"),
+                ("country", "FI"),
+                ("iban", "FI21 1234 5600 0007 85"),
+                ("bic", "NDEAFIHH"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let terms = browser
+        .post(
+            "/admin/settings/shop/terms",
+            &[
+                ("csrf", &csrf),
+                ("payment_terms_days", "30"),
+                ("late_interest", "11,5"),
+            ],
+        )
+        .await;
+    assert_eq!(terms.status, StatusCode::SEE_OTHER, "{}", terms.body);
+    let series = browser
+        .post(
+            "/admin/settings/shop/series",
+            &[
+                ("csrf", &csrf),
+                ("kind", "invoice"),
+                ("prefix", "L-"),
+                ("next_number", "5000"),
+            ],
+        )
+        .await;
+    assert_eq!(series.status, StatusCode::SEE_OTHER, "{}", series.body);
+    let shown = browser.get(series.location()).await;
+    for value in [
+        "value=\"Oulu\"",
+        "value=\"NDEAFIHH\"",
+        "value=\"30\"",
+        "value=\"11,50\"",
+        "value=\"5000\"",
+        "value=\"L-\"",
+    ] {
+        assert!(shown.body.contains(value), "{value}");
+    }
+    let refused = browser
+        .post(
+            "/admin/settings/shop/terms",
+            &[
+                ("csrf", &csrf),
+                ("payment_terms_days", "400"),
+                ("late_interest", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("Maksuaika päivinä"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"30\""), "unchanged");
+
+    let owner = owner(&s).await;
+    let id = s.order("SHOP-1", "Aino Asetus").await;
+    s.change_state(&id, "confirmed").await;
+    let order_id = uuid::Uuid::parse_str(&id).expect("id");
+    let invoice = s
+        .app
+        .issue_invoice(&owner, order_id)
+        .await
+        .expect("invoice");
+    assert_eq!(invoice.number, "L-5000");
+    let (_, content) = s
+        .app
+        .document_with_content(&owner, invoice.id)
+        .await
+        .expect("content");
+    let seller = serde_json::to_value(&content.seller).expect("json");
+    assert_eq!(seller["business_id"], "1234567-1", "{seller}");
+    assert_eq!(seller["iban"], "FI21 1234 5600 0007 85");
 }

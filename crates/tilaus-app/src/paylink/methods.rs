@@ -5,6 +5,8 @@ use super::{PayProvider, PaymentProviderView};
 use crate::{App, AppError, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tilaus_domain::order::OrderAction;
+use tilaus_domain::payment::PaymentMethod;
 use tilaus_domain::payment_methods::{AcceptedMethod, AcceptedMethods, MethodSwitchedOff};
 use tilaus_store::shop_setting::{self, Setting, SettingRow};
 use tilaus_store::{Queries, ShopScope, StoreError, now_micros, payment_link};
@@ -26,6 +28,42 @@ pub struct PaymentMethodSettings {
     /// Who changed the settings last; `None` while the shop has the defaults.
     #[serde(default, skip_deserializing)]
     pub updated_by: Option<String>,
+}
+
+impl PaymentMethodSettings {
+    fn accepts(&self, method: AcceptedMethod) -> bool {
+        self.accepted.iter().any(|a| a == method.as_str())
+    }
+
+    /// Whether a payment link can be paid: an accepted provider whose keys are stored.
+    pub fn links_payable(&self) -> bool {
+        PayProvider::ALL.into_iter().any(|provider| {
+            self.accepts(provider.accepted_method())
+                && self
+                    .providers
+                    .iter()
+                    .any(|p| p.provider == provider.as_str())
+        })
+    }
+
+    /// Whether the settings let staff take `action` (the order's state decides the rest):
+    /// invoices need invoicing, payment links a provider to pay through.
+    pub fn allows(&self, action: OrderAction) -> bool {
+        match action {
+            OrderAction::CreateInvoice => self.accepts(AcceptedMethod::Invoice),
+            OrderAction::SendPaymentLink => self.links_payable(),
+            OrderAction::SendConfirmationLink | OrderAction::RecordPayment => true,
+        }
+    }
+
+    pub fn takes_prepayment(&self) -> bool {
+        self.accepts(AcceptedMethod::Prepayment)
+    }
+
+    /// Whether staff may record a payment of `method` by hand.
+    pub fn records(&self, method: PaymentMethod) -> bool {
+        AcceptedMethod::for_recorded(method).is_none_or(|m| self.accepts(m))
+    }
 }
 
 impl PayProvider {

@@ -521,21 +521,13 @@ fn tab_links(lang: Lang, current: &str, notes: usize, events: usize) -> Vec<TabL
 /// payment link without an accepted provider whose keys are stored. True when a payment link
 /// was taken out (the card then says where providers are set up).
 fn allow_by_settings(paying: &PaymentMethodSettings, next: &mut NextStepView) -> bool {
-    let accepts = |name: &str| paying.accepted.iter().any(|a| a == name);
-    let has_keys = |provider: &str| paying.providers.iter().any(|p| p.provider == provider);
-    let linkable =
-        (accepts("visma_pay") && has_keys("vismapay")) || (accepts("stripe") && has_keys("stripe"));
     let offered_link = next
         .actions
         .iter()
         .any(|a| a == OrderAction::SendPaymentLink.as_str());
     next.actions
-        .retain(|action| match OrderAction::parse(action) {
-            Some(OrderAction::CreateInvoice) => accepts("invoice"),
-            Some(OrderAction::SendPaymentLink) => linkable,
-            _ => true,
-        });
-    offered_link && !linkable
+        .retain(|action| OrderAction::parse(action).is_none_or(|a| paying.allows(a)));
+    offered_link && !paying.links_payable()
 }
 
 async fn money_tab(
@@ -556,9 +548,7 @@ async fn money_tab(
     let can = |action: OrderAction| can_write && next.actions.iter().any(|a| a == action.as_str());
     Ok(MoneyTab {
         can_invoice: can(OrderAction::CreateInvoice),
-        can_transfer_slip: can_write
-            && documentable
-            && paying.accepted.iter().any(|a| a == "prepayment"),
+        can_transfer_slip: can_write && documentable && paying.takes_prepayment(),
         can_pay: can(OrderAction::RecordPayment),
         methods: view::choices(
             lang,
@@ -566,11 +556,7 @@ async fn money_tab(
             PaymentMethod::ALL
                 .iter()
                 .filter(|m| m.is_manual())
-                // Bank transfers from a statement are always recordable.
-                .filter(|m| {
-                    **m == PaymentMethod::BankTransfer
-                        || paying.accepted.iter().any(|a| a == m.as_str())
-                })
+                .filter(|m| paying.records(**m))
                 .map(|m| m.as_str()),
             "cash",
         ),

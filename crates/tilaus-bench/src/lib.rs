@@ -130,9 +130,15 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
     let backend = format!("{:?}", shop.app.db.backend()).to_lowercase();
     let mut seeded = false;
     for workload in &options.workloads {
-        if seeded || *workload == Workload::Ingest || *workload == Workload::Memory {
+        if seeded {
             refresh_statistics(&shop.app).await?;
         }
+        let growing = matches!(workload, Workload::Ingest | Workload::Memory);
+        let analyze = if growing {
+            Some(autoanalyze(&shop.app).await?)
+        } else {
+            None
+        };
         let reports = match workload {
             Workload::Ingest => ingest::run(&server, &shop, options, &backend).await?,
             Workload::Memory => ingest::memory(&server, &shop, options, &backend).await?,
@@ -164,6 +170,9 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
                 }
             }
         };
+        if let Some(analyze) = analyze {
+            analyze.abort();
+        }
         for report in &reports {
             emit(report);
         }
@@ -179,15 +188,45 @@ pub async fn run(options: &Options, mut emit: impl FnMut(&Report)) -> Result<()>
     Ok(())
 }
 
-/// Gives the planner fresh statistics before a workload, as autovacuum would on a production
-/// server (this machine's PostgreSQL runs with autovacuum off, and without statistics it picks
-/// the wrong index for the external-id lookup: docs/benchmarks.md).
+/// Gives the planner fresh statistics before a workload on seeded data, as autovacuum would on a
+/// production server (this machine's PostgreSQL runs with autovacuum off).
 async fn refresh_statistics(app: &App) -> Result<()> {
     use tilaus_store::Queries as _;
     let mut tx = app.db.begin().await?;
     tx.execute_raw("ANALYZE").await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// How often [`autoanalyze`] refreshes the statistics while tables grow.
+const AUTOANALYZE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Stands in for autovacuum's automatic ANALYZE while a workload grows the tables, when the
+/// PostgreSQL server runs without autovacuum (this machine's does). Production statistics follow
+/// a growing table; statistics frozen at "empty" made the planner take the channel index for
+/// the external-id lookup, reading every order of the channel for each new one (ingest fell from
+/// about 320 to 240 orders/s between 3,000 and 8,000 orders: docs/benchmarks.md).
+async fn autoanalyze(app: &App) -> Result<tokio::task::JoinHandle<()>> {
+    use tilaus_store::Queries as _;
+    let mut conn = app.db.read().await?;
+    let needed = conn.backend() == tilaus_store::Backend::Postgres
+        && !conn
+            .fetch_bool("SELECT current_setting('autovacuum')::bool OR $1 <> 0", 0)
+            .await?;
+    drop(conn);
+    let app = app.clone();
+    Ok(tokio::spawn(async move {
+        if !needed {
+            return;
+        }
+        let mut every = tokio::time::interval(AUTOANALYZE_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(error) = refresh_statistics(&app).await {
+                eprintln!("autoanalyze: {error}");
+            }
+        }
+    }))
 }
 
 /// List and export against a server and shop someone else prepared (`--url`, `--token`).

@@ -10,7 +10,7 @@
 
 use crate::schema::{JobAttempts, JobSchedule, Jobs};
 use crate::{Db, Queries, ShopScope, StoreError};
-use sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
+use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
 use tilaus_domain::job::{AttemptOutcome, JobState};
 use uuid::Uuid;
 
@@ -98,11 +98,21 @@ pub async fn claim(
     locked_until: i64,
     now: i64,
 ) -> Result<Vec<ClaimedJob>, StoreError> {
-    let lease_token = Uuid::now_v7();
+    let lease = Lease {
+        token: Uuid::now_v7(),
+        locked_until,
+    };
     let mut tx = db.begin().await?;
-    let claimed: Vec<ClaimedJob> = tx
-        .fetch_all(&claim_statement(limit, lease_token, locked_until, now))
+    let mut claimed: Vec<ClaimedJob> = tx
+        .fetch_all(&claim_statement(Due::LeaseRanOut, limit, &lease, now))
         .await?;
+    let rest = limit.saturating_sub(claimed.len() as u64);
+    if rest > 0 {
+        claimed.extend(
+            tx.fetch_all::<ClaimedJob, _>(&claim_statement(Due::Queued, rest, &lease, now))
+                .await?,
+        );
+    }
     if claimed.is_empty() {
         tx.commit().await?;
         return Ok(claimed);
@@ -139,30 +149,41 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Marks up to `limit` due jobs running under one lease and returns them. The inner select
-/// skips rows another claim has locked (PostgreSQL; SQLite's single writer needs no lock).
-fn claim_statement(
-    limit: u64,
-    lease_token: Uuid,
+/// Which due jobs a claim statement takes.
+#[derive(Clone, Copy)]
+enum Due {
+    /// Running, but their runner's lease ran out (it died or stalled).
+    LeaseRanOut,
+    /// Queued, and their time has come.
+    Queued,
+}
+
+/// The runner's hold on the jobs it claims.
+struct Lease {
+    token: Uuid,
     locked_until: i64,
-    now: i64,
-) -> sea_query::UpdateStatement {
+}
+
+/// Marks up to `limit` due jobs of one kind running under the lease and returns them, oldest
+/// first. The inner select skips rows another claim has locked (PostgreSQL; SQLite's single
+/// writer needs no lock).
+///
+/// One statement per kind, so that each walks `jobs_due (state, run_at)` from its state's start
+/// and stops at `limit`: one condition over both states (an OR) made PostgreSQL read every job
+/// ever run for each claim, and finished jobs stay in the table.
+fn claim_statement(due: Due, limit: u64, lease: &Lease, now: i64) -> sea_query::UpdateStatement {
+    let condition = match due {
+        Due::LeaseRanOut => Expr::col(Jobs::State)
+            .eq(JobState::Running.as_str())
+            .and(Expr::col(Jobs::LockedUntil).lte(now)),
+        Due::Queued => Expr::col(Jobs::State)
+            .eq(JobState::Queued.as_str())
+            .and(Expr::col(Jobs::RunAt).lte(now)),
+    };
     let due = Query::select()
         .column(Jobs::JobId)
         .from(Jobs::Table)
-        .cond_where(
-            Cond::any()
-                .add(
-                    Expr::col(Jobs::State)
-                        .eq(JobState::Queued.as_str())
-                        .and(Expr::col(Jobs::RunAt).lte(now)),
-                )
-                .add(
-                    Expr::col(Jobs::State)
-                        .eq(JobState::Running.as_str())
-                        .and(Expr::col(Jobs::LockedUntil).lte(now)),
-                ),
-        )
+        .and_where(condition)
         .order_by(Jobs::RunAt, Order::Asc)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
@@ -171,8 +192,8 @@ fn claim_statement(
         .table(Jobs::Table)
         .value(Jobs::State, JobState::Running.as_str())
         .value(Jobs::Attempts, Expr::col(Jobs::Attempts).add(1))
-        .value(Jobs::LeaseToken, lease_token)
-        .value(Jobs::LockedUntil, locked_until)
+        .value(Jobs::LeaseToken, lease.token)
+        .value(Jobs::LockedUntil, lease.locked_until)
         .and_where(Expr::col(Jobs::JobId).in_subquery(due))
         .returning(Query::returning().columns([
             Jobs::JobId,
@@ -489,7 +510,11 @@ mod tests {
 
     #[test]
     fn claims_skip_locked_rows_on_postgresql_only() {
-        let statement = claim_statement(4, Uuid::nil(), 2, 1);
+        let lease = Lease {
+            token: Uuid::nil(),
+            locked_until: 2,
+        };
+        let statement = claim_statement(Due::Queued, 4, &lease, 1);
         assert!(
             statement
                 .to_string(PostgresQueryBuilder)

@@ -32,6 +32,7 @@ pub mod product;
 pub mod rules;
 pub mod saved_view;
 pub mod seed;
+mod sequencer;
 pub mod session;
 pub mod shop;
 mod time;
@@ -46,6 +47,8 @@ pub struct App {
     pub db: Db,
     live: live::Hub,
     announcer: announce::Announcer,
+    /// Numbers committed events (PostgreSQL) and wakes the live feeds.
+    sequencer: sequencer::Sequencer,
     /// Wakes this process's job runner after a commit that enqueued jobs.
     jobs_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Payment providers and the public URL their callbacks come to.
@@ -59,10 +62,13 @@ impl App {
     pub async fn open(database_url: &str) -> Result<App, AppError> {
         let db = Db::connect(database_url).await?;
         tilaus_store::migrate::run(&db).await?;
+        let live = live::Hub::default();
+        let announcer = announce::Announcer::default();
         Ok(App {
+            sequencer: sequencer::Sequencer::start(&db, &live, &announcer),
             db,
-            live: live::Hub::default(),
-            announcer: announce::Announcer::default(),
+            live,
+            announcer,
             jobs_wake: std::sync::Arc::default(),
             payments: paylink::Payments::new(paylink::PaymentConfig::default())?,
             sms: None,

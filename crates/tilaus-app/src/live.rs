@@ -9,9 +9,10 @@
 //! channel, saying which event it follows. A listener whose last event is older than that (it
 //! lagged, or the feed had moved on before it joined) reads the gap from the database itself.
 //!
-//! This is exact because a shop's event ids follow commit order (the counter row is taken last
-//! before COMMIT and held until it): once event N is visible, every event before N is too, so
-//! "after N" never skips an event that commits later. Memory stays bounded: a few batches per
+//! This is exact because a shop's event ids only ever grow in what readers see (SQLite numbers
+//! events in its serialised transactions, PostgreSQL's sequencer numbers committed ones in
+//! batches: `sequencer.rs`): once event N is visible, every event before N is too, so "after N"
+//! never skips an event that is numbered later. Memory stays bounded: a few batches per
 //! shop, one page per listener catching up.
 
 use crate::{App, AppError, Principal};
@@ -40,7 +41,8 @@ pub const MAX_REPLAY: i64 = 1000;
 /// One order event as live views see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LiveEvent {
-    /// The shop's event id: increases in commit order; pass it back to resume after it.
+    /// The shop's event id: only ever grows in what listeners see; pass it back to resume after
+    /// it.
     pub id: i64,
     /// `order.created`, `order.updated`, `order.state_changed`, `order.deleted`, …
     pub kind: String,
@@ -53,9 +55,9 @@ impl From<&order::EventRow> for LiveEvent {
     fn from(row: &order::EventRow) -> Self {
         LiveEvent {
             id: row.event_id,
-            kind: row.kind.clone(),
-            order_id: row.order_id,
-            at: jiff::Timestamp::from_microsecond(row.created_at)
+            kind: row.event.kind.clone(),
+            order_id: row.event.order_id,
+            at: jiff::Timestamp::from_microsecond(row.event.created_at)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
         }
@@ -440,13 +442,15 @@ mod tests {
     fn events_serialise_for_the_wire() {
         let row = order::EventRow {
             event_id: 7,
-            order_id: Uuid::nil(),
-            kind: "order.state_changed".into(),
-            actor_kind: "user".into(),
-            actor_id: None,
-            actor_label: "Olli".into(),
-            data: "{}".into(),
-            created_at: 1_700_000_000_000_000,
+            event: order::Event {
+                order_id: Uuid::nil(),
+                kind: "order.state_changed".into(),
+                actor_kind: "user".into(),
+                actor_id: None,
+                actor_label: "Olli".into(),
+                data: "{}".into(),
+                created_at: 1_700_000_000_000_000,
+            },
         };
         let json = serde_json::to_value(LiveEvent::from(&row)).expect("json");
         assert_eq!(json["id"], 7);

@@ -11,6 +11,8 @@ tilaus_store::on_both_backends!(
     lagging_and_late_listeners_miss_nothing,
     another_servers_orders_arrive,
     listeners_far_behind_start_now,
+    concurrent_writers_keep_every_history_in_order,
+    events_a_dead_server_left_arrive,
 );
 
 const ORDERS: i64 = 150;
@@ -128,33 +130,6 @@ async fn another_servers_orders_arrive(db: TestDb) {
     }
 }
 
-/// Writes `count` events straight into the shop's log (faster than taking in that many orders).
-async fn raw_events(app: &App, shop_id: uuid::Uuid, count: i64) -> i64 {
-    use tilaus_store::{ShopScope, order, shop};
-    let scope = ShopScope::authorised(shop_id);
-    let mut tx = app.db.begin().await.expect("tx");
-    let last = shop::reserve_event_ids(&mut tx, scope, count)
-        .await
-        .expect("ids");
-    for event_id in last - count + 1..=last {
-        let event = order::EventRow {
-            event_id,
-            order_id: uuid::Uuid::now_v7(),
-            kind: "order.updated".into(),
-            actor_kind: "system".into(),
-            actor_id: None,
-            actor_label: "test".into(),
-            data: "{}".into(),
-            created_at: tilaus_store::now_micros(),
-        };
-        order::insert_event(&mut tx, scope, &event)
-            .await
-            .expect("event");
-    }
-    tx.commit().await.expect("commit");
-    last
-}
-
 /// A listener that asks to resume further back than the replay limit starts from now and is
 /// told so; one just inside the limit replays.
 async fn listeners_far_behind_start_now(db: TestDb) {
@@ -169,11 +144,122 @@ async fn listeners_far_behind_start_now(db: TestDb) {
         .await
         .expect("shop");
     let principal = Principal::system(shop.shop_id, "test");
-    let last = raw_events(&app, shop.shop_id, MAX_REPLAY + 1).await;
+    let last = tilaus_store::testkit::write_events(
+        &app.db,
+        tilaus_store::ShopScope::authorised(shop.shop_id),
+        uuid::Uuid::now_v7(),
+        MAX_REPLAY + 1,
+    )
+    .await;
     let far = app.live_events(&principal, Some(0)).await.expect("feed");
     assert!(far.was_reset());
     assert_eq!(far.position(), last);
     let mut near = app.live_events(&principal, Some(1)).await.expect("feed");
     assert!(!near.was_reset());
     assert_eq!(next_id(&mut near).await, 2);
+}
+
+/// Many writers at once, each creating orders and then cancelling them. PostgreSQL numbers their
+/// events after they commit, SQLite as they are written; either way a listener gets every event
+/// exactly once with ids 1, 2, 3, … and each order's history keeps its own order.
+async fn concurrent_writers_keep_every_history_in_order(db: TestDb) {
+    const WRITERS: i64 = 16;
+    const EACH: i64 = 6;
+    let app = App::open(&db.url).await.expect("open");
+    let shop = app
+        .create_shop(NewShop {
+            name: "Busy".into(),
+            owner_email: "owner@busy.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let principal = Principal::system(shop.shop_id, "test");
+    let mut feed = app.live_events(&principal, None).await.expect("feed");
+    let mut writers = tokio::task::JoinSet::new();
+    for w in 0..WRITERS {
+        let (app, principal) = (app.clone(), principal.clone());
+        writers.spawn(async move {
+            let mut ids = Vec::new();
+            for n in 0..EACH {
+                let taken = app
+                    .ingest_order(&principal, &order(w * 100 + n), None)
+                    .await
+                    .expect("ingest");
+                let body: serde_json::Value = serde_json::from_str(&taken.body).expect("json");
+                let id = uuid::Uuid::parse_str(body["id"].as_str().expect("id")).expect("uuid");
+                let cancel = tilaus_app::order::StateChange {
+                    state: "cancelled".into(),
+                    reason: Some(format!("writer {w}")),
+                };
+                app.change_order_state(&principal, id, &cancel)
+                    .await
+                    .expect("cancel");
+                ids.push(id);
+            }
+            ids
+        });
+    }
+    let mut orders = Vec::new();
+    while let Some(ids) = writers.join_next().await {
+        orders.extend(ids.expect("writer"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for order_id in &orders {
+        let history = app
+            .order_events(&principal, *order_id)
+            .await
+            .expect("history");
+        let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds.first(), Some(&"order.created"), "{kinds:?}");
+        assert_eq!(kinds.last(), Some(&"order.state_changed"), "{kinds:?}");
+        assert!(history.windows(2).all(|p| p[0].id < p[1].id));
+        seen.extend(history.iter().map(|e| e.id));
+    }
+    let last = app.live_position(&principal).await.expect("position");
+    assert_eq!(
+        seen.len() as i64,
+        last,
+        "every event belongs to one of the orders"
+    );
+    for expected in 1..=last {
+        assert_eq!(next_id(&mut feed).await, expected);
+    }
+}
+
+/// Events written by a server that died before it woke anyone (here: written straight into the
+/// log without a wake-up) still reach listeners, through the slow polls.
+async fn events_a_dead_server_left_arrive(db: TestDb) {
+    let app = App::open(&db.url).await.expect("open");
+    let shop = app
+        .create_shop(NewShop {
+            name: "Orphans".into(),
+            owner_email: "owner@orphans.example".into(),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    let principal = Principal::system(shop.shop_id, "test");
+    let mut feed = app.live_events(&principal, None).await.expect("feed");
+    let scope = tilaus_store::ShopScope::authorised(shop.shop_id);
+    let mut tx = app.db.begin().await.expect("tx");
+    for _ in 0..3 {
+        let event = tilaus_store::order::Event {
+            order_id: uuid::Uuid::now_v7(),
+            kind: "order.updated".into(),
+            actor_kind: "system".into(),
+            actor_id: None,
+            actor_label: "a server that died".into(),
+            data: "{}".into(),
+            created_at: tilaus_store::now_micros(),
+        };
+        tilaus_store::order::insert_event(&mut tx, scope, &event)
+            .await
+            .expect("event");
+    }
+    tx.commit().await.expect("commit");
+    let wait = tilaus_app::live::SAFETY_POLL * 2;
+    for expected in 1..=3 {
+        assert_eq!(next_within(&mut feed, wait).await, expected);
+    }
 }

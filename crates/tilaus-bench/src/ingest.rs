@@ -15,7 +15,7 @@ use tilaus_app::seed::{OrderFactory, SeededOrder};
 use tilaus_domain::access::Actor;
 use tilaus_store::customer::CustomerRow;
 use tilaus_store::dialect::take_order_numbers;
-use tilaus_store::{ShopScope, customer, idempotency, now_micros, order, shop};
+use tilaus_store::{ShopScope, customer, idempotency, now_micros, order};
 
 const LINES: usize = 3;
 
@@ -229,10 +229,8 @@ async fn write_raw(
         response_body: "{}".into(),
     };
     idempotency::insert(&mut tx, scope, key, &stored, row.created_at).await?;
-    let event_id = shop::reserve_event_ids(&mut tx, scope, 1).await?;
     let actor = Actor::system("bench");
-    let event = order::EventRow {
-        event_id,
+    let event = order::Event {
         order_id: row.order_id,
         kind: "order.created".into(),
         actor_kind: actor.kind.as_str().into(),

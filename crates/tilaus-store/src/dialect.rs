@@ -195,3 +195,57 @@ impl EventWakeups {
         })
     }
 }
+
+/// The most events one sequencing transaction numbers.
+pub const SEQUENCE_BATCH: usize = 5000;
+
+/// Numbers the committed events that have no id yet (PostgreSQL; SQLite numbers them as they are
+/// written): each shop's next ids, in the order the events drew their `seq`, in one transaction.
+/// Returns the shops that got new events, for their live feeds; fewer than [`SEQUENCE_BATCH`]
+/// events numbered means none were left.
+///
+/// Why this is exact: sequencers take one advisory lock, so batches are numbered one after
+/// another and an id, once visible, is never followed by a smaller one. An event that waited for
+/// another transaction (an order's row lock) inserted its row after that one committed, so it
+/// drew a larger `seq` and, being visible only when the other is, gets a larger id. Each batch
+/// reads with a snapshot taken after the lock was granted, so it sees what the previous batch
+/// numbered.
+pub async fn sequence_events(db: &crate::Db) -> Result<(Vec<Uuid>, usize), StoreError> {
+    let crate::Db::Postgres(pool) = db else {
+        return Ok((Vec::new(), 0));
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(lock_key_of(&[b"order_event_sequencer"]))
+        .execute(&mut *tx)
+        .await?;
+    let numbered: Vec<(Uuid, i64)> = sqlx::query_as(
+        "WITH waiting AS ( \
+             SELECT seq, shop_id FROM order_events WHERE event_id IS NULL ORDER BY seq LIMIT $1 \
+         ), ranked AS ( \
+             SELECT seq, shop_id, row_number() OVER (PARTITION BY shop_id ORDER BY seq) AS rank \
+             FROM waiting \
+         ), counts AS ( \
+             SELECT shop_id, count(*) AS n FROM waiting GROUP BY shop_id \
+         ), advanced AS ( \
+             UPDATE shop_counters c SET last_event_id = c.last_event_id + counts.n \
+             FROM counts WHERE c.shop_id = counts.shop_id \
+             RETURNING c.shop_id, c.last_event_id - counts.n AS base, counts.n \
+         ), numbered AS ( \
+             UPDATE order_events e SET event_id = advanced.base + ranked.rank \
+             FROM ranked JOIN advanced ON advanced.shop_id = ranked.shop_id \
+             WHERE e.seq = ranked.seq \
+             RETURNING e.shop_id \
+         ) \
+         SELECT shop_id, count(*) FROM numbered GROUP BY shop_id",
+    )
+    .bind(i64::try_from(SEQUENCE_BATCH).unwrap_or(i64::MAX))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let count = numbered
+        .iter()
+        .map(|(_, n)| usize::try_from(*n).unwrap_or(0))
+        .sum();
+    Ok((numbered.into_iter().map(|(shop, _)| shop).collect(), count))
+}

@@ -79,15 +79,22 @@ async fn describe_sqlite(pool: &sqlx::SqlitePool) -> Result<SchemaDescription, S
             .fetch_all(pool)
             .await?;
         let mut primary_key: Vec<(i64, String)> = Vec::new();
+        let key_columns = columns
+            .iter()
+            .filter(|c| c.try_get::<i64, _>("pk").is_ok_and(|pk| pk > 0))
+            .count();
         for column in columns {
             let name: String = column.try_get("name")?;
             let pk: i64 = column.try_get("pk")?;
             let not_null: i64 = column.try_get("notnull")?;
+            let declared: &str = column.try_get("type")?;
+            // A lone `INTEGER PRIMARY KEY` is the rowid, always 64 bits: PostgreSQL's BIGINT.
+            let rowid = key_columns == 1 && pk == 1 && declared.eq_ignore_ascii_case("integer");
             // A primary key column is NOT NULL on PostgreSQL whether declared so or not.
             description.columns.insert(column_line(
                 &table,
                 &name,
-                column.try_get("type")?,
+                if rowid { "bigint" } else { declared },
                 not_null == 0 && pk == 0,
             ));
             if pk > 0 {

@@ -687,9 +687,9 @@ fn apply_filter(select: &mut SelectStatement, scope: ShopScope, filter: &OrderFi
     }
 }
 
+/// Something that happened to an order, as it is written to the order's history.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EventRow {
-    pub event_id: i64,
+pub struct Event {
     pub order_id: Uuid,
     pub kind: String,
     pub actor_kind: String,
@@ -698,6 +698,14 @@ pub struct EventRow {
     /// JSON.
     pub data: String,
     pub created_at: i64,
+}
+
+/// An event read back, with its id in the shop's event sequence.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub event_id: i64,
+    #[sqlx(flatten)]
+    pub event: Event,
 }
 
 const EVENT_COLUMNS: [OrderEvents; 8] = [
@@ -711,11 +719,21 @@ const EVENT_COLUMNS: [OrderEvents; 8] = [
     OrderEvents::CreatedAt,
 ];
 
+/// Appends an event to the shop's log.
+///
+/// SQLite numbers it at once from the shop's counter row: its single writer serialises commits
+/// anyway. PostgreSQL leaves it unnumbered, so that concurrent transactions of one shop do not
+/// queue behind that row until COMMIT; [`crate::dialect::sequence_events`] numbers it once it
+/// has committed, and until then no reader sees it (migration 0029).
 pub async fn insert_event(
     q: &mut impl Queries,
     scope: ShopScope,
-    event: &EventRow,
+    event: &Event,
 ) -> Result<(), StoreError> {
+    let event_id = match q.backend() {
+        Backend::Sqlite => Some(crate::shop::reserve_event_ids(q, scope, 1).await?),
+        Backend::Postgres => None,
+    };
     let mut columns = vec![OrderEvents::ShopId];
     columns.extend(EVENT_COLUMNS);
     q.execute(
@@ -724,7 +742,7 @@ pub async fn insert_event(
             .columns(columns)
             .values_panic([
                 scope.shop_id().into(),
-                event.event_id.into(),
+                event_id.into(),
                 event.order_id.into(),
                 event.kind.clone().into(),
                 event.actor_kind.clone().into(),
@@ -738,7 +756,8 @@ pub async fn insert_event(
     .map(|_| ())
 }
 
-/// The order's events, oldest first.
+/// The order's numbered events, oldest first (on PostgreSQL, run
+/// [`crate::dialect::sequence_events`] first to include those just committed).
 pub async fn events(
     q: &mut impl Queries,
     scope: ShopScope,
@@ -750,6 +769,8 @@ pub async fn events(
             .from(OrderEvents::Table)
             .and_where(Expr::col(OrderEvents::ShopId).eq(scope.shop_id()))
             .and_where(Expr::col(OrderEvents::OrderId).eq(order_id))
+            // Not yet numbered on PostgreSQL: not yet part of the history anyone reads.
+            .and_where(Expr::col(OrderEvents::EventId).is_not_null())
             .order_by(OrderEvents::EventId, Order::Asc),
     )
     .await

@@ -111,10 +111,9 @@ pub async fn get_shop(
     .await
 }
 
-/// Reserves `count` event ids for the shop and returns the last. Event ids follow commit order,
-/// which the live list's `Last-Event-ID` resumption relies on, so the shop's counter row stays
-/// locked until commit: take them just before COMMIT (reference/performance.md, trap 3).
-pub async fn reserve_event_ids(
+/// Reserves `count` event ids for the shop and returns the last: SQLite's way of numbering
+/// events inside their transaction (see [`crate::order::insert_event`]).
+pub(crate) async fn reserve_event_ids(
     q: &mut impl Queries,
     scope: ShopScope,
     count: i64,
@@ -140,7 +139,7 @@ pub async fn reserve_event_ids(
         .last_event_id)
 }
 
-/// The shop's latest committed event id (0 before the first event): where a live view that
+/// The shop's latest numbered event id (0 before the first event): where a live view that
 /// shows the current state starts.
 pub async fn last_event_id(q: &mut impl Queries, scope: ShopScope) -> Result<i64, StoreError> {
     #[derive(sqlx::FromRow)]

@@ -138,3 +138,39 @@ macro_rules! on_both_backends {
 pub async fn ready(db: TestDb) -> TestDb {
     db
 }
+
+/// Writes `count` events of one order straight into the shop's log and numbers them (faster
+/// than taking in that many orders); returns the shop's last event id.
+pub async fn write_events(
+    db: &crate::Db,
+    scope: crate::ShopScope,
+    order_id: uuid::Uuid,
+    count: i64,
+) -> i64 {
+    let mut tx = db.begin().await.expect("tx");
+    for _ in 0..count {
+        let event = crate::order::Event {
+            order_id,
+            kind: "order.updated".into(),
+            actor_kind: "system".into(),
+            actor_id: None,
+            actor_label: "test".into(),
+            data: "{}".into(),
+            created_at: crate::now_micros(),
+        };
+        crate::order::insert_event(&mut tx, scope, &event)
+            .await
+            .expect("event");
+    }
+    tx.commit().await.expect("commit");
+    while crate::dialect::sequence_events(db)
+        .await
+        .expect("numbered")
+        .1
+        >= crate::dialect::SEQUENCE_BATCH
+    {}
+    let mut conn = db.read().await.expect("read");
+    crate::shop::last_event_id(&mut conn, scope)
+        .await
+        .expect("last")
+}

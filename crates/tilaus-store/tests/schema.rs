@@ -61,7 +61,9 @@ async fn every_primary_key_begins_with_shop_id() {
     migrate::run(&db).await.expect("migrate");
     let schema = migrate::describe(&db).await.expect("describe");
     // Global tables: users, and the admin sessions and login throttle that belong to users; the
-    // job queue, which holds installation-wide work too and is claimed across shops.
+    // job queue, which holds installation-wide work too and is claimed across shops; the order
+    // in which events were written, which only the sequencer reads, numbering every shop's events
+    // (readers find events by shop and event id).
     let global = [
         "users(",
         "admin_sessions(",
@@ -69,6 +71,7 @@ async fn every_primary_key_begins_with_shop_id() {
         "jobs(",
         "job_attempts(",
         "job_schedule(",
+        "order_events(seq)",
     ];
     for index in schema.indexes.iter().filter(|i| i.ends_with(" unique")) {
         if global.iter().any(|g| index.starts_with(g)) {

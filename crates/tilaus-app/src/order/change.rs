@@ -137,6 +137,8 @@ impl App {
         order_id: Uuid,
     ) -> Result<Vec<EventView>, AppError> {
         let scope = principal.read_scope();
+        // The history includes what the reader's own last change just committed.
+        self.sequencer.number_now().await?;
         let mut conn = self.db.read().await?;
         let events = order::events(&mut conn, scope, order_id).await?;
         if events.is_empty() {

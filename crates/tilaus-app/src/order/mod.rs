@@ -47,8 +47,7 @@ impl ShopContext {
 impl App {
     /// Wakes this process's live feed for a shop whose transaction with events just committed.
     pub(crate) fn events_committed(&self, scope: ShopScope) {
-        self.live.wake(scope.shop_id());
-        self.announcer.announce(&self.db, scope.shop_id());
+        self.sequencer.committed(scope.shop_id());
         // Events may have written messages to send (`append_event`).
         self.jobs_committed();
     }
@@ -66,12 +65,12 @@ impl App {
     }
 }
 
-/// Appends one event to the order's history, taking the next event id of the shop, and writes
-/// the message the event sends to the customer, if any (with its job: `message::for_event`).
+/// Appends one event to the order's history, and writes the message the event sends to the
+/// customer, if any (with its job: `message::for_event`), and what the shop's rules do on it.
 ///
-/// Call it last in the transaction: the shop's counter row stays locked until commit. After
-/// commit, call [`App::events_committed`] so that the live feeds of this and every other server
-/// wake (see `announce.rs` for why that is not a `NOTIFY` inside the transaction).
+/// After commit, call [`App::events_committed`]: on PostgreSQL that numbers the event (it has no
+/// id until then, see `sequencer.rs`), and it wakes the live feeds of this and every other server
+/// (see `announce.rs` for why that is not a `NOTIFY` inside the transaction).
 pub(crate) async fn append_event(
     tx: &mut Tx,
     scope: ShopScope,
@@ -79,16 +78,14 @@ pub(crate) async fn append_event(
     kind: EventKind,
     actor: &Actor,
     data: serde_json::Value,
-) -> Result<i64, AppError> {
-    // Before the event id: that takes the shop's counter row, held until COMMIT.
+) -> Result<(), AppError> {
     let steps = crate::rules::for_event(tx, scope, order_id, kind, &data).await?;
-    let event_id = shop::reserve_event_ids(tx, scope, 1).await?;
-    write_event(tx, scope, event_id, order_id, kind, actor, data).await?;
+    write_event(tx, scope, order_id, kind, actor, data).await?;
     // After the event, so that the history shows the cause before what the rules did.
     if !steps.is_empty() {
         crate::rules::take_steps(tx, scope, order_id, steps).await?;
     }
-    Ok(event_id)
+    Ok(())
 }
 
 /// [`append_event`] boxed, for the rules' automatic steps: a step's event runs the rules again.
@@ -99,7 +96,7 @@ pub(crate) fn append_event_boxed<'a>(
     kind: EventKind,
     actor: &'a Actor,
     data: serde_json::Value,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<i64, AppError>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'a>> {
     Box::pin(append_event(tx, scope, order_id, kind, actor, data))
 }
 
@@ -135,17 +132,15 @@ pub(crate) async fn confirm_open(
     Ok(confirmed)
 }
 
-pub(crate) async fn write_event(
+async fn write_event(
     tx: &mut impl Queries,
     scope: ShopScope,
-    event_id: i64,
     order_id: Uuid,
     kind: EventKind,
     actor: &Actor,
     data: serde_json::Value,
 ) -> Result<(), AppError> {
-    let event = order::EventRow {
-        event_id,
+    let event = order::Event {
         order_id,
         kind: kind.as_str().into(),
         actor_kind: actor.kind.as_str().into(),

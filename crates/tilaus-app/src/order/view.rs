@@ -279,14 +279,15 @@ pub(crate) fn note_view(n: &NoteRow) -> NoteView {
 
 impl From<&EventRow> for EventView {
     fn from(e: &EventRow) -> Self {
+        let event = &e.event;
         EventView {
             id: e.event_id,
-            order_id: e.order_id,
-            kind: e.kind.clone(),
-            actor: e.actor_label.clone(),
-            actor_kind: e.actor_kind.clone(),
-            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
-            created_at: rfc3339(e.created_at),
+            order_id: event.order_id,
+            kind: event.kind.clone(),
+            actor: event.actor_label.clone(),
+            actor_kind: event.actor_kind.clone(),
+            data: serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null),
+            created_at: rfc3339(event.created_at),
         }
     }
 }

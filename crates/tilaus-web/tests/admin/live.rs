@@ -151,28 +151,10 @@ async fn a_listener_far_behind_is_told_to_reload(s: Server) {
     let browser = owner(&s).await;
     let first = s.order("Z-1", "Zeta Ensimmäinen").await;
     // More events than a reconnect may replay, written straight into the log.
-    let mut tx = s.app.db.begin().await.expect("tx");
     let scope = tilaus_store::ShopScope::authorised(s.shop_id);
     let count = tilaus_app::live::MAX_REPLAY + 1;
-    let last = tilaus_store::shop::reserve_event_ids(&mut tx, scope, count)
-        .await
-        .expect("ids");
-    for event_id in last - count + 1..=last {
-        let event = tilaus_store::order::EventRow {
-            event_id,
-            order_id: uuid::Uuid::parse_str(&first).expect("id"),
-            kind: "order.updated".into(),
-            actor_kind: "system".into(),
-            actor_id: None,
-            actor_label: "test".into(),
-            data: "{}".into(),
-            created_at: tilaus_store::now_micros(),
-        };
-        tilaus_store::order::insert_event(&mut tx, scope, &event)
-            .await
-            .expect("event");
-    }
-    tx.commit().await.expect("commit");
+    let order = uuid::Uuid::parse_str(&first).expect("id");
+    let last = tilaus_store::testkit::write_events(&s.app.db, scope, order, count).await;
     let mut stream = open(&browser, "/admin/orders/live", Some(1)).await;
     let reset = stream.next(WITHIN).await.expect("a reset");
     assert_eq!(reset.event.as_deref(), Some("reset"));

@@ -244,15 +244,7 @@ async fn events_a_dead_server_left_arrive(db: TestDb) {
     let scope = tilaus_store::ShopScope::authorised(shop.shop_id);
     let mut tx = app.db.begin().await.expect("tx");
     for _ in 0..3 {
-        let event = tilaus_store::order::Event {
-            order_id: uuid::Uuid::now_v7(),
-            kind: "order.updated".into(),
-            actor_kind: "system".into(),
-            actor_id: None,
-            actor_label: "a server that died".into(),
-            data: "{}".into(),
-            created_at: tilaus_store::now_micros(),
-        };
+        let event = tilaus_store::testkit::updated(uuid::Uuid::now_v7());
         tilaus_store::order::insert_event(&mut tx, scope, &event)
             .await
             .expect("event");

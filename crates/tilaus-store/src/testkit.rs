@@ -149,16 +149,7 @@ pub async fn write_events(
 ) -> i64 {
     let mut tx = db.begin().await.expect("tx");
     for _ in 0..count {
-        let event = crate::order::Event {
-            order_id,
-            kind: "order.updated".into(),
-            actor_kind: "system".into(),
-            actor_id: None,
-            actor_label: "test".into(),
-            data: "{}".into(),
-            created_at: crate::now_micros(),
-        };
-        crate::order::insert_event(&mut tx, scope, &event)
+        crate::order::insert_event(&mut tx, scope, &updated(order_id))
             .await
             .expect("event");
     }
@@ -173,4 +164,17 @@ pub async fn write_events(
     crate::shop::last_event_id(&mut conn, scope)
         .await
         .expect("last")
+}
+
+/// An `order.updated` event of the order, by the system, now.
+pub fn updated(order_id: uuid::Uuid) -> crate::order::Event {
+    crate::order::Event {
+        order_id,
+        kind: "order.updated".into(),
+        actor_kind: "system".into(),
+        actor_id: None,
+        actor_label: "test".into(),
+        data: "{}".into(),
+        created_at: crate::now_micros(),
+    }
 }

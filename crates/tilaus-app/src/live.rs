@@ -395,6 +395,9 @@ impl App {
     /// live updates start exactly there.
     pub async fn live_position(&self, principal: &Principal) -> Result<i64, AppError> {
         let scope = principal.read_scope();
+        // Including what has committed: a page showing the reader's own change just made would
+        // otherwise start before its event and replay it.
+        self.sequencer.number_now().await?;
         let mut conn = self.db.read().await?;
         Ok(shop::last_event_id(&mut conn, scope).await?)
     }

@@ -26,6 +26,19 @@ fn order(n: i64) -> NewOrderRequest {
     .expect("a valid request")
 }
 
+/// A new shop, and the system acting in it.
+async fn shop(app: &App, name: &str) -> Principal {
+    let shop = app
+        .create_shop(NewShop {
+            name: name.into(),
+            owner_email: format!("owner@{}.example", name.to_lowercase().replace(' ', "-")),
+            ..NewShop::default()
+        })
+        .await
+        .expect("shop");
+    Principal::system(shop.shop_id, "test")
+}
+
 async fn next_id(feed: &mut tilaus_app::live::LiveFeed) -> i64 {
     next_within(feed, Duration::from_secs(5)).await
 }
@@ -41,15 +54,7 @@ async fn next_within(feed: &mut tilaus_app::live::LiveFeed, wait: Duration) -> i
 
 async fn lagging_and_late_listeners_miss_nothing(db: TestDb) {
     let app = App::open(&db.url).await.expect("open");
-    let shop = app
-        .create_shop(NewShop {
-            name: "Live".into(),
-            owner_email: "owner@live.example".into(),
-            ..NewShop::default()
-        })
-        .await
-        .expect("shop");
-    let principal = Principal::system(shop.shop_id, "test");
+    let principal = shop(&app, "Live").await;
     // Subscribed, but not reading while many more batches are published than the channel keeps.
     let mut lagging = app.live_events(&principal, None).await.expect("feed");
     assert_eq!(lagging.position(), 0);
@@ -100,15 +105,7 @@ async fn lagging_and_late_listeners_miss_nothing(db: TestDb) {
 async fn another_servers_orders_arrive(db: TestDb) {
     let listening = App::open(&db.url).await.expect("open");
     let writing = App::open(&db.url).await.expect("open again");
-    let shop = writing
-        .create_shop(NewShop {
-            name: "Two servers".into(),
-            owner_email: "owner@two.example".into(),
-            ..NewShop::default()
-        })
-        .await
-        .expect("shop");
-    let principal = Principal::system(shop.shop_id, "test");
+    let principal = shop(&writing, "Two servers").await;
     let mut feed = listening.live_events(&principal, None).await.expect("feed");
     let postgres = listening.db.backend() == tilaus_app::Backend::Postgres;
     // Well under the 2-second safety poll on PostgreSQL, three times in a row.
@@ -135,18 +132,10 @@ async fn another_servers_orders_arrive(db: TestDb) {
 async fn listeners_far_behind_start_now(db: TestDb) {
     use tilaus_app::live::MAX_REPLAY;
     let app = App::open(&db.url).await.expect("open");
-    let shop = app
-        .create_shop(NewShop {
-            name: "Far".into(),
-            owner_email: "owner@far.example".into(),
-            ..NewShop::default()
-        })
-        .await
-        .expect("shop");
-    let principal = Principal::system(shop.shop_id, "test");
+    let principal = shop(&app, "Far").await;
     let last = tilaus_store::testkit::write_events(
         &app.db,
-        tilaus_store::ShopScope::authorised(shop.shop_id),
+        tilaus_store::ShopScope::authorised(principal.shop_id()),
         uuid::Uuid::now_v7(),
         MAX_REPLAY + 1,
     )
@@ -166,15 +155,7 @@ async fn concurrent_writers_keep_every_history_in_order(db: TestDb) {
     const WRITERS: i64 = 16;
     const EACH: i64 = 6;
     let app = App::open(&db.url).await.expect("open");
-    let shop = app
-        .create_shop(NewShop {
-            name: "Busy".into(),
-            owner_email: "owner@busy.example".into(),
-            ..NewShop::default()
-        })
-        .await
-        .expect("shop");
-    let principal = Principal::system(shop.shop_id, "test");
+    let principal = shop(&app, "Busy").await;
     let mut feed = app.live_events(&principal, None).await.expect("feed");
     let mut writers = tokio::task::JoinSet::new();
     for w in 0..WRITERS {
@@ -231,17 +212,9 @@ async fn concurrent_writers_keep_every_history_in_order(db: TestDb) {
 /// log without a wake-up) still reach listeners, through the slow polls.
 async fn events_a_dead_server_left_arrive(db: TestDb) {
     let app = App::open(&db.url).await.expect("open");
-    let shop = app
-        .create_shop(NewShop {
-            name: "Orphans".into(),
-            owner_email: "owner@orphans.example".into(),
-            ..NewShop::default()
-        })
-        .await
-        .expect("shop");
-    let principal = Principal::system(shop.shop_id, "test");
+    let principal = shop(&app, "Orphans").await;
     let mut feed = app.live_events(&principal, None).await.expect("feed");
-    let scope = tilaus_store::ShopScope::authorised(shop.shop_id);
+    let scope = tilaus_store::ShopScope::authorised(principal.shop_id());
     let mut tx = app.db.begin().await.expect("tx");
     for _ in 0..3 {
         let event = tilaus_store::testkit::updated(uuid::Uuid::now_v7());

@@ -80,6 +80,11 @@ struct PageHtml<'a> {
 }
 
 /// [`render`] with the Visma Pay methods a payable page offers.
+/// The link's page as found, in its own language.
+async fn render_found(app: &App, page: PayPage, token: &str) -> Response {
+    render_page(app, StatusCode::OK, lang_of(&page), Some(page), token, None).await
+}
+
 async fn render_page(
     app: &App,
     status: StatusCode,
@@ -296,17 +301,7 @@ fn failure(app: &App, e: &AppError, token: &str) -> Response {
 
 async fn show(State(app): State<App>, Path(token): Path<String>) -> Response {
     match app.payment_page(&token).await {
-        Ok(page) => {
-            render_page(
-                &app,
-                StatusCode::OK,
-                lang_of(&page),
-                Some(page),
-                &token,
-                None,
-            )
-            .await
-        }
+        Ok(page) => render_found(&app, page, &token).await,
         Err(e) => failure(&app, &e, &token),
     }
 }
@@ -392,17 +387,7 @@ async fn back(
 ) -> Response {
     let pairs = pairs(query.as_deref());
     match app.vismapay_return(&token, &pairs).await {
-        Ok(page) => {
-            render_page(
-                &app,
-                StatusCode::OK,
-                lang_of(&page),
-                Some(page),
-                &token,
-                None,
-            )
-            .await
-        }
+        Ok(page) => render_found(&app, page, &token).await,
         Err(CallbackRefused::Untrusted(reason)) => {
             tracing::warn!(%reason, "a Visma Pay return was refused");
             let page = app.payment_page(&token).await.ok();
@@ -432,7 +417,7 @@ async fn stripe_cancel(State(app): State<App>, Path(token): Path<String>) -> Res
 /// Back from Stripe's page: the query (Stripe's or anyone's) is not read; Stripe is asked.
 async fn stripe_back(app: &App, token: &str, back: StripeReturn) -> Response {
     match app.stripe_return(token, back).await {
-        Ok(page) => render_page(app, StatusCode::OK, lang_of(&page), Some(page), token, None).await,
+        Ok(page) => render_found(app, page, token).await,
         Err(e) => failure(app, &e, token),
     }
 }

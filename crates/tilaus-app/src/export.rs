@@ -5,7 +5,7 @@ use crate::order::ListQuery;
 use crate::{App, AppError, Principal};
 use std::io::Write;
 use tilaus_integrations::export::{Cell, CsvSheet, Delimiter, SheetWriter, XlsxSheet};
-use tilaus_store::order::OrderRow;
+use tilaus_store::order::{self, Cursor, ExportRow};
 
 /// Rows fetched per page while exporting.
 const PAGE: u64 = 1_000;
@@ -94,7 +94,7 @@ fn local(micros: i64, zone: &jiff::tz::TimeZone) -> jiff::civil::DateTime {
         .datetime()
 }
 
-fn row_cells(o: &OrderRow, zone: &jiff::tz::TimeZone) -> Vec<Cell> {
+fn row_cells(o: &ExportRow, zone: &jiff::tz::TimeZone) -> Vec<Cell> {
     let money = |minor| Cell::Money { minor, exponent: 2 };
     let created = local(o.created_at, zone);
     let tags: Vec<String> = serde_json::from_str(&o.tags).unwrap_or_default();
@@ -149,7 +149,7 @@ impl App {
         // Pages are read here while a blocking thread formats and writes the previous ones, so
         // the two cores overlap the database and the formatting; the bounded channel keeps at
         // most a few pages in memory.
-        let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<OrderRow>>(2);
+        let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<ExportRow>>(2);
         let zone = shop.zone.clone();
         let writer = tokio::task::spawn_blocking(move || -> Result<u64, AppError> {
             let mut sheet: Box<dyn SheetWriter> = match format {
@@ -168,7 +168,12 @@ impl App {
         });
         let mut cursor = None;
         loop {
-            let (rows, next) = crate::order::page(&mut conn, scope, &filter, cursor, PAGE).await?;
+            let rows = order::export_page(&mut conn, scope, &filter, cursor, PAGE).await?;
+            // A short page is the last one; a full one may be followed by an empty one.
+            let next = rows
+                .last()
+                .filter(|_| rows.len() as u64 == PAGE)
+                .map(Cursor::from);
             // A closed channel means the writer failed; its error is returned below.
             if pages.send(rows).await.is_err() {
                 break;

@@ -4,7 +4,9 @@
 
 use tilaus_app::App;
 use tilaus_app::shop::NewShop;
-use tilaus_store::order::{Cursor, OrderFilter, explain_list, list};
+use tilaus_store::order::{
+    self, Cursor, ExportRow, OrderFilter, OrderRow, explain_list, export_page, list,
+};
 use tilaus_store::testkit::{self, TestDb};
 use tilaus_store::{Backend, Queries, ShopScope, now_micros};
 
@@ -225,39 +227,24 @@ async fn text_search_finds_what_a_plain_scan_finds(db: TestDb) {
             ..filter.clone()
         };
         // The oracle: every candidate, newest first, filtered here.
-        let mut expected = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = list(&mut conn, scope, &others, cursor, 200)
+        let candidates = all_pages(200, async |cursor, n| {
+            list(&mut conn, scope, &others, cursor, n)
                 .await
-                .expect("page");
-            let Some(last) = page.last() else { break };
-            cursor = Some(Cursor {
-                created_at: last.created_at,
-                order_id: last.order_id,
-            });
-            expected.extend(
-                page.into_iter()
-                    .filter(|o| o.search_text.contains(text))
-                    .map(|o| o.order_id),
-            );
-        }
-        let mut got = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = list(&mut conn, scope, &filter, cursor, limit)
+                .expect("page")
+        })
+        .await;
+        let expected: Vec<_> = candidates
+            .iter()
+            .filter(|o| o.search_text.contains(text))
+            .map(|o| o.order_id)
+            .collect();
+        let found = all_pages(limit, async |cursor, n| {
+            list(&mut conn, scope, &filter, cursor, n)
                 .await
-                .expect("page");
-            got.extend(page.iter().map(|o| o.order_id));
-            if (page.len() as u64) < limit {
-                break;
-            }
-            let last = page.last().expect("full page");
-            cursor = Some(Cursor {
-                created_at: last.created_at,
-                order_id: last.order_id,
-            });
-        }
+                .expect("page")
+        })
+        .await;
+        let got: Vec<_> = found.iter().map(|o| o.order_id).collect();
         assert_eq!(got.len(), expected.len(), "{text} {states:?} {days:?}");
         assert_eq!(got, expected, "{text} {states:?} {days:?}");
     }
@@ -272,5 +259,135 @@ async fn sqlite_text_search_finds_what_a_plain_scan_finds() {
 async fn postgres_text_search_finds_what_a_plain_scan_finds() {
     if let Some(db) = testkit::postgres("text_search").await {
         text_search_finds_what_a_plain_scan_finds(db).await;
+    }
+}
+
+/// What an export writes of a listed order.
+fn exported(o: &OrderRow) -> ExportRow {
+    ExportRow {
+        order_id: o.order_id,
+        number: o.number,
+        channel: o.channel.clone(),
+        origin: o.origin.clone(),
+        external_id: o.external_id.clone(),
+        language: o.language.clone(),
+        currency: o.currency.clone(),
+        prices_include_vat: o.prices_include_vat,
+        customer_kind: o.customer_kind.clone(),
+        customer_name: o.customer_name.clone(),
+        customer_email: o.customer_email.clone(),
+        customer_phone: o.customer_phone.clone(),
+        customer_business_id: o.customer_business_id.clone(),
+        customer_vat_id: o.customer_vat_id.clone(),
+        state: o.state.clone(),
+        payment_state: o.payment_state.clone(),
+        delivery_state: o.delivery_state.clone(),
+        tags: o.tags.clone(),
+        net: o.net,
+        vat: o.vat,
+        gross: o.gross,
+        line_count: o.line_count,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+    }
+}
+
+/// Every page of every filter, through `fetch`, following the cursor of each full page.
+async fn all_pages<R, F>(page_size: u64, mut fetch: F) -> Vec<R>
+where
+    F: AsyncFnMut(Option<Cursor>, u64) -> Vec<R>,
+    R: Clone,
+    Cursor: for<'a> From<&'a R>,
+{
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = fetch(cursor, page_size).await;
+        all.extend(page.iter().cloned());
+        match page.last() {
+            Some(last) if page.len() as u64 == page_size => cursor = Some(Cursor::from(last)),
+            _ => return all,
+        }
+    }
+}
+
+/// An export reads exactly the list's orders and fields, on both backends. On SQLite its pages
+/// travel as JSON, so text with quotes, backslashes, control characters and emoji, the flag
+/// both ways and the ids must come back unchanged.
+async fn export_pages_read_what_the_list_reads(db: TestDb) {
+    let (app, scope) = seeded(&db).await;
+    let mut conn = app.db.read().await.expect("conn");
+    let newest = list(&mut conn, scope, &OrderFilter::default(), None, 1)
+        .await
+        .expect("list")
+        .remove(0);
+    drop(conn);
+    let tags = vec!["a \"b\"".to_owned(), "ö\\".to_owned()];
+    let odd = OrderRow {
+        order_id: uuid::Uuid::now_v7(),
+        number: newest.number + 1,
+        external_id: None,
+        origin: Some("pöytä 7 \u{1F37A}".into()),
+        customer_name: "Ä \"quoted\" \\ back\u{1}\ttab \u{1F600}\u{FEFF}".into(),
+        customer_email: None,
+        prices_include_vat: !newest.prices_include_vat,
+        tags: serde_json::to_string(&tags).expect("tags"),
+        created_at: newest.created_at + 1,
+        ..newest
+    };
+    let mut tx = app.db.begin().await.expect("tx");
+    order::insert(&mut tx, scope, &odd, &[], &tags)
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    let now = now_micros();
+    let filters = [
+        OrderFilter::default(),
+        OrderFilter {
+            states: vec!["completed".into(), "open".into()],
+            created_from: Some(now - 90 * DAY),
+            ..OrderFilter::default()
+        },
+        OrderFilter {
+            text: Some("nen".into()),
+            ..OrderFilter::default()
+        },
+    ];
+    let mut conn = app.db.read().await.expect("conn");
+    for filter in filters {
+        let listed = all_pages(500, async |cursor, n| {
+            list(&mut conn, scope, &filter, cursor, n)
+                .await
+                .expect("list")
+        })
+        .await;
+        let expected: Vec<ExportRow> = listed.iter().map(exported).collect();
+        let got = all_pages(333, async |cursor, n| {
+            export_page(&mut conn, scope, &filter, cursor, n)
+                .await
+                .expect("export page")
+        })
+        .await;
+        assert!(expected.len() > 500, "{filter:?}: too few to page");
+        assert_eq!(got.len(), expected.len(), "{filter:?}");
+        assert!(got == expected, "{filter:?}: rows differ");
+    }
+    assert!(
+        export_page(&mut conn, scope, &OrderFilter::default(), None, 1)
+            .await
+            .expect("page")
+            == vec![exported(&odd)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_export_pages_read_what_the_list_reads() {
+    export_pages_read_what_the_list_reads(testkit::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_export_pages_read_what_the_list_reads() {
+    if let Some(db) = testkit::postgres("export_pages").await {
+        export_pages_read_what_the_list_reads(db).await;
     }
 }

@@ -246,14 +246,7 @@ pub(crate) async fn page(
 ) -> Result<(Vec<order::OrderRow>, Option<Cursor>), AppError> {
     let rows = order::list(q, scope, filter, cursor, limit + 1).await?;
     let (rows, more) = crate::split_page(rows, limit);
-    let next = if more {
-        rows.last().map(|r| Cursor {
-            created_at: r.created_at,
-            order_id: r.order_id,
-        })
-    } else {
-        None
-    };
+    let next = rows.last().filter(|_| more).map(Cursor::from);
     Ok((rows, next))
 }
 

@@ -97,6 +97,19 @@ impl Seller {
             bic,
         })
     }
+
+    /// `row` saying this of the seller.
+    fn onto(self, row: shop::ShopRow) -> shop::ShopRow {
+        shop::ShopRow {
+            name: self.name,
+            business_id: self.business_id,
+            vat_id: self.vat_id,
+            address: self.address,
+            iban: self.iban,
+            bic: self.bic,
+            ..row
+        }
+    }
 }
 
 impl App {
@@ -129,15 +142,7 @@ impl App {
         let before = shop::get_shop(&mut tx, scope)
             .await?
             .ok_or(AppError::NotFound("shop"))?;
-        let after = shop::ShopRow {
-            name: seller.name,
-            business_id: seller.business_id,
-            vat_id: seller.vat_id,
-            address: seller.address,
-            iban: seller.iban,
-            bic: seller.bic,
-            ..before
-        };
+        let after = seller.onto(before);
         shop::set_details(&mut tx, scope, &after).await?;
         audit::record(
             &mut tx,
@@ -274,20 +279,15 @@ impl App {
         let shop_id = Uuid::now_v7();
         let scope = ShopScope::authorised(shop_id);
         let mut tx = self.db.begin().await?;
-        let row = shop::ShopRow {
+        let row = seller.onto(shop::ShopRow {
             shop_id,
-            name: seller.name,
-            business_id: seller.business_id,
-            vat_id: seller.vat_id,
-            address: seller.address,
-            iban: seller.iban,
-            bic: seller.bic,
             default_currency: settings.currency.as_str().into(),
             default_language: settings.languages[0].as_str().into(),
             languages: serde_json::to_string(&settings.languages).unwrap_or_default(),
             time_zone: settings.time_zone,
             created_at: now,
-        };
+            ..shop::ShopRow::default()
+        });
         shop::insert_shop(&mut tx, &row).await?;
         for (code, name, kind) in ChannelKind::defaults() {
             let channel = shop::ChannelRow {

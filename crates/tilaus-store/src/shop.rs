@@ -5,7 +5,7 @@ use crate::{Queries, ShopScope, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct ShopRow {
     pub shop_id: Uuid,
     pub name: String,

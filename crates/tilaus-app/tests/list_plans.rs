@@ -207,6 +207,11 @@ async fn text_search_finds_what_a_plain_scan_finds(db: TestDb) {
     // end inside and outside the first probe.
     let cases = [
         ("virta", vec![], None, 51),
+        // Fills the page in the second stage.
+        ("virta", vec![], None, 200),
+        // Digits of phone numbers and e-mail addresses: a few per stage, so the planner's
+        // query takes over after the first.
+        ("4012", vec![], None, 51),
         ("ström", vec!["completed".to_owned()], Some(90), 51),
         ("korh", vec!["invoiced".to_owned()], Some(200), 7),
         ("web-1", vec![], None, 200),

@@ -432,8 +432,12 @@ impl From<&ExportRow> for Cursor {
 /// so for a common one (22,000 of 1,000,000 orders) it reads every match at random and sorts
 /// them — 140 ms — where walking the state/date index backwards fills the page in under 1 ms.
 /// A term that finds nothing in the newest rows is rare, and then the trigram index is the
-/// right tool (reference/performance.md, trap 5; docs/benchmarks.md).
-const TEXT_PROBES: [u64; 2] = [2_000, 20_000];
+/// right tool (reference/performance.md, trap 5; docs/benchmarks.md). A later stage runs only
+/// when the earlier one's hit rate says it can fill the page. 5,000 rows fill a page of 50 for
+/// a term in 1 % of the orders (a customer's last name) in one statement; at 1,000,000 orders
+/// that cut the list's p99 from 18 to 15 ms, and the median for digit fragments (phone
+/// numbers) from 38 to 23 ms.
+const TEXT_PROBES: [u64; 2] = [5_000, 20_000];
 
 /// One page of orders, newest first, after `cursor`. Keyset paging only: the query walks the
 /// `(shop_id, …, created_at, order_id)` indexes backwards and stops after `limit` rows.
@@ -460,7 +464,7 @@ pub async fn list(
     };
     let mut found: Vec<OrderRow> = Vec::new();
     let mut cursor = cursor;
-    for bound in TEXT_PROBES {
+    for (stage, bound) in TEXT_PROBES.into_iter().enumerate() {
         let need = limit.saturating_sub(found.len() as u64);
         let hits = q
             .fetch_all_planned(&probe_statement(scope, &others, text, cursor, bound, need))
@@ -475,8 +479,12 @@ pub async fn list(
             None => return Ok(found),
             Some(end) => cursor = Some(end),
         }
-        if hit_count == 0 {
-            break;
+        // The next stage only if this one's hit rate lets it fill the page: otherwise it would
+        // read all its rows and hand over to the planner's query anyway.
+        let wanted = limit.saturating_sub(found.len() as u64);
+        match TEXT_PROBES.get(stage + 1) {
+            Some(&next) if hit_count as u64 * next >= wanted * bound => {}
+            _ => break,
         }
     }
     let rest = list_statement(

@@ -400,7 +400,7 @@ pub struct OrderFilter {
 }
 
 /// A position in the newest-first order list: the last row seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct Cursor {
     pub created_at: i64,
     pub order_id: Uuid,
@@ -641,11 +641,6 @@ async fn probe_end(
     cursor: Option<Cursor>,
     bound: u64,
 ) -> Result<Option<Cursor>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct End {
-        created_at: i64,
-        order_id: Uuid,
-    }
     let mut end = list_statement(scope, others, cursor, 1);
     end.clear_selects()
         .columns([
@@ -653,11 +648,7 @@ async fn probe_end(
             (Orders::Table, Orders::OrderId),
         ])
         .offset(bound.saturating_sub(1));
-    let end: Option<End> = q.fetch_optional(&end).await?;
-    Ok(end.map(|e| Cursor {
-        created_at: e.created_at,
-        order_id: e.order_id,
-    }))
+    q.fetch_optional(&end).await
 }
 
 /// The plan the database picks for a page of [`list`], for tests and diagnosis.
